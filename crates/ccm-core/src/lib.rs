@@ -1,0 +1,13 @@
+//! The domain core of ccm: objects (changes and announcements), the status machine, storage keys,
+//! configuration, routing and rendering, and the ports (traits) adapters implement. No I/O here.
+
+pub mod config;
+pub mod ids;
+pub mod ports;
+pub mod roles;
+pub mod schedule;
+pub mod storage_key;
+
+pub use ids::{AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName};
+pub use roles::Role;
+pub use storage_key::{KeyError, StorageKey, Token};
