@@ -1,1 +1,39 @@
-//! ccm-api
+//! The ccm HTTP API: an axum `Router` over the ports (`router(state)`), used as it is by the
+//! `ccm-api` Lambda (under lambda_http), by `ccm serve` and by the tests.
+//!
+//! Every route is under `/api`, speaks JSON, and answers errors as `{"error", "message", "field"?}`.
+
+pub mod auth;
+pub mod error;
+pub mod input;
+pub mod routes;
+pub mod service;
+pub mod state;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;
+
+/// The API router: every `/api` route, the session middleware and the 1 MiB body limit.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/me", get(routes::account::me))
+        .route("/api/customers", get(routes::account::customers))
+        .route("/api/search", get(routes::search::search))
+        .route("/api/statistics", get(routes::search::statistics))
+        .route("/api/recent", get(routes::search::recent))
+        .route("/api/openapi.json", get(routes::openapi::openapi_json))
+        .merge(routes::objects::changes::router())
+        .merge(routes::objects::announcements::router())
+        .fallback(api_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(DefaultBodyLimit::max(routes::common::BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound("no such API route".into())
+}

@@ -3,11 +3,15 @@
 
 pub mod config;
 pub mod ids;
+pub mod model;
 pub mod ports;
 pub mod roles;
 pub mod schedule;
 pub mod storage_key;
+pub mod workflow;
 
 pub use ids::{AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName};
+pub use model::{Announcement, Change, Object};
 pub use roles::Role;
 pub use storage_key::{KeyError, StorageKey, Token};
+pub use workflow::{Action, Status};

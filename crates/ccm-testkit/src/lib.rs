@@ -1,1 +1,8 @@
-//! ccm-testkit
+//! Test support for ccm (a dev-dependency only): the moto emulator harness and the contract suites
+//! every implementation of a port must pass.
+//!
+//! This crate must not depend on the adapter crates (they dev-depend on it); it talks to AWS through
+//! the SDK directly where it needs to.
+
+pub mod moto;
+pub mod store_contract;

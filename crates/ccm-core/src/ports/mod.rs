@@ -1,7 +1,21 @@
 //! Ports: the traits through which the domain reaches the outside world. Adapters live in other crates.
 
+pub mod index;
+pub mod messaging;
+pub mod services;
 pub mod store;
 
+pub use index::{
+    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics, StatusCounts,
+};
+pub use messaging::{
+    ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
+    Reservation, SendReceipt,
+};
+pub use services::{
+    Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
+    Secrets, SecretsError, SystemClock, UuidIdGen,
+};
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
     list_all,

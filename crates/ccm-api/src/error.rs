@@ -1,0 +1,142 @@
+//! One error type for every route, and its one mapping to HTTP: `{"error", "message", "field"?}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ccm_core::config::FieldError;
+use ccm_core::ports::{IndexError, StoreError};
+use ccm_core::workflow::TransitionError;
+use serde_json::{Value, json};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is wrong; `errors` names every bad field.
+    #[error("{}", .errors.first().map(|e| e.message.as_str()).unwrap_or("invalid request"))]
+    Validation { errors: Vec<FieldError> },
+    /// 400: the body is not JSON of the right shape.
+    #[error("{0}")]
+    BadJson(String),
+    /// 401: no session, or it expired.
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// 403: signed in, but not allowed.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String, field: Option<String> },
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: somebody else changed it first; carries the current object.
+    #[error("{message}")]
+    Conflict { message: String, current: Option<Box<Value>> },
+    /// 413
+    #[error("request body too large (limit 1 MiB)")]
+    TooLarge,
+    /// 422: the action is not allowed in the object's status.
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// 428: an update without If-Match.
+    #[error("an If-Match header with the object's ETag is required")]
+    PreconditionRequired,
+    /// 503: a dependency is down; worth retrying.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: logged with its cause, answered generically.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation { errors: vec![FieldError::new(field, message)] }
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden { code: "forbidden", message: message.into(), field: None }
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::PreconditionFailed { .. } => Self::Conflict {
+                message: "the object was modified by someone else; reload it and try again".into(),
+                current: None,
+            },
+            StoreError::Unavailable(m) => Self::Unavailable(format!("storage is unavailable: {m}")),
+            StoreError::Other(m) => Self::Internal(format!("store: {m}")),
+        }
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::BadCursor => Self::field("cursor", "the cursor is not valid; start again from the first page"),
+            IndexError::Unavailable(m) => Self::Unavailable(format!("the index is unavailable: {m}")),
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(e: TransitionError) -> Self {
+        match e {
+            TransitionError::SelfApproval => {
+                Self::Forbidden { code: "self_approval", message: e.to_string(), field: None }
+            }
+            other => Self::InvalidTransition(other.to_string()),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Self::Validation { errors }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        let (status, body) = match self {
+            Self::Validation { errors } => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "validation", "message": message, "field": errors.first().map(|e| e.field.clone()),
+                       "errors": errors.iter().map(|e| json!({"field": e.field, "message": e.message})).collect::<Vec<_>>()}),
+            ),
+            Self::BadJson(_) => (StatusCode::BAD_REQUEST, json!({"error": "bad_json", "message": message})),
+            Self::Unauthenticated { code, .. } => {
+                (StatusCode::UNAUTHORIZED, json!({"error": code, "message": message}))
+            }
+            Self::Forbidden { code, field, .. } => {
+                (StatusCode::FORBIDDEN, json!({"error": code, "message": message, "field": field}))
+            }
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, json!({"error": "not_found", "message": message})),
+            Self::Conflict { current, .. } => {
+                (StatusCode::CONFLICT, json!({"error": "conflict", "message": message, "current": current}))
+            }
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "too_large", "message": message})),
+            Self::InvalidTransition(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid_transition", "message": message}))
+            }
+            Self::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, json!({"error": "precondition_required", "message": message}))
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "dependency unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({"error": "unavailable", "message": "a dependency is unavailable; try again shortly"}),
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "internal", "message": "internal error"}))
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

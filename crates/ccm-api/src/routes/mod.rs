@@ -1,0 +1,7 @@
+//! Route groups of the API, one module each.
+
+pub mod account;
+pub mod common;
+pub mod objects;
+pub mod openapi;
+pub mod search;

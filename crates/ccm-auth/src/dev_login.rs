@@ -1,0 +1,201 @@
+//! Session routes shared by every deployment (`/auth/session`, `/auth/logout`) and the development
+//! login of `ccm serve` (`/auth/dev-login`), which signs in any demo user from config without SAML.
+//! The development login refuses to exist inside AWS Lambda.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ccm_core::EmailAddress;
+use ccm_core::config::DemoUser;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
+
+/// What the session routes need.
+#[derive(Clone)]
+pub struct AuthState {
+    pub keys: SessionKeys,
+    pub policy: SessionPolicy,
+    pub demo_users: Arc<Vec<DemoUser>>,
+}
+
+/// `GET /auth/session` (who is signed in, until when) and `POST /auth/logout`.
+pub fn session_routes(state: AuthState) -> Router {
+    Router::new().route("/auth/session", get(current_session)).route("/auth/logout", post(logout)).with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the development login is not available inside AWS Lambda")]
+pub struct RefusedInLambda;
+
+/// True when running inside AWS Lambda.
+pub fn in_lambda() -> bool {
+    std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() || std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
+}
+
+/// `GET/POST /auth/dev-login`. Refused (an error, no routes) inside AWS Lambda.
+pub fn dev_login_routes(state: AuthState) -> Result<Router, RefusedInLambda> {
+    if in_lambda() {
+        return Err(RefusedInLambda);
+    }
+    Ok(Router::new().route("/auth/dev-login", get(dev_login_page).post(dev_login)).with_state(state))
+}
+
+fn session_from(headers: &HeaderMap, state: &AuthState) -> Option<Session> {
+    let cookie = headers.get(header::COOKIE)?.to_str().ok()?;
+    let s = state.keys.open(session::cookie_value(cookie)?).ok()?;
+    session::check_expiry(&s, &state.policy, Utc::now()).ok()?;
+    Some(s)
+}
+
+async fn current_session(State(state): State<AuthState>, headers: HeaderMap) -> Response {
+    match session_from(&headers, &state) {
+        Some(s) => Json(json!({
+            "authenticated": true,
+            "user": s.user,
+            "expiresAt": s.expires_at(&state.policy),
+            "signedInAt": chrono::DateTime::from_timestamp(s.created, 0),
+        }))
+        .into_response(),
+        None => (StatusCode::UNAUTHORIZED, Json(json!({"error": "unauthenticated", "message": "not signed in"})))
+            .into_response(),
+    }
+}
+
+async fn logout(State(state): State<AuthState>, headers: HeaderMap) -> Response {
+    if let Some(s) = session_from(&headers, &state) {
+        tracing::info!(user = %ccm_core::ids::mask_email(&s.user.email), "signed out");
+    }
+    let mut res = Json(json!({"signedOut": true})).into_response();
+    if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(&state.policy)) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+#[derive(Deserialize)]
+struct ReturnTo {
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+/// Only a local path may be a post-login destination: no scheme, no host, no `//` or `\`.
+pub fn safe_return_path(raw: Option<&str>) -> String {
+    match raw {
+        Some(p)
+            if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+async fn dev_login_page(State(state): State<AuthState>, Query(q): Query<ReturnTo>) -> Html<String> {
+    let ret = escape(&safe_return_path(q.return_to.as_deref()));
+    let mut rows = String::new();
+    for u in state.demo_users.iter() {
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+        let scope = if u.customers.is_empty() {
+            "all customers".to_owned()
+        } else {
+            u.customers.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+        };
+        rows.push_str(&format!(
+            "<li><form method=\"post\" action=\"/auth/dev-login\"><input type=\"hidden\" name=\"email\" value=\"{email}\">\
+             <input type=\"hidden\" name=\"return\" value=\"{ret}\"><button type=\"submit\">Sign in as {name}</button> \
+             <span>{email} · {roles} · {scope}</span></form></li>",
+            email = escape(u.email.as_str()),
+            name = escape(&u.name),
+            roles = escape(&roles.join(", ")),
+            scope = escape(&scope),
+        ));
+    }
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>ccm · development sign-in</title><link rel=\"stylesheet\" href=\"/css/app.css\"></head><body class=\"dev-login\">\
+         <main><h1>Development sign-in</h1><p>This page exists only in <code>ccm serve</code>; in AWS users sign in with IAM Identity Center.</p>\
+         <ul class=\"demo-users\">{rows}</ul></main></body></html>"
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+async fn dev_login(State(state): State<AuthState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if in_lambda() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let form: Result<LoginForm, String> = if is_json {
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    } else {
+        serde_urlencoded::from_bytes::<LoginForm>(&body).map_err(|e| e.to_string())
+    };
+    let form = match form {
+        Ok(f) => f,
+        Err(e) => {
+            return error(StatusCode::BAD_REQUEST, "validation", &format!("bad sign-in request: {e}"), Some("email"));
+        }
+    };
+    let Ok(email) = EmailAddress::parse(&form.email) else {
+        return error(StatusCode::BAD_REQUEST, "validation", "not an e-mail address", Some("email"));
+    };
+    let Some(demo) = state.demo_users.iter().find(|u| u.email == email) else {
+        return error(StatusCode::FORBIDDEN, "forbidden", "not a demo user of this configuration", Some("email"));
+    };
+    let user = SessionUser {
+        email: demo.email.as_str().to_owned(),
+        name: demo.name.clone(),
+        roles: demo.roles.clone(),
+        customers: (!demo.customers.is_empty()).then(|| demo.customers.clone()),
+    };
+    let session = Session::new(user, Utc::now());
+    tracing::info!(user = %email.masked(), "development sign-in");
+    let cookie = session::set_cookie(&state.keys.seal(&session), &state.policy);
+    let mut res = if is_json {
+        Json(json!({"user": session.user, "csrfToken": session.csrf})).into_response()
+    } else {
+        let to = safe_return_path(form.return_to.as_deref());
+        (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn error(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> Response {
+    (status, Json(json!({"error": code, "message": message, "field": field}))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_path;
+
+    #[test]
+    fn only_local_paths_are_return_destinations() {
+        assert_eq!(safe_return_path(Some("/approvals.html?customerCode=acme")), "/approvals.html?customerCode=acme");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:alert(1)", "", "/a\nb"] {
+            assert_eq!(safe_return_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_return_path(None), "/");
+    }
+}

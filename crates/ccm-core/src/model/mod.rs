@@ -1,0 +1,19 @@
+//! The stored objects: changes and announcements, their shared lifecycle, history and meeting data.
+
+mod announcement;
+mod change;
+mod lifecycle;
+mod meeting;
+mod modification;
+mod normalize;
+mod object;
+
+pub use announcement::{Announcement, Attachment};
+pub use change::Change;
+pub use lifecycle::Lifecycle;
+pub use meeting::MeetingMetadata;
+pub use modification::{Modification, ModificationType};
+pub use object::{Object, ObjectError};
+
+#[cfg(test)]
+mod tests;

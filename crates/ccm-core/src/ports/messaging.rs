@@ -1,0 +1,108 @@
+//! Ports for notifications: the per-customer mailer, contact directory and delivery ledger.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::ids::{CustomerCode, EmailAddress, TopicName};
+
+/// One message to one recipient through one customer's SES account.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub from: EmailAddress,
+    pub to: EmailAddress,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// The SES contact list and topic: SES adds the unsubscribe link and honours opt-outs.
+    pub list_management: Option<(String, TopicName)>,
+    /// A calendar invitation (`text/calendar; method=REQUEST`) to attach.
+    pub ics: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    pub message_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("throttled by the provider: {0}")]
+    Throttled(String),
+    #[error("mail provider unavailable: {0}")]
+    Unavailable(String),
+    /// The provider refused this message for good (bad address, access denied, unverified sender).
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+impl MailError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Throttled(_) | Self::Unavailable(_))
+    }
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, customer: &CustomerCode, email: &OutgoingEmail) -> Result<SendReceipt, MailError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContactError {
+    #[error("the customer has no contact list")]
+    NoList,
+    #[error("contacts unavailable: {0}")]
+    Unavailable(String),
+    #[error("contacts error: {0}")]
+    Other(String),
+}
+
+#[async_trait]
+pub trait ContactDirectory: Send + Sync {
+    /// The name of the customer's contact list.
+    async fn list_name(&self, customer: &CustomerCode) -> Result<String, ContactError>;
+    /// Every contact opted in to `topic` (all pages).
+    async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError>;
+}
+
+/// The identity of one send: (object, version, event, customer, recipient hash).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeliveryKey {
+    pub object: crate::ids::ObjectId,
+    pub version: u32,
+    pub event: String,
+    pub customer: CustomerCode,
+    /// Hex SHA-256 of the lower-cased recipient address: the ledger never stores addresses in keys.
+    pub recipient_hash: String,
+}
+
+impl DeliveryKey {
+    pub fn recipient_hash(recipient: &EmailAddress) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(recipient.normalized().as_bytes()))
+    }
+}
+
+/// What the ledger knows of a send before it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// Nobody has tried: this caller holds the reservation and must send.
+    Acquired,
+    /// A previous attempt reserved it but never confirmed: it may or may not have been sent.
+    InFlight,
+    /// Sent and confirmed: skip.
+    Sent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("ledger unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait DeliveryLedger: Send + Sync {
+    /// Records the intent to send (conditional create).
+    async fn reserve(&self, key: &DeliveryKey) -> Result<Reservation, LedgerError>;
+    /// Records that the send happened.
+    async fn confirm(&self, key: &DeliveryKey, receipt: &SendReceipt) -> Result<(), LedgerError>;
+}

@@ -1,0 +1,119 @@
+//! Smaller ports: meetings, the identity directory, secrets, time and ids.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::ids::{EmailAddress, ObjectId, ObjectKind};
+use crate::model::MeetingMetadata;
+
+/// A meeting to create for an object (one for all affected customers).
+#[derive(Debug, Clone)]
+pub struct MeetingRequest {
+    pub object: ObjectId,
+    pub subject: String,
+    pub html_body: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub timezone: String,
+    pub location: Option<String>,
+    pub attendees: Vec<EmailAddress>,
+    pub hide_attendees: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    #[error("calendar unavailable: {0}")]
+    Unavailable(String),
+    #[error("calendar refused the request: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait Calendar: Send + Sync {
+    /// Creates the meeting, or returns the existing one for the same object (idempotent).
+    async fn schedule(&self, request: &MeetingRequest) -> Result<MeetingMetadata, CalendarError>;
+    /// Cancels it; an already-gone meeting is success.
+    async fn cancel(&self, meeting: &MeetingMetadata, message: &str) -> Result<(), CalendarError>;
+}
+
+/// A person in the identity directory (IAM Identity Center) with their group names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub user_id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub email: Option<EmailAddress>,
+    pub active: bool,
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("identity directory unavailable: {0}")]
+    Unavailable(String),
+    #[error("identity directory error: {0}")]
+    Other(String),
+}
+
+#[async_trait]
+pub trait IdentityDirectory: Send + Sync {
+    async fn users_with_groups(&self) -> Result<Vec<DirectoryUser>, DirectoryError>;
+}
+
+/// A secret value that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("secrets unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Secrets: Send + Sync {
+    async fn get(&self, name: &str) -> Result<Option<Secret>, SecretsError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub trait IdGen: Send + Sync {
+    fn object_id(&self, kind: ObjectKind) -> ObjectId;
+}
+
+/// Ids from random v4 uuids.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UuidIdGen;
+
+impl IdGen for UuidIdGen {
+    fn object_id(&self, kind: ObjectKind) -> ObjectId {
+        ObjectId::new(kind, uuid::Uuid::new_v4())
+    }
+}
