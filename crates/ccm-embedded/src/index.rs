@@ -6,8 +6,10 @@
 //! only the page they return is fully sorted. Pages are cut by keyset cursors (the sort value and id
 //! of the last item), so writes between two page requests neither repeat nor skip an item.
 
+use std::borrow::Borrow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -15,7 +17,7 @@ use ccm_core::ports::{
     ChangeIndex, DateField, DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics,
     StoreError, list_all,
 };
-use ccm_core::{Object, ObjectId, StorageKey};
+use ccm_core::{CustomerCode, Object, ObjectId, ObjectKind, Status, StorageKey};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -25,28 +27,94 @@ const MAX_LIMIT: usize = 500;
 /// The position of an entry in the default order: newest first, undated last, then by id.
 type OrderKey = (Reverse<Option<DateTime<Utc>>>, ObjectId);
 
-/// An entry with the lower-cased fields that filters and sorts compare, computed once per write.
+/// What filters and sorts read of one entry, kept small and free of heap strings so that a scan of
+/// 100 000 entries stays within the cache; the full entry is boxed beside it and read only for the page.
 struct Slot {
-    entry: IndexEntry,
-    created_by_lower: Option<String>,
-    title_lower: String,
+    status: Status,
+    kind: ObjectKind,
+    draft: bool,
+    created_by: Option<u32>,
+    submitted_by: Option<u32>,
+    customers: CustomerSet,
+    modified: Option<DateTime<Utc>>,
+    created: Option<DateTime<Utc>>,
+    start: Option<DateTime<Utc>>,
+    title_lower: Box<str>,
+    /// The distinct whitespace-separated words of `search_text`, as ids in `Entries::tokens`.
+    tokens: Box<[u32]>,
+    entry: Box<IndexEntry>,
 }
 
-impl Slot {
-    fn new(entry: IndexEntry) -> Self {
-        Self {
-            created_by_lower: entry.created_by.as_deref().map(str::to_lowercase),
-            title_lower: entry.title.to_lowercase(),
-            entry,
+/// Customers as interned ids: the first 128 in a bit mask, any further ones in a list.
+#[derive(Default)]
+struct CustomerSet {
+    mask: u128,
+    more: Box<[u32]>,
+}
+
+impl CustomerSet {
+    fn of(ids: impl IntoIterator<Item = u32>) -> Self {
+        let (mut mask, mut more) = (0u128, Vec::new());
+        for id in ids {
+            match 1u128.checked_shl(id) {
+                Some(bit) => mask |= bit,
+                None => more.push(id),
+            }
         }
+        Self { mask, more: more.into() }
+    }
+
+    fn intersects(&self, other: &Self) -> bool {
+        self.mask & other.mask != 0 || self.more.iter().any(|id| other.more.contains(id))
     }
 }
 
+/// Small numbers for strings, so that filters compare integers instead of following pointers.
+struct Interner<K> {
+    ids: HashMap<K, u32>,
+    names: Vec<K>,
+}
+
+impl<K> Default for Interner<K> {
+    fn default() -> Self {
+        Self { ids: HashMap::new(), names: Vec::new() }
+    }
+}
+
+impl<K: Hash + Eq + Clone> Interner<K> {
+    fn intern<Q: Hash + Eq + ?Sized>(&mut self, key: &Q, own: impl FnOnce(&Q) -> K) -> u32
+    where
+        K: Borrow<Q>,
+    {
+        if let Some(id) = self.ids.get(key) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let key = own(key);
+        self.names.push(key.clone());
+        self.ids.insert(key, id);
+        id
+    }
+
+    fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+    {
+        self.ids.get(key).copied()
+    }
+}
+
+/// The entries in default order, and the dictionaries their slots refer to. Dictionaries only grow:
+/// a user, customer or word that is no longer used costs a few bytes until the next rebuild.
 #[derive(Default)]
 struct Entries {
     ordered: BTreeMap<OrderKey, Slot>,
     /// Where each id sits in `ordered`.
     modified: HashMap<ObjectId, Option<DateTime<Utc>>>,
+    /// ASCII-lower-cased user names (`is_mine` compares them ASCII-case-insensitively).
+    users: Interner<String>,
+    customers: Interner<CustomerCode>,
+    tokens: Interner<Box<str>>,
 }
 
 #[derive(Default)]
@@ -127,8 +195,29 @@ fn reason(e: &ccm_core::model::ObjectError) -> String {
 impl Entries {
     fn insert(&mut self, entry: IndexEntry) {
         self.remove(&entry.id);
-        self.modified.insert(entry.id.clone(), entry.modified_at);
-        self.ordered.insert((Reverse(entry.modified_at), entry.id.clone()), Slot::new(entry));
+        let user = |users: &mut Interner<String>, name: &Option<String>| {
+            name.as_deref().map(|n| users.intern(n.to_ascii_lowercase().as_str(), str::to_owned))
+        };
+        let mut tokens: Vec<u32> =
+            entry.search_text.split_whitespace().map(|w| self.tokens.intern(w, |w: &str| w.into())).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        let slot = Slot {
+            status: entry.status,
+            kind: entry.kind(),
+            draft: entry.draft,
+            created_by: user(&mut self.users, &entry.created_by),
+            submitted_by: user(&mut self.users, &entry.submitted_by),
+            customers: CustomerSet::of(entry.customers.iter().map(|c| self.customers.intern(c, Clone::clone))),
+            modified: entry.modified_at,
+            created: entry.created_at,
+            start: entry.start,
+            title_lower: entry.title.to_lowercase().into(),
+            tokens: tokens.into(),
+            entry: Box::new(entry),
+        };
+        self.modified.insert(slot.entry.id.clone(), slot.modified);
+        self.ordered.insert((Reverse(slot.modified), slot.entry.id.clone()), slot);
     }
 
     fn remove(&mut self, id: &ObjectId) {
@@ -153,7 +242,7 @@ impl ChangeIndex for MemoryIndex {
     async fn get(&self, id: &ObjectId) -> Result<Option<IndexEntry>, IndexError> {
         let entries = self.read()?;
         let found = entries.modified.get(id).and_then(|m| entries.ordered.get(&(Reverse(*m), id.clone())));
-        Ok(found.map(|slot| slot.entry.clone()))
+        Ok(found.map(|slot| (*slot.entry).clone()))
     }
 
     async fn query(&self, query: &IndexQuery) -> Result<IndexPage, IndexError> {
@@ -163,8 +252,8 @@ impl ChangeIndex for MemoryIndex {
         };
         let order = Order { field: query.sort, descending: query.descending };
         let cursor = query.cursor.as_deref().map(|c| Cursor::decode(c, order)).transpose()?;
-        let filter = Filter::new(query);
         let entries = self.read()?;
+        let filter = Filter::new(query, &entries);
         let matching = entries.ordered.values().filter(|s| filter.matches(s));
         let after = |s: &Slot| cursor.as_ref().is_none_or(|c| order.compare_to_cursor(s, c) == Ordering::Greater);
 
@@ -200,75 +289,95 @@ impl ChangeIndex for MemoryIndex {
             Some(last) if more => Some(Cursor::of(last, order).encode()),
             _ => None,
         };
-        Ok(IndexPage { items: page.into_iter().map(|s| s.entry.clone()).collect(), next_cursor, total })
+        Ok(IndexPage { items: page.into_iter().map(|s| (*s.entry).clone()).collect(), next_cursor, total })
     }
 
     async fn statistics(&self, query: &IndexQuery) -> Result<Statistics, IndexError> {
-        let filter = Filter::new(query);
         let entries = self.read()?;
+        let filter = Filter::new(query, &entries);
         let mut stats = Statistics::default();
         for slot in entries.ordered.values().filter(|s| filter.matches(s)) {
-            let e = &slot.entry;
-            stats.all.add(e.status);
-            if e.is_mine(&query.viewer) {
-                stats.mine.add(e.status);
+            stats.all.add(slot.status);
+            if filter.is_mine(slot) {
+                stats.mine.add(slot.status);
             }
-            if e.kind().is_change() {
-                stats.changes.add(e.status);
+            if slot.kind.is_change() {
+                stats.changes.add(slot.status);
             } else {
-                stats.announcements.add(e.status);
+                stats.announcements.add(slot.status);
             }
         }
         Ok(stats)
     }
 }
 
-/// A query's visibility rules and filters, with its words and needles lower-cased once.
+/// A query's visibility rules and filters, translated once into the ids and flags slots carry.
 struct Filter<'q> {
     query: &'q IndexQuery,
-    words: Vec<String>,
-    created_by: Option<String>,
+    viewer: Option<u32>,
+    scope: Option<CustomerSet>,
+    customers: Option<CustomerSet>,
+    /// For `created_by`: which users' names contain the text.
+    authors: Option<Vec<bool>>,
+    /// For each word of `q`: which dictionary words contain it. A word of `q` has no whitespace, so it
+    /// occurs in the text exactly when it occurs inside one of the text's whitespace-separated words.
+    words: Vec<Vec<bool>>,
 }
 
 impl<'q> Filter<'q> {
-    fn new(query: &'q IndexQuery) -> Self {
-        let words = query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
-        let created_by = query.created_by.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
-        Self { query, words, created_by }
+    fn new(query: &'q IndexQuery, entries: &Entries) -> Self {
+        let customers = |codes: &[CustomerCode]| CustomerSet::of(codes.iter().filter_map(|c| entries.customers.get(c)));
+        let authors = query.created_by.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|needle| {
+            let needle = needle.to_lowercase();
+            entries.users.names.iter().map(|u| u.to_lowercase().contains(&needle)).collect()
+        });
+        let words = query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase);
+        let words = words.map(|w| entries.tokens.names.iter().map(|t| t.contains(&w)).collect()).collect();
+        Self {
+            query,
+            viewer: entries.users.get(query.viewer.to_ascii_lowercase().as_str()),
+            scope: query.scope.as_deref().map(customers),
+            customers: Some(&query.customers).filter(|c| !c.is_empty()).map(|c| customers(c)),
+            authors,
+            words,
+        }
+    }
+
+    /// Created or submitted by the viewer, as `IndexEntry::is_mine`.
+    fn is_mine(&self, slot: &Slot) -> bool {
+        self.viewer.is_some() && (slot.created_by == self.viewer || slot.submitted_by == self.viewer)
     }
 
     fn matches(&self, slot: &Slot) -> bool {
-        let (q, e) = (self.query, &slot.entry);
-        let visible = (!e.draft || e.created_by.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&q.viewer)))
-            && q.scope.as_ref().is_none_or(|scope| e.customers.iter().any(|c| scope.contains(c)));
-        if !visible {
-            return false;
-        }
-        if (!q.kinds.is_empty() && !q.kinds.contains(&e.kind()))
-            || q.changes_only.is_some_and(|changes| e.kind().is_change() != changes)
-            || (!q.statuses.is_empty() && !q.statuses.contains(&e.status))
-            || (!q.customers.is_empty() && !e.customers.iter().any(|c| q.customers.contains(c)))
-            || (q.mine && !e.is_mine(&q.viewer))
+        let q = self.query;
+        let visible = (!slot.draft || (self.viewer.is_some() && slot.created_by == self.viewer))
+            && self.scope.as_ref().is_none_or(|scope| slot.customers.intersects(scope));
+        if !visible
+            || (!q.kinds.is_empty() && !q.kinds.contains(&slot.kind))
+            || q.changes_only.is_some_and(|changes| slot.kind.is_change() != changes)
+            || (!q.statuses.is_empty() && !q.statuses.contains(&slot.status))
+            || self.customers.as_ref().is_some_and(|wanted| !slot.customers.intersects(wanted))
+            || (q.mine && !self.is_mine(slot))
         {
             return false;
         }
-        if let Some(needle) = &self.created_by {
-            if !slot.created_by_lower.as_deref().is_some_and(|c| c.contains(needle.as_str())) {
+        if let Some(authors) = &self.authors {
+            if !slot.created_by.is_some_and(|u| authors[u as usize]) {
                 return false;
             }
         }
         if q.from.is_some() || q.to.is_some() {
             let date = match q.date_field {
-                DateField::Modified => e.modified_at,
-                DateField::Created => e.created_at,
-                DateField::Start => e.start,
+                DateField::Modified => slot.modified,
+                DateField::Created => slot.created,
+                DateField::Start => slot.start,
             };
             let Some(date) = date else { return false };
             if q.from.is_some_and(|from| date < from) || q.to.is_some_and(|to| date > to) {
                 return false;
             }
         }
-        self.words.iter().all(|w| e.search_text.contains(w.as_str()))
+        self.words.iter().all(|word| slot.tokens.iter().any(|t| word[*t as usize]))
     }
 }
 
@@ -284,7 +393,7 @@ struct Order {
 enum SortKey<'a> {
     Time(Option<DateTime<Utc>>),
     Text(&'a str),
-    Status(ccm_core::Status),
+    Status(Status),
 }
 
 impl Order {
@@ -293,32 +402,31 @@ impl Order {
     }
 
     fn key(self, slot: &Slot) -> SortKey<'_> {
-        let e = &slot.entry;
         match self.field {
-            SortField::Modified => SortKey::Time(e.modified_at),
-            SortField::Created => SortKey::Time(e.created_at),
-            SortField::Start => SortKey::Time(e.start),
+            SortField::Modified => SortKey::Time(slot.modified),
+            SortField::Created => SortKey::Time(slot.created),
+            SortField::Start => SortKey::Time(slot.start),
             SortField::Title => SortKey::Text(&slot.title_lower),
-            SortField::Status => SortKey::Status(e.status),
+            SortField::Status => SortKey::Status(slot.status),
         }
     }
 
-    fn compare_keys(self, (a, a_id): (SortKey<'_>, &str), (b, b_id): (SortKey<'_>, &str)) -> Ordering {
-        let by_value = match (a, b) {
+    fn compare_values(self, a: SortKey<'_>, b: SortKey<'_>) -> Ordering {
+        match (a, b) {
             (SortKey::Time(Some(_)), SortKey::Time(None)) => Ordering::Less,
             (SortKey::Time(None), SortKey::Time(Some(_))) => Ordering::Greater,
             _ if self.descending => b.cmp(&a),
             _ => a.cmp(&b),
-        };
-        by_value.then_with(|| a_id.cmp(b_id))
+        }
     }
 
+    // Ids are compared only on ties: reading them means following the pointer to the full entry.
     fn compare(self, a: &Slot, b: &Slot) -> Ordering {
-        self.compare_keys((self.key(a), a.entry.id.as_str()), (self.key(b), b.entry.id.as_str()))
+        self.compare_values(self.key(a), self.key(b)).then_with(|| a.entry.id.as_str().cmp(b.entry.id.as_str()))
     }
 
     fn compare_to_cursor(self, slot: &Slot, cursor: &Cursor) -> Ordering {
-        self.compare_keys((self.key(slot), slot.entry.id.as_str()), (cursor.key(), cursor.id.as_str()))
+        self.compare_values(self.key(slot), cursor.key()).then_with(|| slot.entry.id.as_str().cmp(&cursor.id))
     }
 }
 
@@ -334,7 +442,7 @@ struct Cursor {
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
     #[serde(rename = "st", default, skip_serializing_if = "Option::is_none")]
-    status: Option<ccm_core::Status>,
+    status: Option<Status>,
     id: String,
 }
 
@@ -359,7 +467,7 @@ impl Cursor {
     fn key(&self) -> SortKey<'_> {
         match self.sort {
             SortField::Title => SortKey::Text(self.text.as_deref().unwrap_or_default()),
-            SortField::Status => SortKey::Status(self.status.unwrap_or(ccm_core::Status::Draft)),
+            SortField::Status => SortKey::Status(self.status.unwrap_or(Status::Draft)),
             _ => SortKey::Time(self.time),
         }
     }

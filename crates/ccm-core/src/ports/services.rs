@@ -1,7 +1,7 @@
 //! Smaller ports: meetings, the identity directory, secrets, time and ids.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::ids::{EmailAddress, ObjectId, ObjectKind};
 use crate::model::MeetingMetadata;
@@ -100,7 +100,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(3)
     }
 }
 

@@ -1,0 +1,166 @@
+//! `ccm serve`: the whole system in one process. The portal (`html/`), the API, the development
+//! sign-in and the trigger queue run over the embedded adapters (a durable local store under `--data`,
+//! an in-memory index rebuilt at start), or over S3 with `--backend aws`.
+
+mod assets;
+mod demo;
+mod keys;
+mod queue;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use ccm_api::AppState;
+use ccm_auth::dev_login::{self, AuthState};
+use ccm_core::ports::{ChangeIndex, DocumentStore};
+use ccm_embedded::{EmbeddedStore, MemoryIndex};
+use clap::{Args, ValueEnum};
+
+use crate::config_files::{load_app_config, load_ses_config};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// A durable store in the data directory (the default; nothing else needed).
+    Embedded,
+    /// S3 (set AWS_ENDPOINT_URL to use an emulator); triggers then flow through S3 notifications.
+    Aws,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data directory of the embedded store (created if missing).
+    #[arg(long, env = "CCM_DATA", default_value = ".data")]
+    pub data: PathBuf,
+    /// Address to listen on. Keep it on loopback unless you put TLS in front of it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short, default_value_t = 8080)]
+    pub port: u16,
+    /// Seed demo changes and announcements in every status when the store is empty.
+    #[arg(long)]
+    pub demo: bool,
+    #[arg(long, value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
+    /// The metadata bucket (with --backend aws); defaults to config's s3_config.bucket_name.
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Serve the portal from this directory instead of the copy built into the binary.
+    #[arg(long, env = "CCM_HTML")]
+    pub html: Option<PathBuf>,
+    /// Mark the session cookie Secure (needs HTTPS in front; browsers allow it on http://localhost too).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// Everything `ccm serve` runs, built but not yet listening: tests use this directly.
+pub struct Server {
+    pub router: Router,
+    pub state: AppState,
+    pub embedded: Option<Arc<EmbeddedStore>>,
+}
+
+pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> anyhow::Result<Server> {
+    let (config, source) = load_app_config(config_path, true)?;
+    let (ses, ses_source) = load_ses_config(ses_path, true)?;
+    tracing::info!(config = %source, ses_config = %ses_source, topics = ses.expand().len(), "configuration loaded");
+    let config = Arc::new(config);
+
+    let (store, embedded): (Arc<dyn DocumentStore>, Option<Arc<EmbeddedStore>>) = match args.backend {
+        Backend::Embedded => {
+            let store = EmbeddedStore::open(&args.data)
+                .await
+                .with_context(|| format!("opening the data directory {}", args.data.display()))?;
+            (store.clone(), Some(store))
+        }
+        Backend::Aws => {
+            let bucket = args
+                .bucket
+                .clone()
+                .or_else(|| config.s3_config.as_ref().map(|s| s.bucket_name.clone()))
+                .context("--backend aws needs --bucket or s3_config.bucket_name in config.json")?;
+            let sdk = ccm_aws::sdk::load_base_config(None).await;
+            let client = ccm_aws::sdk::s3_client(&sdk, sdk.endpoint_url().is_some());
+            (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
+        }
+    };
+    let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
+    tracing::info!(objects = index.len(), "index built");
+    let index: Arc<dyn ChangeIndex> = Arc::new(index);
+
+    let session_secret = keys::session_secret(&args.data).context("loading the session key")?;
+    let keys = ccm_auth::SessionKeys::new(&session_secret.primary, session_secret.previous.as_deref())
+        .context("CCM_SESSION_KEY")?;
+    let policy = AppState::policy_from_config(&config, args.secure_cookies);
+    let state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+
+    if args.demo {
+        let seeded = demo::seed(&state).await.context("seeding demo data")?;
+        if seeded > 0 {
+            tracing::info!(objects = seeded, "demo data seeded");
+        }
+    }
+
+    let auth = AuthState { keys, policy, demo_users: Arc::new(config.portal.demo_users.clone()) };
+    let dev = dev_login::dev_login_routes(auth.clone()).context("ccm serve")?;
+    let router = Router::new()
+        .merge(ccm_api::router(state.clone()))
+        .merge(dev_login::session_routes(auth))
+        .merge(dev)
+        .fallback_service(assets::service(args.html.clone()));
+    Ok(Server { router, state, embedded })
+}
+
+pub async fn run(config_path: &Path, ses_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let server = build(config_path, ses_path, &args).await?;
+    if let Some(store) = &server.embedded {
+        queue::start(store.clone()).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+        .await
+        .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    print_banner(&server.state, addr, &args);
+    axum::serve(listener, server.router).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_banner(state: &AppState, addr: SocketAddr, args: &ServeArgs) {
+    let host = if addr.ip().is_loopback() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
+    println!("ccm is running: http://{host}:{}/", addr.port());
+    match args.backend {
+        Backend::Embedded => println!("  data:  {}", args.data.display()),
+        Backend::Aws => println!("  data:  S3 bucket {}", args.bucket.as_deref().unwrap_or("(from config)")),
+    }
+    println!("  sign in at http://{host}:{}/auth/dev-login as one of:", addr.port());
+    for u in &state.config.portal.demo_users {
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+        let scope = if u.customers.is_empty() {
+            String::new()
+        } else {
+            format!(" (customers: {})", u.customers.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+        };
+        println!("    {:<28} {}{}", u.email.as_str(), roles.join(", "), scope);
+    }
+    println!("  press Ctrl-C to stop");
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
