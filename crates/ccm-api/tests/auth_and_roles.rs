@@ -68,7 +68,7 @@ async fn a_request_without_a_session_is_refused_with_401() {
 async fn a_tampered_cookie_is_refused_with_401() {
     let app = TestApp::new().await;
     let alice = app.login("alice@example.com");
-    let mut cookie = alice.cookie().unwrap().to_owned().into_bytes();
+    let mut cookie = alice.cookie().unwrap().into_bytes();
     let at = cookie.len() - 5;
     cookie[at] = if cookie[at] == b'A' { b'B' } else { b'A' };
     let forged = alice.with_cookie(&String::from_utf8(cookie).unwrap());
@@ -84,7 +84,7 @@ async fn a_cookie_sealed_with_another_key_is_refused() {
     let app = TestApp::new().await;
     let other = TestApp::new().await;
     let foreign = other.login("carol@example.com");
-    let (status, _, body) = app.login("alice@example.com").with_cookie(foreign.cookie().unwrap()).get("/api/me").await;
+    let (status, _, body) = app.login("alice@example.com").with_cookie(&foreign.cookie().unwrap()).get("/api/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
 
@@ -92,13 +92,21 @@ async fn a_cookie_sealed_with_another_key_is_refused() {
 async fn a_session_idle_for_more_than_an_hour_has_expired() {
     let app = TestApp::new().await;
     let alice = app.login("alice@example.com");
-    app.clock.advance(Duration::minutes(59));
-    assert_eq!(alice.get("/api/me").await.0, StatusCode::OK);
-    app.clock.advance(Duration::minutes(2));
+    app.clock.advance(Duration::minutes(61));
     let (status, headers, body) = alice.get("/api/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "session_expired");
     assert!(!headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn activity_slides_the_idle_timeout() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(59));
+        assert_eq!(alice.get("/api/me").await.0, StatusCode::OK);
+    }
 }
 
 #[tokio::test]
@@ -118,6 +126,7 @@ async fn a_session_older_than_eight_hours_has_expired_even_when_active() {
 async fn a_request_more_than_a_minute_after_the_last_reissues_the_cookie() {
     let app = TestApp::new().await;
     let alice = app.login("alice@example.com");
+    let original = alice.cookie().unwrap();
     let (_, headers, _) = alice.get("/api/me").await;
     assert!(!headers.contains_key(header::SET_COOKIE), "fresh cookies are not re-issued");
     app.clock.advance(Duration::minutes(2));
@@ -128,12 +137,13 @@ async fn a_request_more_than_a_minute_after_the_last_reissues_the_cookie() {
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     assert!(!set_cookie.contains("Secure"), "the test policy turns Secure off: {set_cookie}");
 
-    // The re-issued cookie slides the idle timeout.
+    // The old cookie still carries the old activity time and expires first.
     let value = set_cookie.trim_start_matches("ccm_session=").split(';').next().unwrap();
-    let refreshed = alice.with_cookie(value);
+    assert_eq!(alice.cookie().as_deref(), Some(value));
+    let old = alice.with_cookie(&original);
     app.clock.advance(Duration::minutes(59));
-    assert_eq!(refreshed.get("/api/me").await.0, StatusCode::OK);
-    assert_eq!(alice.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(alice.get("/api/me").await.0, StatusCode::OK);
+    assert_eq!(old.get("/api/me").await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -365,4 +375,25 @@ async fn me_and_customers_show_a_scoped_user_only_their_customers() {
     let (_, _, list) = cathy.get("/api/customers").await;
     let codes: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["acme"]);
+}
+
+#[tokio::test]
+#[ignore = "BUG: auth.rs session_layer() puts the pre-refresh session in the request, so /api/me reports the old expiry"]
+async fn me_reports_the_expiry_of_the_reissued_cookie() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    app.clock.advance(Duration::minutes(30));
+    let (_, headers, me) = alice.get("/api/me").await;
+    assert!(headers.contains_key(header::SET_COOKIE));
+    assert_eq!(me["expiresAt"], "2026-06-01T13:30:00Z");
+}
+
+#[tokio::test]
+#[ignore = "BUG: MemoryIndex/ListParams apply the customer scope to the user's own drafts, so a scoped author's draft without customers is missing from her list"]
+async fn a_scoped_author_lists_her_own_draft_before_choosing_customers() {
+    let app = TestApp::new().await;
+    let cathy = app.login("cathy@acme.example.com");
+    let id = id_of(&cathy.create("/api/changes", json!({"changeTitle": "Not sure for whom yet"})).await);
+    assert_eq!(cathy.get(&object_path(&id)).await.0, StatusCode::OK);
+    assert_eq!(ids(&cathy.get("/api/changes").await.2), [id.as_str()]);
 }

@@ -5,6 +5,10 @@
 //! entries once, because `total` counts every match; other sorts order only the matching entries, and
 //! only the page they return is fully sorted. Pages are cut by keyset cursors (the sort value and id
 //! of the last item), so writes between two page requests neither repeat nor skip an item.
+//!
+//! The scan is kept cheap by what it reads: users, customers and the words of the search text are
+//! interned, so a filter compares integers and bit masks, and a text search looks each query word up
+//! once in the dictionary of distinct words, then checks word ids per entry.
 
 use std::borrow::Borrow;
 use std::cmp::{Ordering, Reverse};
@@ -40,8 +44,8 @@ struct Slot {
     created: Option<DateTime<Utc>>,
     start: Option<DateTime<Utc>>,
     title_lower: Box<str>,
-    /// The distinct whitespace-separated words of `search_text`, as ids in `Entries::tokens`.
-    tokens: Box<[u32]>,
+    /// The distinct whitespace-separated words of `search_text`, as ids in `Entries::words`.
+    words: Box<[u32]>,
     entry: Box<IndexEntry>,
 }
 
@@ -104,6 +108,40 @@ impl<K: Hash + Eq + Clone> Interner<K> {
     }
 }
 
+/// The distinct words of every entry's search text, one per line, so that finding the words that
+/// contain a part of a word is one substring scan instead of one search per word.
+#[derive(Default)]
+struct Dictionary {
+    ids: HashMap<Box<str>, u32>,
+    lines: String,
+    /// Where each word starts in `lines`, by id.
+    starts: Vec<usize>,
+}
+
+impl Dictionary {
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.ids.get(word) {
+            return *id;
+        }
+        let id = u32::try_from(self.starts.len()).unwrap_or(u32::MAX);
+        self.starts.push(self.lines.len());
+        self.lines.push_str(word);
+        self.lines.push('\n');
+        self.ids.insert(word.into(), id);
+        id
+    }
+
+    /// For every word id: does the word contain `part` (which has no whitespace)?
+    fn containing(&self, part: &str) -> Vec<bool> {
+        let mut hits = vec![false; self.starts.len()];
+        // A match cannot span a line break, so each lies inside the word whose line it starts on.
+        for (at, _) in self.lines.match_indices(part) {
+            hits[self.starts.partition_point(|start| *start <= at) - 1] = true;
+        }
+        hits
+    }
+}
+
 /// The entries in default order, and the dictionaries their slots refer to. Dictionaries only grow:
 /// a user, customer or word that is no longer used costs a few bytes until the next rebuild.
 #[derive(Default)]
@@ -114,7 +152,7 @@ struct Entries {
     /// ASCII-lower-cased user names (`is_mine` compares them ASCII-case-insensitively).
     users: Interner<String>,
     customers: Interner<CustomerCode>,
-    tokens: Interner<Box<str>>,
+    words: Dictionary,
 }
 
 #[derive(Default)]
@@ -198,10 +236,9 @@ impl Entries {
         let user = |users: &mut Interner<String>, name: &Option<String>| {
             name.as_deref().map(|n| users.intern(n.to_ascii_lowercase().as_str(), str::to_owned))
         };
-        let mut tokens: Vec<u32> =
-            entry.search_text.split_whitespace().map(|w| self.tokens.intern(w, |w: &str| w.into())).collect();
-        tokens.sort_unstable();
-        tokens.dedup();
+        let mut words: Vec<u32> = entry.search_text.split_whitespace().map(|w| self.words.intern(w)).collect();
+        words.sort_unstable();
+        words.dedup();
         let slot = Slot {
             status: entry.status,
             kind: entry.kind(),
@@ -213,7 +250,7 @@ impl Entries {
             created: entry.created_at,
             start: entry.start,
             title_lower: entry.title.to_lowercase().into(),
-            tokens: tokens.into(),
+            words: words.into(),
             entry: Box::new(entry),
         };
         self.modified.insert(slot.entry.id.clone(), slot.modified);
@@ -332,7 +369,7 @@ impl<'q> Filter<'q> {
             entries.users.names.iter().map(|u| u.to_lowercase().contains(&needle)).collect()
         });
         let words = query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase);
-        let words = words.map(|w| entries.tokens.names.iter().map(|t| t.contains(&w)).collect()).collect();
+        let words = words.map(|w| entries.words.containing(&w)).collect();
         Self {
             query,
             viewer: entries.users.get(query.viewer.to_ascii_lowercase().as_str()),
@@ -377,7 +414,7 @@ impl<'q> Filter<'q> {
                 return false;
             }
         }
-        self.words.iter().all(|word| slot.tokens.iter().any(|t| word[*t as usize]))
+        self.words.iter().all(|hits| slot.words.iter().any(|w| hits[*w as usize]))
     }
 }
 

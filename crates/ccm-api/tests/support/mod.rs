@@ -99,13 +99,13 @@ impl TestApp {
     pub fn client_with(&self, session: &Session) -> Client {
         Client {
             state: self.state.clone(),
-            cookie: Some(self.state.keys.seal(session)),
+            cookie: Mutex::new(Some(self.state.keys.seal(session))),
             csrf: Some(session.csrf.clone()),
         }
     }
 
     pub fn anonymous(&self) -> Client {
-        Client { state: self.state.clone(), cookie: None, csrf: None }
+        Client { state: self.state.clone(), cookie: Mutex::new(None), csrf: None }
     }
 
     /// The stored JSON under `key` (e.g. `archive/CHG-….json`), if any.
@@ -125,20 +125,21 @@ impl TestApp {
     }
 }
 
+/// A browser of one user: it sends the session cookie and CSRF token, and keeps a re-issued cookie.
 pub struct Client {
     state: AppState,
-    cookie: Option<String>,
+    cookie: Mutex<Option<String>>,
     csrf: Option<String>,
 }
 
 impl Client {
-    pub fn cookie(&self) -> Option<&str> {
-        self.cookie.as_deref()
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
     }
 
     /// The same client presenting another cookie value.
     pub fn with_cookie(&self, value: &str) -> Client {
-        Client { state: self.state.clone(), cookie: Some(value.to_owned()), csrf: self.csrf.clone() }
+        Client { state: self.state.clone(), cookie: Mutex::new(Some(value.to_owned())), csrf: self.csrf.clone() }
     }
 
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
@@ -215,7 +216,7 @@ impl Call<'_> {
 
     pub async fn send(self) -> Reply {
         let mut req = Request::builder().method(self.method).uri(&self.path);
-        if let Some(cookie) = &self.client.cookie {
+        if let Some(cookie) = self.client.cookie() {
             req = req.header(header::COOKIE, format!("{COOKIE_NAME}={cookie}"));
         }
         if self.csrf
@@ -233,6 +234,9 @@ impl Call<'_> {
         let res = ccm_api::router(self.client.state.clone()).oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
+        if let Some(fresh) = headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).and_then(cookie_value) {
+            *self.client.cookie.lock().unwrap() = Some(fresh.to_owned());
+        }
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
@@ -241,6 +245,11 @@ impl Call<'_> {
         };
         (status, headers, body)
     }
+}
+
+/// The session cookie's value in a `Set-Cookie` header.
+fn cookie_value(set_cookie: &str) -> Option<&str> {
+    set_cookie.split(';').next()?.strip_prefix(COOKIE_NAME)?.strip_prefix('=')
 }
 
 /// `/api/changes/{id}` or `/api/announcements/{id}`, from the id's prefix.

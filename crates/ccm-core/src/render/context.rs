@@ -1,0 +1,231 @@
+//! What a template sees: plain strings prepared from the object (times already formatted in the
+//! object's zone and in UTC, links already built). Templates never compute; they lay out.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
+
+use crate::ids::{AnnouncementType, CustomerCode, ObjectKind};
+use crate::model::Object;
+use crate::routing::Event;
+use crate::schedule;
+
+/// Everything needed to render one notification for one customer.
+pub struct NotificationContext<'a> {
+    pub object: &'a Object,
+    pub event: Event,
+    /// The customer whose subscribers receive this copy.
+    pub customer: &'a CustomerCode,
+    /// Display names of customers (code → name), for the affected-customers list.
+    pub customer_names: &'a BTreeMap<CustomerCode, String>,
+    /// `email_config.portal_base_url`, without a trailing slash.
+    pub portal_base_url: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Window {
+    pub zone: String,
+    pub start_local: String,
+    pub end_local: String,
+    pub start_utc: String,
+    pub end_utc: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meeting {
+    pub join_url: String,
+    pub subject: String,
+    pub start_local: String,
+    pub start_utc: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Who {
+    pub by: String,
+    pub at_local: String,
+    pub at_utc: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TemplateData {
+    pub event: &'static str,
+    pub subject: String,
+    pub emoji: &'static str,
+    pub color: &'static str,
+    pub status_word: &'static str,
+    pub type_label: &'static str,
+    pub is_change: bool,
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub content: String,
+    pub details: Vec<(String, String)>,
+    pub tickets: Vec<(String, String)>,
+    pub window: Option<Window>,
+    pub meeting: Option<Meeting>,
+    pub customers: Vec<String>,
+    pub customer_code: String,
+    pub customer_name: String,
+    pub approve_url: String,
+    pub object_url: String,
+    pub survey_url: Option<String>,
+    pub approved: Option<Who>,
+    pub completed: Option<Who>,
+    pub cancelled: Option<Who>,
+    pub attachments: Vec<String>,
+    pub sent_at: String,
+    pub unsubscribe_url: &'static str,
+}
+
+/// SES substitutes this placeholder with the recipient's unsubscribe link.
+pub const SES_UNSUBSCRIBE_PLACEHOLDER: &str = "{{amazonSESUnsubscribeUrl}}";
+
+fn type_label(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Change => "Change",
+        ObjectKind::Announcement(AnnouncementType::Cic) => "CIC announcement",
+        ObjectKind::Announcement(AnnouncementType::Finops) => "FinOps announcement",
+        ObjectKind::Announcement(AnnouncementType::Innersource) => "InnerSource announcement",
+        ObjectKind::Announcement(AnnouncementType::General) => "General announcement",
+    }
+}
+
+fn color(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Change => "#6c757d",
+        ObjectKind::Announcement(AnnouncementType::Cic) => "#0066cc",
+        ObjectKind::Announcement(AnnouncementType::Finops) => "#28a745",
+        ObjectKind::Announcement(AnnouncementType::Innersource) => "#6f42c1",
+        ObjectKind::Announcement(AnnouncementType::General) => "#007bff",
+    }
+}
+
+fn status_word(event: Event) -> &'static str {
+    match event {
+        Event::ApprovalRequest => "Approval requested",
+        Event::Approved => "Approved",
+        Event::Completed => "Completed",
+        Event::Cancelled => "Cancelled",
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+fn q(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl TemplateData {
+    pub fn from_context(ctx: &NotificationContext<'_>) -> Self {
+        let o = ctx.object;
+        let kind = o.kind();
+        let life = o.life();
+        let zone = o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York);
+        let local = |t: DateTime<Utc>| schedule::format_in_zone(t, zone);
+        let who = |by: &Option<String>, at: &Option<DateTime<Utc>>| match (by, at) {
+            (Some(by), Some(at)) => Some(Who { by: by.clone(), at_local: local(*at), at_utc: schedule::format_utc(*at) }),
+            _ => None,
+        };
+        let window = match o.window() {
+            (Some(start), Some(end)) => Some(Window {
+                zone: zone.name().to_owned(),
+                start_local: local(start),
+                end_local: local(end),
+                start_utc: schedule::format_utc(start),
+                end_utc: schedule::format_utc(end),
+            }),
+            _ => None,
+        };
+        let meeting = life.meeting_metadata.as_ref().map(|m| Meeting {
+            join_url: m.join_url.clone(),
+            subject: m.subject.clone(),
+            start_local: local(m.start_time),
+            start_utc: schedule::format_utc(m.start_time),
+        });
+        let (details, tickets, content) = match o {
+            Object::Change(c) => {
+                let d = [
+                    ("Reason", &c.change_reason),
+                    ("Customer impact", &c.customer_impact),
+                    ("Implementation plan", &c.implementation_plan),
+                    ("Test plan", &c.test_plan),
+                    ("Rollback plan", &c.rollback_plan),
+                ];
+                let t = [("ServiceNow", &c.snow_ticket), ("Jira", &c.jira_ticket)];
+                let keep = |pairs: &[(&str, &Option<String>)]| {
+                    pairs
+                        .iter()
+                        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| ((*k).to_owned(), s.to_owned())))
+                        .collect::<Vec<_>>()
+                };
+                (keep(&d), keep(&t), String::new())
+            }
+            Object::Announcement(a) => (Vec::new(), Vec::new(), a.content.clone().unwrap_or_default()),
+        };
+        let base = ctx.portal_base_url.trim_end_matches('/');
+        let id = o.id().as_str().to_owned();
+        let edit_page = if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
+        let survey_url = life.survey_url.as_deref().filter(|_| ctx.event == Event::Completed).map(|url| {
+            let quarter = (ctx.now.month() - 1) / 3 + 1;
+            let (event_type, subtype) = match kind {
+                ObjectKind::Change => ("change", "general"),
+                ObjectKind::Announcement(t) => ("announcement", t.as_str()),
+            };
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!(
+                "{url}{sep}customer_code={}&object_id={}&year={}&quarter={quarter}&event_type={event_type}&event_subtype={subtype}",
+                q(ctx.customer.as_str()),
+                q(&id),
+                ctx.now.year()
+            )
+        });
+        let name_of = |c: &CustomerCode| ctx.customer_names.get(c).cloned().unwrap_or_else(|| c.to_string());
+        let status_word = status_word(ctx.event);
+        let emoji = super::emoji(ctx.event, kind);
+        let subject = if ctx.event == Event::Approved {
+            format!("{emoji} {}", o.title())
+        } else {
+            format!("{emoji} {status_word}: {}", o.title())
+        };
+        Self {
+            event: ctx.event.as_str(),
+            subject,
+            emoji,
+            color: color(kind),
+            status_word,
+            type_label: type_label(kind),
+            is_change: kind.is_change(),
+            title: o.title().to_owned(),
+            // A change's summary is its reason, which the details already show.
+            summary: if kind.is_change() { String::new() } else { o.summary().to_owned() },
+            content,
+            details,
+            tickets,
+            window,
+            meeting,
+            customers: o.customers().iter().map(name_of).collect(),
+            customer_code: ctx.customer.to_string(),
+            customer_name: name_of(ctx.customer),
+            approve_url: format!("{base}/approvals.html?customerCode={}&objectId={}", q(ctx.customer.as_str()), q(&id)),
+            object_url: format!("{base}/{edit_page}{}", q(&id)),
+            id,
+            survey_url,
+            approved: who(&life.approved_by, &life.approved_at),
+            completed: who(&life.completed_by, &life.completed_at),
+            cancelled: who(&life.cancelled_by, &life.cancelled_at),
+            attachments: match o {
+                Object::Announcement(a) => a.attachments.iter().map(|a| a.name.clone()).collect(),
+                Object::Change(_) => Vec::new(),
+            },
+            sent_at: schedule::format_utc(ctx.now),
+            unsubscribe_url: SES_UNSUBSCRIBE_PLACEHOLDER,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Notification e-mails: subject, HTML and text for every (event, object type), from templates built
+//! into the binary. All user text is escaped by the template engine (HTML templates auto-escape;
+//! newlines become `<br>` only after escaping). Times are shown in the object's zone with its
+//! abbreviation and in UTC. SES replaces `{{amazonSESUnsubscribeUrl}}` with the recipient's
+//! one-click unsubscribe link.
+
+mod context;
+
+use std::sync::OnceLock;
+
+use minijinja::{AutoEscape, Environment, Value};
+
+pub use context::{NotificationContext, TemplateData};
+
+use crate::routing::Event;
+
+/// A rendered notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rendering the {template} template failed: {message}")]
+pub struct RenderError {
+    template: String,
+    message: String,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("base.txt", include_str!("templates/base.txt")),
+    ("approval_request.html", include_str!("templates/approval_request.html")),
+    ("approval_request.txt", include_str!("templates/approval_request.txt")),
+    ("approved.html", include_str!("templates/approved.html")),
+    ("approved.txt", include_str!("templates/approved.txt")),
+    ("completed.html", include_str!("templates/completed.html")),
+    ("completed.txt", include_str!("templates/completed.txt")),
+    ("cancelled.html", include_str!("templates/cancelled.html")),
+    ("cancelled.txt", include_str!("templates/cancelled.txt")),
+    ("details.html", include_str!("templates/details.html")),
+    ("details.txt", include_str!("templates/details.txt")),
+];
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| if name.ends_with(".html") { AutoEscape::Html } else { AutoEscape::None });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("nl2br", nl2br);
+        env.add_filter("url", url_attr);
+        for (name, source) in TEMPLATES {
+            // The templates are part of the binary and covered by tests; a syntax error is a build bug.
+            if let Err(e) = env.add_template(name, source) {
+                panic!("built-in template {name} does not parse: {e}");
+            }
+        }
+        env
+    })
+}
+
+/// Escapes text for HTML, then turns its newlines into `<br>`.
+fn nl2br(text: &str) -> Value {
+    Value::from_safe_string(escape_html(text).replace("\r\n", "\n").replace('\n', "<br>\n"))
+}
+
+/// A URL for an `href`: only http(s) links (and SES's placeholder) pass; quotes, `<`, `>` and `&` are
+/// escaped; slashes stay readable.
+fn url_attr(url: &str) -> Value {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://") || url == context::SES_UNSUBSCRIBE_PLACEHOLDER) {
+        return Value::from_safe_string("#".to_owned());
+    }
+    Value::from_safe_string(url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;"))
+}
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' => out.push_str("&#x2f;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A subject line: no control characters or line breaks (header injection), at most 200 characters.
+pub fn clean_subject(raw: &str) -> String {
+    let one_line: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let squeezed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
+    squeezed.chars().take(200).collect()
+}
+
+pub fn render(ctx: &NotificationContext<'_>) -> Result<Rendered, RenderError> {
+    let data = TemplateData::from_context(ctx);
+    let name = ctx.event.as_str();
+    let env = environment();
+    let run = |template: String| -> Result<String, RenderError> {
+        env.get_template(&template)
+            .and_then(|t| t.render(&data))
+            .map_err(|e| RenderError { template: template.clone(), message: format!("{e:#}") })
+    };
+    Ok(Rendered {
+        subject: clean_subject(&data.subject),
+        html: run(format!("{name}.html"))?,
+        text: run(format!("{name}.txt"))?,
+    })
+}
+
+/// The emoji in front of a subject.
+pub fn emoji(event: Event, kind: crate::ids::ObjectKind) -> &'static str {
+    use crate::ids::{AnnouncementType as A, ObjectKind as K};
+    match (event, kind) {
+        (Event::ApprovalRequest, _) => "⚠️",
+        (Event::Completed, _) => "✅",
+        (Event::Cancelled, _) => "❌",
+        (Event::Approved, K::Change) => "🟢",
+        (Event::Approved, K::Announcement(A::Cic)) => "☁️",
+        (Event::Approved, K::Announcement(A::Finops)) => "💰",
+        (Event::Approved, K::Announcement(A::Innersource)) => "🔧",
+        (Event::Approved, K::Announcement(A::General)) => "📢",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::ids::CustomerCode;
+use crate::model::Object;
+
+fn names() -> BTreeMap<CustomerCode, String> {
+    [("acme", "Acme Corp"), ("globex", "Globex Industries")]
+        .into_iter()
+        .map(|(c, n)| (CustomerCode::parse(c).unwrap(), n.to_owned()))
+        .collect()
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    "2026-06-02T15:30:00Z".parse().unwrap()
+}
+
+fn change(payload: &str) -> Object {
+    Object::from_json(
+        json!({
+            "changeId": "CHG-0f8fad5b-d9cb-469f-a165-70867728950e",
+            "changeTitle": format!("Rotate certificates {payload}"),
+            "changeReason": format!("Expiry in 30 days.\nSecond line {payload}"),
+            "customerImpact": format!("None expected {payload}"),
+            "implementationPlan": format!("1. Issue\n2. Deploy {payload}"),
+            "testPlan": "Probe every endpoint",
+            "rollbackPlan": "Redeploy the old certificate",
+            "snowTicket": format!("CHG0012345{payload}"),
+            "jiraTicket": "CCOE-42",
+            "customers": ["acme", "globex"],
+            "implementationStart": "2026-06-10T14:00:00Z",
+            "implementationEnd": "2026-06-10T16:00:00Z",
+            "timezone": "America/New_York",
+            "status": "approved",
+            "approvedBy": "bob@example.com",
+            "approvedAt": "2026-06-02T15:00:00Z",
+            "completedBy": "alice@example.com",
+            "completedAt": "2026-06-10T16:05:00Z",
+            "cancelledBy": "alice@example.com",
+            "cancelledAt": "2026-06-09T09:00:00Z",
+            "survey_url": "https://form.typeform.com/to/abc123",
+            "meeting_metadata": {"meeting_id": "m1", "join_url": "https://teams.microsoft.com/l/meetup-join/x",
+                "start_time": "2026-06-10T14:00:00Z", "end_time": "2026-06-10T15:00:00Z",
+                "subject": format!("Change Implementation: Rotate certificates {payload}")}
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn announcement(kind: &str, payload: &str) -> Object {
+    let prefix = crate::ids::AnnouncementType::parse(kind).unwrap().id_prefix();
+    Object::from_json(
+        json!({
+            "announcement_id": format!("{prefix}-7d1c1a4e-2b7f-4d4e-9d55-0a1b2c3d4e5f"),
+            "announcement_type": kind,
+            "title": format!("Quarterly update {payload}"),
+            "summary": format!("What changes {payload}"),
+            "content": format!("Hello,\nWe are improving things {payload}.\n\nThe team"),
+            "customers": ["acme"],
+            "status": "approved",
+            "meeting_timezone": "Europe/London",
+            "meeting_date": "2026-06-12T09:00:00Z",
+            "meeting_duration": 45,
+            "approvedBy": "bob@example.com",
+            "approvedAt": "2026-06-02T15:00:00Z",
+            "attachments": [{"name": format!("slides {payload}.pdf"), "s3_key": "announcements/x/attachments/slides.pdf", "size": 10}]
+        })
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap()
+}
+
+fn render_for(object: &Object, event: Event) -> Rendered {
+    let acme = CustomerCode::parse("acme").unwrap();
+    let names = names();
+    render(&NotificationContext {
+        object,
+        event,
+        customer: &acme,
+        customer_names: &names,
+        portal_base_url: "https://ccm.example.com",
+        now: now(),
+    })
+    .unwrap()
+}
+
+const EVENTS: [Event; 4] = [Event::ApprovalRequest, Event::Approved, Event::Completed, Event::Cancelled];
+
+#[test]
+fn every_template_renders_for_every_object_type() {
+    let mut objects = vec![("change", change(""))];
+    for kind in ["cic", "finops", "innersource", "general"] {
+        objects.push((kind, announcement(kind, "")));
+    }
+    for (kind, object) in &objects {
+        for event in EVENTS {
+            let r = render_for(object, event);
+            let snapshot = format!("SUBJECT: {}\n\n--- TEXT ---\n{}\n--- HTML ---\n{}", r.subject, r.text, r.html);
+            insta::assert_snapshot!(format!("{}_{}", event.as_str(), kind), snapshot);
+        }
+    }
+}
+
+#[test]
+fn user_text_is_escaped_in_every_field_of_every_html_template() {
+    let payload = r#"<script>alert("x")</script><img src=x onerror=alert(1)>'&"#;
+    for object in [change(payload), announcement("finops", payload)] {
+        for event in EVENTS {
+            let r = render_for(&object, event);
+            assert!(!r.html.contains("<script"), "{event:?}: a script tag got through");
+            assert!(!r.html.contains("<img src=x"), "{event:?}: markup got through");
+            assert!(r.html.contains("&lt;script&gt;"), "{event:?}: the payload is shown, escaped");
+            assert!(!r.subject.contains('\n'));
+            assert!(r.text.contains(payload), "{event:?}: the text part shows the text as written");
+        }
+    }
+}
+
+#[test]
+fn newlines_in_user_text_become_line_breaks_after_escaping() {
+    let r = render_for(&change("<b>"), Event::Approved);
+    assert!(r.html.contains("Expiry in 30 days.<br>\nSecond line &lt;b&gt;"));
+}
+
+#[test]
+fn subjects_carry_the_event_emoji_and_no_line_breaks() {
+    let mut o = change("");
+    if let Object::Change(c) = &mut o {
+        c.change_title = "Line one\r\nBcc: victim@example.com".into();
+    }
+    assert_eq!(render_for(&o, Event::ApprovalRequest).subject, "⚠️ Approval requested: Line one Bcc: victim@example.com");
+    assert!(render_for(&announcement("finops", ""), Event::Approved).subject.starts_with("💰 "));
+    assert!(render_for(&announcement("cic", ""), Event::Approved).subject.starts_with("☁️ "));
+    assert!(render_for(&change(""), Event::Completed).subject.starts_with("✅ "));
+    assert!(render_for(&change(""), Event::Cancelled).subject.starts_with("❌ "));
+}
+
+#[test]
+fn the_approval_request_links_to_the_approvals_page_for_this_customer_and_object() {
+    let r = render_for(&change(""), Event::ApprovalRequest);
+    let link = "https://ccm.example.com/approvals.html?customerCode=acme&amp;objectId=CHG-0f8fad5b-d9cb-469f-a165-70867728950e";
+    assert!(r.html.contains(link), "{}", r.html);
+    assert!(r.text.contains("approvals.html?customerCode=acme&objectId=CHG-0f8fad5b"));
+}
+
+#[test]
+fn the_schedule_is_shown_in_the_objects_zone_with_its_abbreviation_and_in_utc() {
+    let r = render_for(&change(""), Event::Approved);
+    assert!(r.html.contains("June 10, 2026 at 10:00 AM EDT"), "{}", r.text);
+    assert!(r.html.contains("June 10, 2026 at 2:00 PM UTC"));
+}
+
+#[test]
+fn the_footer_carries_the_ses_unsubscribe_placeholder_in_both_parts() {
+    for event in EVENTS {
+        let r = render_for(&change(""), event);
+        assert!(r.html.contains("href=\"{{amazonSESUnsubscribeUrl}}\""));
+        assert!(r.text.contains("{{amazonSESUnsubscribeUrl}}"));
+    }
+}
+
+#[test]
+fn the_completion_notice_leads_with_the_survey_link_for_this_customer() {
+    let r = render_for(&change(""), Event::Completed);
+    assert!(r.text.contains(
+        "https://form.typeform.com/to/abc123?customer_code=acme&object_id=CHG-0f8fad5b-d9cb-469f-a165-70867728950e&year=2026&quarter=2&event_type=change&event_subtype=general"
+    ));
+    let survey = r.html.find("Take the survey").unwrap();
+    assert!(survey < r.html.find("Implementation window").unwrap(), "the survey comes first");
+    assert!(!render_for(&change(""), Event::Approved).html.contains("Take the survey"));
+}
+
+#[test]
+fn links_other_than_http_are_neutralised() {
+    let mut o = change("");
+    o.life_mut().meeting_metadata.as_mut().unwrap().join_url = "javascript:alert(1)".into();
+    let r = render_for(&o, Event::Approved);
+    assert!(!r.html.contains("javascript:"));
+}
