@@ -51,7 +51,8 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
     };
     match outcome {
         Ok(s) => {
-            req.extensions_mut().insert(s);
+            // Handlers see the session as it will be after this response (refreshed expiry).
+            req.extensions_mut().insert(refreshed.clone().unwrap_or(s));
         }
         Err(why) => {
             req.extensions_mut().insert(why);

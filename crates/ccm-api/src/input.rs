@@ -119,6 +119,49 @@ fn normalize_instant(body: &mut Map<String, Value>, key: &str, errors: &mut Vec<
     }
 }
 
+/// Checks the shape of fields serde would otherwise reject with a message that names no field.
+pub fn check_shapes(body: &Map<String, Value>) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    match body.get("customers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item.as_str().map(ccm_core::CustomerCode::parse) {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => errors.push(FieldError::new("customers", e.to_string())),
+                    None => errors.push(FieldError::new("customers", "each customer is a customer code string")),
+                }
+            }
+        }
+        Some(_) => errors.push(FieldError::new("customers", "a list of customer codes")),
+    }
+    for key in ["include_meeting"] {
+        if body.get(key).is_some_and(|v| !v.is_boolean() && !v.is_null()) {
+            errors.push(FieldError::new(key, "true or false"));
+        }
+    }
+    for key in [
+        "changeTitle",
+        "title",
+        "changeReason",
+        "summary",
+        "content",
+        "implementationPlan",
+        "testPlan",
+        "rollbackPlan",
+        "customerImpact",
+        "snowTicket",
+        "jiraTicket",
+        "timezone",
+        "meeting_timezone",
+    ] {
+        if body.get(key).is_some_and(|v| !v.is_string() && !v.is_null()) {
+            errors.push(FieldError::new(key, "must be text"));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 /// Turns serde's complaint about a body into a field error.
 pub fn shape_error(e: &ccm_core::model::ObjectError) -> FieldError {
     let text = e.to_string();

@@ -29,9 +29,16 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::objects::changes::router())
         .merge(routes::objects::announcements::router())
         .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         .layer(DefaultBodyLimit::max(routes::common::BODY_LIMIT))
         .with_state(state)
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({"error": "method_not_allowed", "message": "this route does not accept that method"});
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
 async fn api_not_found() -> ApiError {

@@ -358,7 +358,6 @@ async fn versions_list_newest_first_and_each_old_version_can_be_read() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: service/objects.rs update() snapshots only archived objects, so a draft's earlier versions are lost"]
 async fn an_edited_draft_keeps_its_earlier_version() {
     let app = TestApp::new().await;
     let alice = app.login("alice@example.com");

@@ -261,7 +261,6 @@ async fn an_unknown_api_route_is_a_json_404() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: lib.rs router() has no method_not_allowed_fallback, so a 405 comes with an empty body instead of the JSON error"]
 async fn a_wrong_method_on_a_known_route_is_refused() {
     let app = TestApp::new().await;
     let alice = app.login("alice@example.com");

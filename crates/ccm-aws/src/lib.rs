@@ -1,7 +1,14 @@
-//! AWS adapters of ccm's ports: the S3 document store, and the shared SDK configuration every client
-//! is built from.
+//! AWS adapters of ccm's ports: the S3 document store, the delivery ledger on any document store,
+//! per-customer SES v2 (assumed-role clients, mailer, contact directory), and the shared SDK
+//! configuration every client is built from.
 
+pub mod customer_clients;
+pub mod ledger;
 pub mod s3_store;
 pub mod sdk;
+pub mod ses;
 
+pub use customer_clients::{CustomerClient, CustomerClients};
+pub use ledger::S3Ledger;
 pub use s3_store::S3DocumentStore;
+pub use ses::{SesGateway, SesOptions};

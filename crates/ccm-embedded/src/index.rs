@@ -131,14 +131,42 @@ impl Dictionary {
         id
     }
 
-    /// For every word id: does the word contain `part` (which has no whitespace)?
-    fn containing(&self, part: &str) -> Vec<bool> {
-        let mut hits = vec![false; self.starts.len()];
+    /// The words that contain `part` (which has no whitespace).
+    fn containing(&self, part: &str) -> WordSet {
+        let mut ids: Vec<u32> = Vec::new();
         // A match cannot span a line break, so each lies inside the word whose line it starts on.
         for (at, _) in self.lines.match_indices(part) {
-            hits[self.starts.partition_point(|start| *start <= at) - 1] = true;
+            let id = (self.starts.partition_point(|start| *start <= at) - 1) as u32;
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
         }
-        hits
+        if ids.len() <= FEW_WORDS {
+            return WordSet::Few(ids);
+        }
+        let mut hits = vec![false; self.starts.len()];
+        for id in ids {
+            hits[id as usize] = true;
+        }
+        WordSet::Many(hits)
+    }
+}
+
+/// Up to this many matching dictionary words, an entry is checked by binary searches in its sorted
+/// word ids; beyond, by one table lookup per word of the entry.
+const FEW_WORDS: usize = 16;
+
+enum WordSet {
+    Few(Vec<u32>),
+    Many(Vec<bool>),
+}
+
+impl WordSet {
+    fn meets(&self, sorted_ids: &[u32]) -> bool {
+        match self {
+            Self::Few(ids) => ids.iter().any(|id| sorted_ids.binary_search(id).is_ok()),
+            Self::Many(hits) => sorted_ids.iter().any(|id| hits[*id as usize]),
+        }
     }
 }
 
@@ -358,7 +386,7 @@ struct Filter<'q> {
     authors: Option<Vec<bool>>,
     /// For each word of `q`: which dictionary words contain it. A word of `q` has no whitespace, so it
     /// occurs in the text exactly when it occurs inside one of the text's whitespace-separated words.
-    words: Vec<Vec<bool>>,
+    words: Vec<WordSet>,
 }
 
 impl<'q> Filter<'q> {
@@ -398,10 +426,10 @@ impl<'q> Filter<'q> {
         {
             return false;
         }
-        if let Some(authors) = &self.authors {
-            if !slot.created_by.is_some_and(|u| authors[u as usize]) {
-                return false;
-            }
+        if let Some(authors) = &self.authors
+            && !slot.created_by.is_some_and(|u| authors[u as usize])
+        {
+            return false;
         }
         if q.from.is_some() || q.to.is_some() {
             let date = match q.date_field {
@@ -414,7 +442,7 @@ impl<'q> Filter<'q> {
                 return false;
             }
         }
-        self.words.iter().all(|hits| slot.words.iter().any(|w| hits[*w as usize]))
+        self.words.iter().all(|set| set.meets(&slot.words))
     }
 }
 

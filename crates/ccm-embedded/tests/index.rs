@@ -251,6 +251,19 @@ async fn a_search_needs_every_word_in_any_case() {
 }
 
 #[tokio::test]
+async fn a_search_word_inside_many_different_words_finds_every_entry_with_one() {
+    let index = index_of((0..40).map(|n| {
+        let title = if n % 2 == 0 { format!("Patch host{n}") } else { format!("Patch router{n}") };
+        change(&format!("CHG-{n:02}")).title(&title)
+    }))
+    .await;
+    let query = IndexQuery { q: Some("ost patch".into()), limit: 500, ..as_viewer(ALICE) };
+    let found = ids(&index, &query).await;
+    assert_eq!(found.len(), 20, "20 distinct words contain \"ost\": {found:?}");
+    assert!(found.iter().all(|id| id[4..].parse::<u32>().unwrap() % 2 == 0));
+}
+
+#[tokio::test]
 async fn each_sort_field_orders_both_ways_with_missing_values_last() {
     let index = index_of([
         change("CHG-1")

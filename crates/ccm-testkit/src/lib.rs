@@ -4,5 +4,6 @@
 //! This crate must not depend on the adapter crates (they dev-depend on it); it talks to AWS through
 //! the SDK directly where it needs to.
 
+pub mod fakes;
 pub mod moto;
 pub mod store_contract;

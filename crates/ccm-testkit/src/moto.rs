@@ -3,14 +3,17 @@
 //!
 //! Where the server comes from, in order:
 //! 1. `CCM_MOTO_ENDPOINT` (a server someone else started, e.g. the Makefile for a whole run);
-//! 2. `<repo>/.venv/bin/moto_server`, installed by `scripts/setup-moto.sh`, spawned on a free port.
+//! 2. `<repo>/.venv` (moto installed by `scripts/setup-moto.sh`), spawned on a free port through
+//!    `scripts/moto_ses_patched.py`, which closes moto's SES v2 gaps for the Rust SDK (epoch
+//!    timestamps, the ListContacts filter and paging, GetAccount) and adds a read-back of sent mail
+//!    per account ([`Moto::sent_emails`]). Start the same script for `CCM_MOTO_ENDPOINT`.
 //!
 //! When neither is available, [`shared`] prints `skipping: <reason>` and returns `None`, so tests
 //! pass offline without Python; with `CCM_REQUIRE_MOTO=1` (set in CI) it panics instead, so emulator
 //! tests never skip silently there.
 //!
 //! Cleaning up a spawned server: statics are never dropped, so `kill_on_drop` would leave moto
-//! running after the tests. Instead moto runs inside a small Python wrapper that exits as soon as
+//! running after the tests. Instead the wrapper runs with `--exit-on-stdin-eof` and exits as soon as
 //! its stdin reaches end-of-file. The test process keeps the write end of that pipe in a static and
 //! never writes to it; when the test process exits, for any reason (even a panic or a kill), the
 //! kernel closes the pipe and moto exits with it.
@@ -34,18 +37,8 @@ pub const TEST_REGION: &str = "us-east-1";
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const SETUP_HINT: &str = "python3/moto not installed; run scripts/setup-moto.sh";
 
-/// Runs moto in-process and exits the whole interpreter when stdin closes (see the module docs).
-const WRAPPER: &str = r#"
-import os, sys, threading
-def watch_stdin():
-    try:
-        sys.stdin.buffer.read()
-    finally:
-        os._exit(0)
-threading.Thread(target=watch_stdin, daemon=True).start()
-from moto.server import main
-main(sys.argv[1:])
-"#;
+/// The moto wrapper that patches SES v2 and exits when stdin closes (see the module docs).
+const PATCHED_SERVER: &str = "scripts/moto_ses_patched.py";
 
 /// A running moto server.
 #[derive(Debug)]
@@ -112,7 +105,7 @@ async fn start() -> Result<Moto, Unavailable> {
     let mut last_error = String::new();
     // The free port may be taken between probing and binding: try a few.
     for _ in 0..3 {
-        match spawn(&venv_bin.join("python")).await {
+        match spawn(&venv_bin.join("python"), &repo_root().join(PATCHED_SERVER)).await {
             Ok(moto) => return Ok(moto),
             Err(err) => last_error = err,
         }
@@ -121,12 +114,13 @@ async fn start() -> Result<Moto, Unavailable> {
     Err(Unavailable::Broken(format!("moto did not start: {last_error}")))
 }
 
-async fn spawn(python: &Path) -> Result<Moto, String> {
+async fn spawn(python: &Path, script: &Path) -> Result<Moto, String> {
     let port = free_port()?;
     let log_path = log_path();
     let log = std::fs::File::create(&log_path).map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let mut child = Command::new(python)
-        .args(["-c", WRAPPER, "-H", "127.0.0.1", "-p", &port.to_string()])
+        .arg(script)
+        .args(["--exit-on-stdin-eof", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(log)
@@ -248,6 +242,104 @@ impl Moto {
         let url = format!("{}/moto-api/reset", self.endpoint);
         let resp = reqwest::Client::new().post(&url).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
         assert!(resp.status().is_success(), "POST {url} answered {}", resp.status());
+    }
+}
+
+/// One message SES accepted, as the emulator stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    /// The account it was sent from (`None` when the server is plain moto, without the wrapper).
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub message_id: String,
+    pub source: String,
+    pub destinations: Vec<String>,
+    /// Simple content: the subject and the body moto kept (the HTML part when there is one).
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    /// Raw content: the whole MIME message.
+    pub raw: Option<String>,
+}
+
+impl SentEmail {
+    fn from_json(v: &serde_json::Value) -> Self {
+        let text = |name: &str| v.get(name).and_then(|x| x.as_str()).map(str::to_owned);
+        let destinations = match v.get("destinations") {
+            Some(serde_json::Value::Array(list)) => list.iter().filter_map(|d| d.as_str().map(str::to_owned)).collect(),
+            // data.json keeps Simple destinations as {"ToAddresses": [...], ...}.
+            Some(serde_json::Value::Object(map)) => map
+                .values()
+                .filter_map(|l| l.as_array())
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            account: text("account"),
+            region: text("region"),
+            message_id: text("id").unwrap_or_default(),
+            source: text("source").unwrap_or_default(),
+            destinations,
+            subject: text("subject"),
+            body: text("body"),
+            raw: text("raw_data"),
+        }
+    }
+}
+
+impl Moto {
+    /// Every message SES accepted so far, in every account, oldest first: from the wrapper's
+    /// `GET /ccm-moto/ses/sent` (with accounts), else from moto's `GET /moto-api/data.json`.
+    pub async fn sent_emails(&self) -> Vec<SentEmail> {
+        let http = reqwest::Client::new();
+        let url = format!("{}/ccm-moto/ses/sent", self.endpoint);
+        let resp = http.get(&url).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        if resp.status().is_success() {
+            let body: serde_json::Value = resp.json().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+            let messages = body["messages"].as_array().cloned().unwrap_or_default();
+            return messages.iter().map(|m| SentEmail::from_json(m)).collect();
+        }
+        let data = self.data_json().await;
+        ["Message", "RawMessage"]
+            .iter()
+            .flat_map(|kind| data["ses"][kind].as_array().cloned().unwrap_or_default())
+            .map(|m| SentEmail::from_json(&m))
+            .collect()
+    }
+
+    /// The messages accepted for `recipient` (compared ignoring case) in `account`.
+    pub async fn sent_to(&self, account: &str, recipient: &str) -> Vec<SentEmail> {
+        self.sent_emails()
+            .await
+            .into_iter()
+            .filter(|m| m.account.as_deref() == Some(account))
+            .filter(|m| m.destinations.iter().any(|d| d.to_lowercase().contains(&recipient.to_lowercase())))
+            .collect()
+    }
+
+    /// `(role ARN, session name)` of every STS AssumeRole moto granted so far.
+    pub async fn assumed_roles(&self) -> Vec<(String, String)> {
+        let data = self.data_json().await;
+        data["sts"]["AssumedRole"]
+            .as_array()
+            .map(|roles| {
+                roles
+                    .iter()
+                    .map(|r| {
+                        let text = |name: &str| r[name].as_str().unwrap_or_default().to_owned();
+                        (text("role_arn"), text("session_name"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn data_json(&self) -> serde_json::Value {
+        let url = format!("{}/moto-api/data.json", self.endpoint);
+        let resp = reqwest::get(&url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        assert!(resp.status().is_success(), "GET {url} answered {}", resp.status());
+        resp.json().await.unwrap_or_else(|e| panic!("GET {url}: {e}"))
     }
 }
 

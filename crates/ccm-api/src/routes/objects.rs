@@ -33,7 +33,12 @@ pub async fn list(family: Family, state: AppState, user: User, params: ListParam
             query.changes_only = Some(true);
         }
         Family::Announcements => {
-            query.kinds.retain(|k| !k.is_change());
+            if query.kinds.iter().any(|k| k.is_change()) {
+                return Err(ApiError::field(
+                    "type",
+                    "change is not an announcement type (cic, finops, innersource, general)",
+                ));
+            }
             query.changes_only = Some(false);
         }
     }

@@ -70,7 +70,7 @@ impl<'a> ObjectService<'a> {
                 let object = Object::from_json(&doc.body)
                     .map_err(|e| ApiError::Internal(format!("stored object {id} does not parse: {e}")))?;
                 let visible = match location {
-                    Location::Archive => self.user.in_scope(object.customers()) || object.customers().is_empty(),
+                    Location::Archive => self.user.in_scope(object.customers()),
                     Location::Draft => object.created_by().is_some_and(|o| o.eq_ignore_ascii_case(self.user.email())),
                 };
                 if !visible {
@@ -101,11 +101,15 @@ impl<'a> ObjectService<'a> {
     /// `POST /api/changes|announcements`: a new draft or a new submitted object.
     pub async fn create(&self, kind_family: Family, mut body: Map<String, Value>) -> ApiResult<Saved> {
         self.user.require(Role::Author)?;
-        let status = match body.get("status").and_then(Value::as_str) {
-            None | Some("draft") => Status::Draft,
-            Some("submitted") => Status::Submitted,
+        let status = match body.get("status") {
+            None | Some(Value::Null) => Status::Draft,
+            Some(Value::String(s)) if s == "draft" => Status::Draft,
+            Some(Value::String(s)) if s == "submitted" => Status::Submitted,
             Some(other) => {
-                return Err(ApiError::field("status", format!("a new object is draft or submitted, not {other:?}")));
+                return Err(ApiError::field(
+                    "status",
+                    format!("a new object is \"draft\" or \"submitted\", not {other}"),
+                ));
             }
         };
         let kind = match kind_family {
@@ -118,6 +122,7 @@ impl<'a> ObjectService<'a> {
             }
         };
         input::strip_server_owned(&mut body);
+        input::check_shapes(&body)?;
         input::resolve_schedule(kind, &mut body, None)?;
         let id = self.state.ids.object_id(kind);
         match kind {
@@ -160,12 +165,13 @@ impl<'a> ObjectService<'a> {
         let if_match = if_match.ok_or(ApiError::PreconditionRequired)?;
         let current = self.load(id).await?;
         self.require_owner(&current.object)?;
-        if current.etag != if_match {
+        if if_match.as_str() != "\"*\"" && current.etag != if_match {
             return Err(self.conflict(&current));
         }
         input::strip_server_owned(&mut body);
         // The type of an announcement fixes its id prefix: it cannot change on edit.
         body.remove("announcement_type");
+        input::check_shapes(&body)?;
         input::resolve_schedule(id.kind(), &mut body, current.object.timezone())?;
         let Value::Object(mut merged) = current.object.to_value() else {
             return Err(ApiError::Internal("object did not serialize to a map".into()));
@@ -178,9 +184,7 @@ impl<'a> ObjectService<'a> {
         self.check_customers_in_scope(&object)?;
         let strictness = if object.life().status == Status::Draft { Strictness::Draft } else { Strictness::Submission };
         self.validate(&object, strictness)?;
-        if current.location == Location::Archive {
-            self.snapshot(&current.object).await?;
-        }
+        self.snapshot(&current.object).await?;
         let etag = match self.put(current.location, &object, PutOptions::if_match(current.etag.clone())).await {
             Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?)),
             other => other?,
@@ -327,7 +331,15 @@ impl<'a> ObjectService<'a> {
         let current = self.load(id).await?;
         self.authorize(Action::Duplicate, &current.object)?;
         let new_id = self.state.ids.object_id(id.kind());
-        let copy = workflow::duplicate(&current.object, new_id, self.user.email(), self.state.clock.now());
+        let mut copy = workflow::duplicate(&current.object, new_id, self.user.email(), self.state.clock.now());
+        // The copy is the caller's: only customers they may act for, and their name as author.
+        match &mut copy {
+            Object::Change(c) => c.customers.retain(|c| self.user.may_use_customer(c)),
+            Object::Announcement(a) => {
+                a.customers.retain(|c| self.user.may_use_customer(c));
+                a.author = Some(self.user.info().name.clone());
+            }
+        }
         let etag = self.put(Location::Draft, &copy, PutOptions::create_only()).await?;
         self.index(&copy).await?;
         Ok(Saved { object: copy, etag, triggers: Vec::new() })

@@ -1,0 +1,41 @@
+//! The `ccm-auth` Lambda: the SAML service provider and the session routes under lambda_http
+//! (behind CloudFront at `/auth/*` and `/saml/acs`). Wiring only; see docs/auth.md.
+//!
+//! Environment: `CCM_CONFIG_FILE` (default `config.json`), `CCM_SESSION_KEY` and optionally
+//! `CCM_SESSION_KEY_PREVIOUS`, and the `CCM_SAML_*` variables of [`ccm_auth::saml::settings`].
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use ccm_auth::dev_login::{AuthState, session_routes};
+use ccm_auth::saml::{AccessRules, InMemoryReplayCache, RequestStateKeys, SamlSettings, SamlState, saml_routes};
+use ccm_auth::{SessionKeys, SessionPolicy};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    tracing_subscriber::fmt().json().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let config_path = std::env::var("CCM_CONFIG_FILE").unwrap_or_else(|_| "config.json".into());
+    let text = std::fs::read_to_string(&config_path).with_context(|| format!("reading {config_path}"))?;
+    let config = ccm_core::config::AppConfig::from_json(&text).map_err(|e| anyhow::anyhow!("{config_path}:\n{e}"))?;
+
+    let key = std::env::var("CCM_SESSION_KEY").context("CCM_SESSION_KEY is required")?;
+    let previous = std::env::var("CCM_SESSION_KEY_PREVIOUS").ok();
+    let keys = SessionKeys::new(&key, previous.as_deref()).context("CCM_SESSION_KEY")?;
+    let policy = SessionPolicy {
+        idle: chrono::Duration::minutes(config.portal.session_idle_minutes.into()),
+        max: chrono::Duration::hours(config.portal.session_max_hours.into()),
+        ..SessionPolicy::default()
+    };
+    let settings = SamlSettings::from_env(|k| std::env::var(k).ok(), &config.email_config.portal_base_url)?;
+
+    let state = SamlState {
+        keys: keys.clone(),
+        policy,
+        sp: Arc::new(settings.sp),
+        rules: Arc::new(AccessRules::from_config(&config, settings.attributes)),
+        request_keys: RequestStateKeys::from_secrets(&key, previous.as_deref()),
+        replay: Arc::new(InMemoryReplayCache::default()),
+    };
+    let sessions = AuthState { keys, policy, demo_users: Arc::new(Vec::new()) };
+    lambda_http::run(saml_routes(state).merge(session_routes(sessions))).await
+}

@@ -1,0 +1,177 @@
+//! The SAML routes: `GET /auth/login?return=PATH` (AuthnRequest, HTTP-Redirect), `POST /saml/acs`
+//! (HTTP-POST) and `GET /auth/saml/metadata` (this service provider's metadata, for registration).
+//! Every refusal is logged with its reason and answered 403 with a plain page.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State, rejection::QueryRejection};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::access::{self, AccessError, AccessRules};
+use super::authn_request::{self, escape};
+use super::replay::ReplayCache;
+use super::request_state::{self, RequestState, RequestStateError, RequestStateKeys};
+use super::response::{self, Expectations, ResponseError};
+use super::settings::ServiceProvider;
+use crate::dev_login::safe_return_path;
+use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
+
+/// What the SAML routes need; built once per process.
+#[derive(Clone)]
+pub struct SamlState {
+    pub keys: SessionKeys,
+    pub policy: SessionPolicy,
+    pub sp: Arc<ServiceProvider>,
+    pub rules: Arc<AccessRules>,
+    pub request_keys: RequestStateKeys,
+    pub replay: Arc<dyn ReplayCache>,
+}
+
+pub fn saml_routes(state: SamlState) -> Router {
+    Router::new()
+        .route("/auth/login", get(login))
+        .route("/saml/acs", post(acs))
+        .route("/auth/saml/metadata", get(sp_metadata))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct ReturnTo {
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn login(State(state): State<SamlState>, query: Result<Query<ReturnTo>, QueryRejection>) -> Response {
+    let raw = query.ok().and_then(|Query(q)| q.return_to);
+    let return_to = safe_return_path(raw.as_deref());
+    let now = Utc::now();
+    let id = authn_request::new_request_id();
+    let sp = &state.sp;
+    let request = authn_request::authn_request_xml(&id, &sp.entity_id, &sp.acs_url, &sp.idp.sso_url, now);
+    let location = authn_request::redirect_url(&sp.idp.sso_url, &request, &id);
+    let sealed = state.request_keys.seal(&RequestState { id: id.clone(), return_to, started: now.timestamp() });
+    let mut res = (StatusCode::SEE_OTHER, [(header::CACHE_CONTROL, "no-store")]).into_response();
+    set_header(&mut res, header::LOCATION, &location);
+    set_header(&mut res, header::SET_COOKIE, &request_state::set_cookie(&id, &sealed, state.policy.secure_cookie));
+    res
+}
+
+/// Why the ACS refused a sign-in; logged, never shown in detail.
+#[derive(Debug, thiserror::Error)]
+pub enum AcsError {
+    #[error("the POST is not a form with SAMLResponse and RelayState")]
+    Form,
+    #[error(transparent)]
+    RequestState(#[from] RequestStateError),
+    #[error(transparent)]
+    Response(#[from] ResponseError),
+    #[error("assertion replayed (its id was already used)")]
+    Replayed,
+    #[error(transparent)]
+    Access(#[from] AccessError),
+}
+
+#[derive(Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: String,
+    #[serde(rename = "RelayState")]
+    relay_state: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn acs(State(state): State<SamlState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = serde_urlencoded::from_bytes::<AcsForm>(&body).ok();
+    let relay = form.as_ref().map(|f| f.relay_state.clone()).filter(|r| request_state::is_request_id(r));
+    let result = match form {
+        Some(form) => accept(&state, &form, headers.get(header::COOKIE).and_then(|v| v.to_str().ok()), Utc::now()),
+        None => Err(AcsError::Form),
+    };
+    let mut res = match result {
+        Ok((user, return_to)) => {
+            tracing::info!(
+                user = %ccm_core::ids::mask_email(&user.email),
+                roles = ?user.roles,
+                scoped = user.customers.is_some(),
+                "signed in with SAML"
+            );
+            let session = Session::new(user, Utc::now());
+            let mut res = (StatusCode::SEE_OTHER, [(header::CACHE_CONTROL, "no-store")]).into_response();
+            set_header(&mut res, header::LOCATION, &return_to);
+            set_header(&mut res, header::SET_COOKIE, &session::set_cookie(&state.keys.seal(&session), &state.policy));
+            res
+        }
+        Err(refusal) => {
+            tracing::warn!(reason = %refusal, "SAML sign-in refused");
+            refused_page()
+        }
+    };
+    // The request state is single-use whatever the outcome.
+    if let Some(relay) = relay {
+        set_header(&mut res, header::SET_COOKIE, &request_state::clear_cookie(&relay, state.policy.secure_cookie));
+    }
+    res
+}
+
+/// The checks of the ACS, in order: request state, response, replay, authorization.
+fn accept(
+    state: &SamlState,
+    form: &AcsForm,
+    cookies: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(SessionUser, String), AcsError> {
+    let request = state.request_keys.open(&form.relay_state, cookies, now)?;
+    let sp = &state.sp;
+    let expect = Expectations {
+        idp: &sp.idp,
+        sp_entity_id: &sp.entity_id,
+        acs_url: &sp.acs_url,
+        in_response_to: &request.id,
+        now,
+        skew: sp.clock_skew,
+    };
+    let assertion = response::verify_response(&form.saml_response, &expect)?;
+    if !state.replay.first_use(&assertion.assertion_id, assertion.valid_until, now) {
+        return Err(AcsError::Replayed);
+    }
+    let user = access::session_user(&assertion, &state.rules)?;
+    Ok((user, safe_return_path(Some(&request.return_to))))
+}
+
+fn refused_page() -> Response {
+    let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ccm · sign-in refused</title>\
+                <link rel=\"stylesheet\" href=\"/css/app.css\"></head><body><main><h1>Sign-in refused</h1>\
+                <p>Your sign-in could not be completed. If this keeps happening, ask an administrator to check \
+                the sign-in log.</p><p><a href=\"/auth/login\">Try again</a></p></main></body></html>";
+    (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+async fn sp_metadata(State(state): State<SamlState>) -> Response {
+    let xml = format!(
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{entity}\">\
+         <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" \
+         protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
+         <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>\
+         <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" \
+         Location=\"{acs}\" index=\"0\" isDefault=\"true\"/></md:SPSSODescriptor></md:EntityDescriptor>",
+        entity = escape(&state.sp.entity_id),
+        acs = escape(&state.sp.acs_url),
+    );
+    ([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response()
+}
+
+fn set_header(res: &mut Response, name: header::HeaderName, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(v) => {
+            res.headers_mut().append(name, v);
+        }
+        Err(_) => tracing::error!(header = %name, "could not set a header value"),
+    }
+}

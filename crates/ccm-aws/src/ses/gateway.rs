@@ -1,0 +1,363 @@
+//! [`SesGateway`]: sends and contact look-ups in each customer's own SES account.
+//!
+//! Customers are isolated: each has its own assumed-role client, rate limiter, concurrency bound and
+//! cached list name, so one customer's throttling, outage, refused role or missing list only fails
+//! that customer's calls.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::config::retry::RetryConfig;
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, RawMessage,
+    SubscriptionStatus, TopicFilter,
+};
+use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt};
+use ccm_core::{CustomerCode, EmailAddress, TopicName};
+use governor::DefaultDirectRateLimiter;
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::errors::classify;
+use super::mime::raw_mime;
+use super::rate::limiter_for;
+use super::subscribers::{choose_list, is_subscribed};
+use crate::customer_clients::{CustomerClient, CustomerClients};
+
+const UTF_8: &str = "UTF-8";
+
+/// Tuning of [`SesGateway`]; the defaults suit production.
+#[derive(Debug, Clone)]
+pub struct SesOptions {
+    /// Messages per second for a customer whose account's quota cannot be read (GetAccount refused
+    /// or unimplemented) and whose config sets no `max_send_rate`.
+    pub fallback_send_rate: f64,
+    /// Sends in flight at once per customer.
+    pub max_in_flight: usize,
+    /// ListContacts page size (SES allows up to 1000).
+    pub contacts_page_size: i32,
+    /// How often a throttled send is tried again before `Throttled` is returned.
+    pub throttle_retries: u32,
+    /// The first wait after throttling; doubled on each further attempt.
+    pub throttle_backoff: Duration,
+}
+
+impl Default for SesOptions {
+    fn default() -> Self {
+        Self {
+            fallback_send_rate: 1.0,
+            max_in_flight: 8,
+            contacts_page_size: 1000,
+            throttle_retries: 3,
+            throttle_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What the gateway keeps per customer for the process lifetime.
+struct CustomerState {
+    limiter: OnceCell<Arc<DefaultDirectRateLimiter>>,
+    list_name: OnceCell<String>,
+    in_flight: Semaphore,
+}
+
+/// The [`Mailer`] and [`ContactDirectory`] on SES v2, one account per customer.
+pub struct SesGateway {
+    clients: Arc<CustomerClients>,
+    options: SesOptions,
+    state: BTreeMap<CustomerCode, CustomerState>,
+}
+
+impl std::fmt::Debug for SesGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SesGateway").field("customers", &self.state.keys()).field("options", &self.options).finish()
+    }
+}
+
+impl SesGateway {
+    pub fn new(clients: Arc<CustomerClients>, options: SesOptions) -> Self {
+        let state = clients
+            .codes()
+            .map(|code| {
+                let state = CustomerState {
+                    limiter: OnceCell::new(),
+                    list_name: OnceCell::new(),
+                    in_flight: Semaphore::new(options.max_in_flight.max(1)),
+                };
+                (code.clone(), state)
+            })
+            .collect();
+        Self { clients, options, state }
+    }
+
+    fn customer(&self, code: &CustomerCode) -> Option<(&CustomerClient, &CustomerState)> {
+        Some((self.clients.get(code)?, self.state.get(code)?))
+    }
+
+    /// The customer's limiter, sized on first use: `max_send_rate` from config, else the account's
+    /// `SendQuota.MaxSendRate`, else (SES answered without a quota) the fallback rate, with a warning
+    /// logged once. A failure to reach SES at all is returned and retried on the next send.
+    async fn limiter(
+        &self,
+        client: &CustomerClient,
+        state: &CustomerState,
+    ) -> Result<Arc<DefaultDirectRateLimiter>, MailError> {
+        let limiter = state
+            .limiter
+            .get_or_try_init(|| async {
+                let rate = match client.config.max_send_rate {
+                    Some(rate) => rate,
+                    None => self.account_send_rate(client).await?,
+                };
+                tracing::info!(customer = %client.config.customer_code, rate, "SES send rate");
+                Ok::<_, MailError>(Arc::new(limiter_for(rate)))
+            })
+            .await?;
+        Ok(Arc::clone(limiter))
+    }
+
+    async fn account_send_rate(&self, client: &CustomerClient) -> Result<f64, MailError> {
+        let fallback = self.options.fallback_send_rate;
+        match client.ses.get_account().send().await {
+            Ok(account) => match account.send_quota().map(|q| q.max_send_rate()) {
+                Some(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+                _ => {
+                    tracing::warn!(customer = %client.config.customer_code, fallback, "GetAccount has no send quota; using the fallback rate");
+                    Ok(fallback)
+                }
+            },
+            Err(err @ (SdkError::ServiceError(_) | SdkError::ResponseError(_))) => {
+                // SES answered (refused, or does not implement it): size from the fallback for good.
+                let failure = classify("GetAccount", &err);
+                tracing::warn!(customer = %client.config.customer_code, fallback, error = %failure.message, "cannot read the account's send quota; using the fallback rate");
+                Ok(fallback)
+            }
+            // SES was not reached (the role was refused, a timeout): fail this send, ask again next time.
+            Err(err) => Err(classify("GetAccount", &err).into_mail_error()),
+        }
+    }
+
+    async fn send_once(&self, client: &CustomerClient, email: &OutgoingEmail) -> Result<SendReceipt, MailError> {
+        let rejected = |what: &str, err: &dyn std::fmt::Display| MailError::Rejected(format!("{what}: {err}"));
+        let content = build_content(email).map_err(|err| rejected("building the message", &err))?;
+        let list_management = match &email.list_management {
+            Some((list, topic)) => Some(
+                ListManagementOptions::builder()
+                    .contact_list_name(list)
+                    .topic_name(topic.as_str())
+                    .build()
+                    .map_err(|err| rejected("list management options", &err))?,
+            ),
+            None => None,
+        };
+        let out = client
+            .ses
+            .send_email()
+            .from_email_address(email.from.as_str())
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .content(content)
+            .set_list_management_options(list_management)
+            .customize()
+            // A retried SendEmail after a timeout could deliver twice: the caller and its delivery
+            // ledger decide about retries, and throttling (never delivered) is retried in `send`.
+            .config_override(aws_sdk_sesv2::config::Builder::default().retry_config(RetryConfig::disabled()))
+            .send()
+            .await
+            .map_err(|err| classify("SendEmail", &err).into_mail_error())?;
+        Ok(SendReceipt { message_id: out.message_id().unwrap_or_default().to_owned() })
+    }
+
+    async fn resolve_list_name(&self, client: &CustomerClient, state: &CustomerState) -> Result<String, ContactError> {
+        if let Some(name) = &client.config.contact_list_name {
+            return Ok(name.clone());
+        }
+        let name = state
+            .list_name
+            .get_or_try_init(|| async {
+                let mut names = Vec::new();
+                let mut token: Option<String> = None;
+                loop {
+                    let out = client
+                        .ses
+                        .list_contact_lists()
+                        .set_next_token(token.take())
+                        .send()
+                        .await
+                        .map_err(|err| classify("ListContactLists", &err).into_contact_error())?;
+                    names.extend(out.contact_lists().iter().filter_map(|l| l.contact_list_name().map(str::to_owned)));
+                    match out.next_token() {
+                        Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                        _ => break,
+                    }
+                }
+                choose_list(None, names)
+            })
+            .await?;
+        Ok(name.clone())
+    }
+}
+
+fn build_content(email: &OutgoingEmail) -> Result<EmailContent, Box<dyn std::error::Error + Send + Sync>> {
+    if email.ics.is_some() {
+        let raw = RawMessage::builder().data(Blob::new(raw_mime(email)?)).build()?;
+        return Ok(EmailContent::builder().raw(raw).build());
+    }
+    let utf8 = |data: &str| Content::builder().data(data).charset(UTF_8).build();
+    let message = Message::builder()
+        .subject(utf8(&email.subject)?)
+        .body(Body::builder().html(utf8(&email.html)?).text(utf8(&email.text)?).build())
+        .build();
+    Ok(EmailContent::builder().simple(message).build())
+}
+
+/// Exponential back-off with a little jitter from the clock (no RNG needed for this).
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(2u32.saturating_pow(attempt));
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let jitter_ms = u64::from(nanos) % (base.as_millis().max(1) as u64);
+    exp + Duration::from_millis(jitter_ms)
+}
+
+#[async_trait]
+impl Mailer for SesGateway {
+    #[tracing::instrument(skip_all, fields(customer = %customer, to = %email.to.masked()))]
+    async fn send(&self, customer: &CustomerCode, email: &OutgoingEmail) -> Result<SendReceipt, MailError> {
+        let (client, state) = self
+            .customer(customer)
+            .ok_or_else(|| MailError::Rejected(format!("customer {customer} is not configured for SES")))?;
+        // Last line of defence for non-production accounts: callers filter first and log counts.
+        if !client.config.is_recipient_allowed(email.to.as_str()) {
+            tracing::warn!("not on restricted_recipients; not sent");
+            return Err(MailError::Rejected(format!("{} is not on restricted_recipients", email.to.masked())));
+        }
+        let _permit = state.in_flight.acquire().await.map_err(|_| MailError::Unavailable("shutting down".into()))?;
+        let limiter = self.limiter(client, state).await?;
+        let mut attempt = 0;
+        loop {
+            limiter.until_ready().await;
+            match self.send_once(client, email).await {
+                Ok(receipt) => {
+                    tracing::debug!(message_id = %receipt.message_id, "sent");
+                    return Ok(receipt);
+                }
+                Err(MailError::Throttled(why)) if attempt < self.options.throttle_retries => {
+                    let wait = backoff(self.options.throttle_backoff, attempt);
+                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %why, "throttled by SES; backing off");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, retryable = err.is_retryable(), "send failed");
+                    return Err(err);
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ContactDirectory for SesGateway {
+    #[tracing::instrument(skip_all, fields(customer = %customer))]
+    async fn list_name(&self, customer: &CustomerCode) -> Result<String, ContactError> {
+        let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;
+        self.resolve_list_name(client, state).await
+    }
+
+    #[tracing::instrument(skip_all, fields(customer = %customer, topic = %topic))]
+    async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
+        let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;
+        let list = self.resolve_list_name(client, state).await?;
+        let details = client
+            .ses
+            .get_contact_list()
+            .contact_list_name(&list)
+            .send()
+            .await
+            .map_err(|err| classify("GetContactList", &err).into_contact_error())?;
+        let Some(topic_default) =
+            details.topics().iter().find(|t| t.topic_name() == topic.as_str()).map(|t| t.default_subscription_status())
+        else {
+            tracing::warn!(list = %list, "the topic is not in the customer's contact list; nobody is subscribed");
+            return Ok(Vec::new());
+        };
+        let filter = ListContactsFilter::builder()
+            .filtered_status(SubscriptionStatus::OptIn)
+            .topic_filter(TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build())
+            .build();
+        let (mut out, mut skipped, mut pages) = (Vec::new(), 0usize, 0usize);
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .ses
+                .list_contacts()
+                .contact_list_name(&list)
+                .filter(filter.clone())
+                .page_size(self.options.contacts_page_size)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|err| classify("ListContacts", &err).into_contact_error())?;
+            pages += 1;
+            for contact in page.contacts() {
+                if !is_subscribed(contact, topic.as_str(), Some(topic_default)) {
+                    skipped += 1;
+                    continue;
+                }
+                match contact.email_address().map(EmailAddress::parse) {
+                    Some(Ok(address)) => out.push(address),
+                    _ => {
+                        skipped += 1;
+                        tracing::warn!(address = %ccm_core::ids::mask_email(contact.email_address().unwrap_or_default()), "skipping a contact with an invalid address");
+                    }
+                }
+            }
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        tracing::info!(list = %list, subscribers = out.len(), skipped, pages, "listed topic subscribers");
+        Ok(out)
+    }
+}
+
+fn not_configured(customer: &CustomerCode) -> ContactError {
+    ContactError::Other(format!("customer {customer} is not configured for SES"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_stays_within_one_base_of_jitter() {
+        let base = Duration::from_millis(100);
+        for attempt in 0..4 {
+            let wait = backoff(base, attempt);
+            let floor = base * 2u32.pow(attempt);
+            assert!(wait >= floor && wait < floor + base, "{attempt}: {wait:?}");
+        }
+    }
+
+    #[test]
+    fn simple_content_has_utf8_subject_html_and_text() {
+        let email = OutgoingEmail {
+            from: EmailAddress::parse("ccm@example.com").unwrap(),
+            to: EmailAddress::parse("jane@example.org").unwrap(),
+            subject: "✅ Done".into(),
+            html: "<p>Done</p>".into(),
+            text: "Done".into(),
+            list_management: None,
+            ics: None,
+        };
+        let content = build_content(&email).unwrap();
+        let simple = content.simple().unwrap();
+        assert_eq!(simple.subject().unwrap().charset(), Some(UTF_8));
+        assert_eq!(simple.body().unwrap().html().unwrap().data(), "<p>Done</p>");
+        assert_eq!(simple.body().unwrap().text().unwrap().data(), "Done");
+        assert!(content.raw().is_none());
+    }
+}

@@ -1,0 +1,83 @@
+//! One SQS batch in, an SQS partial batch response out: only the messages whose processing failed
+//! with a retryable error are listed, so SQS redelivers those alone (and, after `maxReceiveCount`
+//! receives, moves them to the dead-letter queue). Malformed messages and permanent failures are
+//! logged and acknowledged.
+
+use serde::{Deserialize, Serialize};
+
+use crate::events::{Parsed, parse_body};
+use crate::processor::{Outcome, Processor};
+
+#[derive(Debug, Deserialize)]
+pub struct SqsEvent {
+    #[serde(rename = "Records", default)]
+    pub records: Vec<SqsMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SqsMessage {
+    #[serde(rename = "messageId")]
+    pub message_id: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq, Eq)]
+pub struct BatchResponse {
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<ItemFailure>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ItemFailure {
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+/// Processes one message; `true` when it must be retried.
+pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool {
+    let span = tracing::info_span!("message", id = %message.message_id);
+    let _enter = span.enter();
+    let triggers = match parse_body(&message.body) {
+        Ok(Parsed::Triggers(t)) => t,
+        Ok(Parsed::Ignore(why)) => {
+            tracing::info!(reason = %why, "message ignored");
+            return false;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "malformed message acknowledged without processing");
+            return false;
+        }
+    };
+    let mut retry = false;
+    for t in triggers {
+        if processor.is_own_write(t.principal.as_deref()) {
+            tracing::debug!(key = %t.key(), "own write ignored");
+            continue;
+        }
+        match processor.process(&t.customer, &t.id).await {
+            Ok(Outcome::NothingToSend(why)) => tracing::info!(key = %t.key(), reason = %why, "nothing to send"),
+            Ok(_) => {}
+            Err(e) if e.retryable => {
+                tracing::warn!(key = %t.key(), error = %e, "will be retried");
+                retry = true;
+            }
+            Err(e) => tracing::error!(key = %t.key(), error = %e, "failed permanently; acknowledged"),
+        }
+    }
+    retry
+}
+
+pub async fn handle_batch(processor: &Processor, event: &SqsEvent) -> BatchResponse {
+    let results = futures::future::join_all(
+        event.records.iter().map(|m| async move { (m.message_id.clone(), handle_message(processor, m).await) }),
+    )
+    .await;
+    BatchResponse {
+        batch_item_failures: results
+            .into_iter()
+            .filter(|(_, retry)| *retry)
+            .map(|(id, _)| ItemFailure { item_identifier: id })
+            .collect(),
+    }
+}

@@ -1,0 +1,326 @@
+//! Processing one trigger for one customer: check it is still pending, load the archived object (the
+//! source of truth, never the trigger body), cancel a meeting that no longer stands, send the routed
+//! notification to the customer's subscribers exactly once each (the delivery ledger), record the
+//! result on the archive, and delete the trigger.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ccm_core::config::AppConfig;
+use ccm_core::model::{Modification, ModificationType};
+use ccm_core::ports::{
+    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, MailError, Mailer,
+    OutgoingEmail, PutOptions, Reservation, StoreError,
+};
+use ccm_core::render::{self, NotificationContext};
+use ccm_core::routing::{self, Route};
+use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicName};
+use futures::StreamExt;
+
+use crate::error::ProcessError;
+use crate::recipients::filter_restricted;
+
+/// The ports and settings the processor works with.
+#[derive(Clone)]
+pub struct Processor {
+    pub store: Arc<dyn DocumentStore>,
+    pub contacts: Arc<dyn ContactDirectory>,
+    pub mailer: Arc<dyn Mailer>,
+    pub ledger: Arc<dyn DeliveryLedger>,
+    /// Meetings; `None` until a calendar is configured (then meetings are neither made nor cancelled).
+    pub calendar: Option<Arc<dyn Calendar>>,
+    pub config: Arc<AppConfig>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Sends in flight at once for one trigger (the mailer also rate-limits per customer).
+    pub send_concurrency: usize,
+    /// Principals whose writes are the processor's own (event-loop prevention): substrings of the
+    /// S3 event's `userIdentity.principalId`.
+    pub own_principals: Vec<String>,
+    /// Attempts at the conditional archive write-back before giving up (retryable).
+    pub write_back_attempts: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { send_concurrency: 8, own_principals: Vec::new(), write_back_attempts: 5 }
+    }
+}
+
+/// What processing one trigger did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The trigger was already gone: an earlier delivery finished it.
+    AlreadyProcessed,
+    /// The event was written by the processor itself.
+    OwnWrite,
+    /// Nothing to send (a draft, the object no longer lists this customer, the object was deleted).
+    NothingToSend(String),
+    Sent(Summary),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub event: String,
+    pub topic: String,
+    pub subscribers: usize,
+    pub restricted: usize,
+    pub sent: usize,
+    pub already_sent: usize,
+    pub rejected: usize,
+}
+
+impl Processor {
+    pub fn is_own_write(&self, principal: Option<&str>) -> bool {
+        principal
+            .is_some_and(|p| self.settings.own_principals.iter().any(|own| !own.is_empty() && p.contains(own.as_str())))
+    }
+
+    /// Processes `customers/{customer}/{id}.json`.
+    #[tracing::instrument(skip_all, fields(customer = %customer, object = %id))]
+    pub async fn process(&self, customer: &CustomerCode, id: &ObjectId) -> Result<Outcome, ProcessError> {
+        let customer_config = self
+            .config
+            .customer(customer)
+            .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
+        let trigger = StorageKey::Trigger(customer.clone(), id.clone());
+        if self.store.head(&trigger).await.map_err(store_err)?.is_none() {
+            tracing::info!("trigger already processed");
+            return Ok(Outcome::AlreadyProcessed);
+        }
+        let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
+            self.store.delete(&trigger).await.map_err(store_err)?;
+            return Ok(Outcome::NothingToSend("the object is no longer archived".into()));
+        };
+        let object = Object::from_json(&doc.body)
+            .map_err(|e| ProcessError::permanent(format!("archived object does not parse: {e}")))?;
+        if !object.customers().contains(customer) {
+            self.store.delete(&trigger).await.map_err(store_err)?;
+            return Ok(Outcome::NothingToSend("the object no longer lists this customer".into()));
+        }
+        let Some(route) = routing::route(&object) else {
+            self.store.delete(&trigger).await.map_err(store_err)?;
+            return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
+        };
+        // A cancelled (or re-submitted) object's meeting goes before its notification does.
+        let object = if route.cancel_meeting { self.cancel_meeting(object).await? } else { object };
+        let summary = self.notify(customer, customer_config, &object, &route).await?;
+        self.record(id, customer, &object, &summary).await?;
+        self.store.delete(&trigger).await.map_err(store_err)?;
+        tracing::info!(
+            event = %summary.event, topic = %summary.topic, sent = summary.sent, already_sent = summary.already_sent,
+            restricted = summary.restricted, rejected = summary.rejected, "trigger processed"
+        );
+        Ok(Outcome::Sent(summary))
+    }
+
+    async fn cancel_meeting(&self, object: Object) -> Result<Object, ProcessError> {
+        let (Some(calendar), Some(meeting)) = (&self.calendar, object.life().meeting_metadata.clone()) else {
+            return Ok(object);
+        };
+        let message = format!("{} was {}.", object.title(), object.life().status);
+        calendar
+            .cancel(&meeting, &message)
+            .await
+            .map_err(|e| ProcessError::retryable(format!("cancelling the meeting: {e}")))?;
+        let now = self.clock.now();
+        let updated = self
+            .update_archive(object.id(), |o| {
+                if o.life().meeting_metadata.is_none() {
+                    return false;
+                }
+                let life = o.life_mut();
+                let mut entry = Modification::new(ModificationType::MeetingCancelled, "ccm-processor", now);
+                entry.comment = Some(format!("meeting {} cancelled", meeting.meeting_id));
+                life.modifications.push(entry);
+                life.meeting_metadata = None;
+                true
+            })
+            .await?;
+        Ok(updated.unwrap_or(object))
+    }
+
+    async fn notify(
+        &self,
+        customer: &CustomerCode,
+        customer_config: &ccm_core::config::CustomerConfig,
+        object: &Object,
+        route: &Route,
+    ) -> Result<Summary, ProcessError> {
+        let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
+        let mut summary =
+            Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
+        let subscribers = match self.contacts.subscribers(customer, &topic).await {
+            Ok(s) => s,
+            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contacts: {e}"))),
+            Err(e) => return Err(ProcessError::permanent(format!("contacts: {e}"))),
+        };
+        summary.subscribers = subscribers.len();
+        let (allowed, skipped) = filter_restricted(subscribers, &customer_config.restricted_recipients);
+        summary.restricted = skipped;
+        if skipped > 0 {
+            tracing::info!(allowed = allowed.len(), skipped, "restricted_recipients applied");
+        }
+        if allowed.is_empty() {
+            return Ok(summary);
+        }
+        let list_name = match self.contacts.list_name(customer).await {
+            Ok(n) => n,
+            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contact list: {e}"))),
+            Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
+        };
+        let names: BTreeMap<CustomerCode, String> =
+            self.config.customer_mappings.iter().map(|(c, cfg)| (c.clone(), cfg.customer_name.clone())).collect();
+        let rendered = render::render(&NotificationContext {
+            object,
+            event: route.event,
+            customer,
+            customer_names: &names,
+            portal_base_url: &self.config.email_config.portal_base_url,
+            now: self.clock.now(),
+        })
+        .map_err(|e| ProcessError::permanent(e.to_string()))?;
+        let from = self.config.email_config.sender_address.clone();
+        let version = object.life().version;
+        let results: Vec<SendResult> = futures::stream::iter(allowed)
+            .map(|to| {
+                let email = OutgoingEmail {
+                    from: from.clone(),
+                    to: to.clone(),
+                    subject: rendered.subject.clone(),
+                    html: rendered.html.clone(),
+                    text: rendered.text.clone(),
+                    list_management: Some((list_name.clone(), topic.clone())),
+                    ics: None,
+                };
+                let key = DeliveryKey {
+                    object: object.id().clone(),
+                    version,
+                    event: route.event.as_str().to_owned(),
+                    customer: customer.clone(),
+                    recipient_hash: DeliveryKey::recipient_hash(&to),
+                };
+                async move { self.send_once(customer, key, email).await }
+            })
+            .buffer_unordered(self.settings.send_concurrency.max(1))
+            .collect()
+            .await;
+        let mut retryable = Vec::new();
+        for r in results {
+            match r {
+                SendResult::Sent => summary.sent += 1,
+                SendResult::AlreadySent => summary.already_sent += 1,
+                SendResult::Rejected(to, e) => {
+                    summary.rejected += 1;
+                    tracing::warn!(to = %to.masked(), error = %e, "send rejected; not retried");
+                }
+                SendResult::Retry(e) => retryable.push(e),
+            }
+        }
+        if !retryable.is_empty() {
+            return Err(ProcessError::retryable(format!(
+                "{} of {} sends failed and will be retried (first: {})",
+                retryable.len(),
+                summary.subscribers - summary.restricted,
+                retryable[0]
+            )));
+        }
+        Ok(summary)
+    }
+
+    /// One recipient: reserve in the ledger, send, confirm. A send already confirmed is skipped; one
+    /// reserved but never confirmed (a crash mid-send) is sent again: at most one duplicate, never a loss.
+    async fn send_once(&self, customer: &CustomerCode, key: DeliveryKey, email: OutgoingEmail) -> SendResult {
+        match self.ledger.reserve(&key).await {
+            Ok(Reservation::Sent) => return SendResult::AlreadySent,
+            Ok(Reservation::Acquired | Reservation::InFlight) => {}
+            Err(e) => return SendResult::Retry(format!("ledger: {e}")),
+        }
+        match self.mailer.send(customer, &email).await {
+            Ok(receipt) => match self.ledger.confirm(&key, &receipt).await {
+                Ok(()) => SendResult::Sent,
+                Err(e) => SendResult::Retry(format!("ledger confirm: {e}")),
+            },
+            Err(e @ (MailError::Throttled(_) | MailError::Unavailable(_))) => SendResult::Retry(e.to_string()),
+            Err(e @ MailError::Rejected(_)) => SendResult::Rejected(email.to, e.to_string()),
+        }
+    }
+
+    /// Appends a `processed` entry for (customer, version, event), once.
+    async fn record(
+        &self,
+        id: &ObjectId,
+        customer: &CustomerCode,
+        object: &Object,
+        s: &Summary,
+    ) -> Result<(), ProcessError> {
+        let version = object.life().version;
+        let now = self.clock.now();
+        let comment = format!(
+            "{}: {} sent to {} ({} already sent, {} held back by restricted_recipients, {} rejected)",
+            s.event, s.sent, s.topic, s.already_sent, s.restricted, s.rejected
+        );
+        self.update_archive(id, |o| {
+            let done = o.life().modifications.iter().any(|m| {
+                m.modification_type == ModificationType::Processed
+                    && m.customer_code.as_deref() == Some(customer.as_str())
+                    && m.extra.get("version").and_then(serde_json::Value::as_u64) == Some(u64::from(version))
+                    && m.extra.get("event").and_then(serde_json::Value::as_str) == Some(s.event.as_str())
+            });
+            if done {
+                return false;
+            }
+            let mut entry = Modification::new(ModificationType::Processed, "ccm-processor", now);
+            entry.customer_code = Some(customer.to_string());
+            entry.comment = Some(comment.clone());
+            entry.extra.insert("version".into(), version.into());
+            entry.extra.insert("event".into(), s.event.clone().into());
+            o.life_mut().modifications.push(entry);
+            true
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Read-modify-write of the archive with If-Match, retried on conflict; `change` returns false when
+    /// there is nothing to write. Every field the processor does not know is kept (the model preserves them).
+    async fn update_archive(
+        &self,
+        id: &ObjectId,
+        change: impl Fn(&mut Object) -> bool,
+    ) -> Result<Option<Object>, ProcessError> {
+        let key = StorageKey::Archive(id.clone());
+        for attempt in 0..self.settings.write_back_attempts.max(1) {
+            let Some(doc) = self.store.get(&key).await.map_err(store_err)? else { return Ok(None) };
+            let mut object = Object::from_json(&doc.body).map_err(|e| ProcessError::permanent(e.to_string()))?;
+            if !change(&mut object) {
+                return Ok(Some(object));
+            }
+            let options = PutOptions::if_match(doc.meta.etag.clone()).with_metadata("updated-by", "ccm-processor");
+            match self.store.put(&key, Bytes::from(object.to_json()), options).await {
+                Ok(_) => return Ok(Some(object)),
+                Err(StoreError::PreconditionFailed { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                Err(e) => return Err(store_err(e)),
+            }
+        }
+        Err(ProcessError::retryable("the archive kept changing during the write-back"))
+    }
+}
+
+enum SendResult {
+    Sent,
+    AlreadySent,
+    Rejected(EmailAddress, String),
+    Retry(String),
+}
+
+fn store_err(e: StoreError) -> ProcessError {
+    if e.is_retryable() { ProcessError::retryable(e.to_string()) } else { ProcessError::permanent(e.to_string()) }
+}

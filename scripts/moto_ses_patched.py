@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""moto_server with the SES v2 gaps that break the AWS SDK for Rust closed, for ccm's tests.
+
+Usage (same arguments as moto_server, plus one):
+
+    .venv/bin/python scripts/moto_ses_patched.py -H 127.0.0.1 -p PORT [--exit-on-stdin-eof]
+
+Pinned to moto 5.2.5: the patches replace moto internals, so another version is refused at start
+(update the pin and re-check every patch together).
+
+What is patched, and why:
+
+- GetContact, ListContacts, GetContactList, ListContactLists: moto answers ISO-8601 strings for
+  CreatedTimestamp/LastUpdatedTimestamp; SES (and so the SDK) uses epoch seconds. Converted.
+- ListContacts: moto ignores Filter, PageSize and NextToken. Implemented: a contact matches a
+  TopicFilter when its explicit preference for the topic (or, with UseDefaultIfPreferenceUnavailable,
+  the topic's default) equals FilteredStatus, UnsubscribeAll counting as OPT_OUT for every topic;
+  pages are in e-mail order with an opaque NextToken. TopicDefaultPreferences is filled from the
+  list's topics, as SES does.
+- GetContact: TopicDefaultPreferences filled the same way.
+- GetAccount (not implemented by moto): a production account with SendQuota.MaxSendRate from
+  CCM_MOTO_SES_MAX_SEND_RATE (default 14) and Max24HourSend 50000.
+- CreateContactList with an existing name: moto silently replaces the list and drops its contacts;
+  SES refuses with AlreadyExistsException. Refused.
+- Read-back: `GET /ccm-moto/ses/sent` lists every message SES accepted with the account and region
+  it was sent from (moto's `/moto-api/data.json` has the messages but not their account).
+- Test hook: STS AssumeRole into a role whose name starts with `ccm-denied` answers 403 AccessDenied
+  (moto grants any role), so tests can exercise a customer whose role is refused.
+
+--exit-on-stdin-eof: exit as soon as standard input reaches end-of-file. The Rust test harness keeps
+the write end of that pipe for its whole life, so the server dies with the test process.
+"""
+
+import base64
+import datetime
+import json
+import os
+import sys
+import threading
+from io import BytesIO
+from urllib.parse import parse_qs
+
+MOTO_VERSION = "5.2.5"
+DENIED_ROLE_PREFIX = "ccm-denied"
+TIMESTAMP_KEYS = ("CreatedTimestamp", "LastUpdatedTimestamp")
+
+
+def check_moto_version():
+    import importlib.metadata
+
+    found = importlib.metadata.version("moto")
+    if found != MOTO_VERSION:
+        sys.exit(
+            f"moto_ses_patched: moto {found} is installed but these patches are written for "
+            f"moto {MOTO_VERSION}; run scripts/setup-moto.sh"
+        )
+
+
+def to_epoch(value):
+    if not isinstance(value, str):
+        return value
+    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.timestamp()
+
+
+def with_epoch_timestamps(obj):
+    """A copy of a response object with its timestamps as epoch seconds."""
+    out = dict(obj)
+    for key in TIMESTAMP_KEYS:
+        if key in out:
+            out[key] = to_epoch(out[key])
+    return out
+
+
+def topic_defaults(contact_list):
+    return {
+        t["TopicName"]: t.get("DefaultSubscriptionStatus", "OPT_OUT")
+        for t in (contact_list.topics or [])
+    }
+
+
+def contact_response(contact, contact_list):
+    out = with_epoch_timestamps(contact.response_object)
+    out["TopicDefaultPreferences"] = [
+        {"TopicName": name, "SubscriptionStatus": status}
+        for name, status in topic_defaults(contact_list).items()
+    ]
+    return out
+
+
+def topic_status(contact, topic, defaults, use_default):
+    """The contact's status for a topic as SES filters it, or None when it has none."""
+    if contact.unsubscribe_all:
+        return "OPT_OUT"
+    for pref in contact.topic_preferences or []:
+        if pref.get("TopicName") == topic:
+            return pref.get("SubscriptionStatus")
+    return defaults.get(topic) if use_default else None
+
+
+def matches(contact, flt, defaults):
+    wanted = flt.get("FilteredStatus")
+    topic_filter = flt.get("TopicFilter") or {}
+    topic = topic_filter.get("TopicName")
+    if topic:
+        use_default = topic_filter.get("UseDefaultIfPreferenceUnavailable", False)
+        status = topic_status(contact, topic, defaults, use_default)
+        return status is not None and (wanted is None or status == wanted)
+    if wanted == "OPT_IN":
+        return not contact.unsubscribe_all
+    if wanted == "OPT_OUT":
+        return bool(contact.unsubscribe_all)
+    return True
+
+
+def encode_token(email):
+    return base64.urlsafe_b64encode(email.encode()).decode()
+
+
+def decode_token(token):
+    return base64.urlsafe_b64decode(token.encode()).decode()
+
+
+def patch_sesv2():
+    from moto.sesv2.responses import SESV2Response
+
+    def get_contact(self):
+        name = self._get_param("ContactListName")
+        email = self._get_param("EmailAddress")
+        contact_list = self.sesv2_backend.get_contact_list(name)
+        contact = contact_list.get_contact(email)
+        return json.dumps(contact_response(contact, contact_list))
+
+    def list_contacts(self):
+        name = self._get_param("ContactListName")
+        params = json.loads(self.body) if self.body else {}
+        contact_list = self.sesv2_backend.get_contact_list(name)
+        defaults = topic_defaults(contact_list)
+        flt = params.get("Filter") or {}
+        contacts = sorted(contact_list.contacts.values(), key=lambda c: c.email_address)
+        contacts = [c for c in contacts if matches(c, flt, defaults)]
+        token = params.get("NextToken")
+        if token:
+            after = decode_token(token)
+            contacts = [c for c in contacts if c.email_address > after]
+        page_size = int(params.get("PageSize") or 1000)
+        page, rest = contacts[:page_size], contacts[page_size:]
+        body = {"Contacts": [contact_response(c, contact_list) for c in page]}
+        if rest:
+            body["NextToken"] = encode_token(page[-1].email_address)
+        return json.dumps(body)
+
+    def get_contact_list(self):
+        name = self._get_param("ContactListName")
+        contact_list = self.sesv2_backend.get_contact_list(name)
+        return json.dumps(with_epoch_timestamps(contact_list.response_object))
+
+    def list_contact_lists(self):
+        lists = self.sesv2_backend.list_contact_lists()
+        return json.dumps(
+            {
+                "ContactLists": [
+                    {
+                        "ContactListName": c.contact_list_name,
+                        "LastUpdatedTimestamp": to_epoch(c.last_updated_timestamp),
+                    }
+                    for c in lists
+                ]
+            }
+        )
+
+    original_create_contact_list = SESV2Response.create_contact_list
+
+    def create_contact_list(self):
+        params = json.loads(self.body)
+        if params.get("ContactListName") in self.sesv2_backend.core_backend.contacts_lists:
+            return json.dumps(
+                {"message": f"List with name {params['ContactListName']} already exists."}
+            ), {"status": 400, "x-amzn-ErrorType": "AlreadyExistsException"}
+        return original_create_contact_list(self)
+
+    SESV2Response.get_contact = get_contact
+    SESV2Response.list_contacts = list_contacts
+    SESV2Response.get_contact_list = get_contact_list
+    SESV2Response.list_contact_lists = list_contact_lists
+    SESV2Response.create_contact_list = create_contact_list
+
+
+def account_response():
+    rate = float(os.environ.get("CCM_MOTO_SES_MAX_SEND_RATE", "14"))
+    return {
+        "DedicatedIpAutoWarmupEnabled": False,
+        "EnforcementStatus": "HEALTHY",
+        "ProductionAccessEnabled": True,
+        "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": rate, "SentLast24Hours": 0.0},
+        "SendingEnabled": True,
+    }
+
+
+def sent_messages():
+    from moto.ses.models import Message, RawMessage, ses_backends
+
+    out = []
+    for account_id, regions in list(ses_backends.items()):
+        for region, backend in list(regions.items()):
+            for m in list(backend.sent_messages):
+                entry = {"account": account_id, "region": region, "id": m.id, "source": m.source}
+                if isinstance(m, RawMessage):
+                    entry.update(kind="raw", destinations=list(m.destinations), raw_data=m.raw_data)
+                elif isinstance(m, Message):
+                    dest = m.destinations or {}
+                    entry.update(
+                        kind="simple",
+                        destinations=[
+                            *dest.get("ToAddresses", []),
+                            *dest.get("CcAddresses", []),
+                            *dest.get("BccAddresses", []),
+                        ],
+                        subject=m.subject,
+                        body=m.body,
+                    )
+                else:
+                    entry.update(kind=type(m).__name__, destinations=[])
+                out.append(entry)
+    return out
+
+
+def json_response(start_response, status, body, error_type=None):
+    payload = json.dumps(body).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    start_response(status, headers)
+    return [payload]
+
+
+def denied_assume_role(start_response, role_arn):
+    payload = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        "<Error><Type>Sender</Type><Code>AccessDenied</Code>"
+        f"<Message>Not authorized to perform sts:AssumeRole on {role_arn}</Message></Error>"
+        "<RequestId>ccm-moto-denied</RequestId></ErrorResponse>"
+    ).encode()
+    start_response(
+        "403 Forbidden",
+        [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+class Middleware:
+    """Answers what moto cannot route (GetAccount), the read-back and the AssumeRole test hook."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if method == "GET" and path == "/ccm-moto/ses/sent":
+            return json_response(start_response, "200 OK", {"messages": sent_messages()})
+        if method == "GET" and path == "/v2/email/account":
+            return json_response(start_response, "200 OK", account_response())
+        if method == "POST" and path == "/":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = BytesIO(body)
+            form = parse_qs(body.decode("utf-8", "replace"))
+            if form.get("Action") == ["AssumeRole"]:
+                role_arn = (form.get("RoleArn") or [""])[0]
+                if role_arn.split("/")[-1].startswith(DENIED_ROLE_PREFIX):
+                    return denied_assume_role(start_response, role_arn)
+        return self.app(environ, start_response)
+
+
+def exit_when_stdin_closes():
+    def watch():
+        try:
+            sys.stdin.buffer.read()
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main(argv):
+    check_moto_version()
+    if "--exit-on-stdin-eof" in argv:
+        argv = [a for a in argv if a != "--exit-on-stdin-eof"]
+        exit_when_stdin_closes()
+    patch_sesv2()
+
+    from moto.moto_server import werkzeug_app
+    from moto.server import main as moto_main
+
+    original_call = werkzeug_app.DomainDispatcherApplication.__call__
+
+    def patched_call(self, environ, start_response):
+        return Middleware(lambda e, s: original_call(self, e, s))(environ, start_response)
+
+    werkzeug_app.DomainDispatcherApplication.__call__ = patched_call
+    moto_main(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
