@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod ids;
+pub mod mime;
 pub mod model;
 pub mod ports;
 pub mod render;

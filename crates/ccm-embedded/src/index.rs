@@ -415,8 +415,13 @@ impl<'q> Filter<'q> {
 
     fn matches(&self, slot: &Slot) -> bool {
         let q = self.query;
-        let visible = (!slot.draft || (self.viewer.is_some() && slot.created_by == self.viewer))
-            && self.scope.as_ref().is_none_or(|scope| slot.customers.intersects(scope));
+        let own_draft = slot.draft && self.viewer.is_some() && slot.created_by == self.viewer;
+        // A draft is its author's alone, whatever customers it has (or has not yet) chosen.
+        let visible = if slot.draft {
+            own_draft
+        } else {
+            self.scope.as_ref().is_none_or(|scope| slot.customers.intersects(scope))
+        };
         if !visible
             || (!q.kinds.is_empty() && !q.kinds.contains(&slot.kind))
             || q.changes_only.is_some_and(|changes| slot.kind.is_change() != changes)

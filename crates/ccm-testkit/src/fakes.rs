@@ -80,10 +80,13 @@ impl Mailer for FakeMailer {
     }
 }
 
-/// Contacts per customer: (address, topics opted in).
+/// One contact: the address and the topics it opted in to.
+type Contact = (EmailAddress, HashSet<String>);
+
+/// Contacts per customer.
 #[derive(Default)]
 pub struct FakeContacts {
-    lists: Mutex<HashMap<CustomerCode, Vec<(EmailAddress, HashSet<String>)>>>,
+    lists: Mutex<HashMap<CustomerCode, Vec<Contact>>>,
 }
 
 impl FakeContacts {
