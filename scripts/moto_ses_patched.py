@@ -24,8 +24,11 @@ What is patched, and why:
   SES refuses with AlreadyExistsException. Refused.
 - Read-back: `GET /ccm-moto/ses/sent` lists every message SES accepted with the account and region
   it was sent from (moto's `/moto-api/data.json` has the messages but not their account).
-- Test hook: STS AssumeRole into a role whose name starts with `ccm-denied` answers 403 AccessDenied
-  (moto grants any role), so tests can exercise a customer whose role is refused.
+- Test hooks, for failures moto never produces:
+  - STS AssumeRole into a role whose name starts with `ccm-denied` answers 403 AccessDenied (moto
+    grants any role), so tests can exercise a customer whose role is refused;
+  - SES v2 SendEmail to a recipient whose address starts with `ccm-throttle` answers 429
+    TooManyRequestsException, and with `ccm-unavailable` 503 ServiceUnavailable; nothing is sent.
 
 --exit-on-stdin-eof: exit as soon as standard input reaches end-of-file. The Rust test harness keeps
 the write end of that pipe for its whole life, so the server dies with the test process.
@@ -42,6 +45,10 @@ from urllib.parse import parse_qs
 
 MOTO_VERSION = "5.2.5"
 DENIED_ROLE_PREFIX = "ccm-denied"
+SEND_HOOKS = (
+    ("ccm-throttle", "429 Too Many Requests", "TooManyRequestsException"),
+    ("ccm-unavailable", "503 Service Unavailable", "ServiceUnavailable"),
+)
 TIMESTAMP_KEYS = ("CreatedTimestamp", "LastUpdatedTimestamp")
 
 
@@ -251,7 +258,7 @@ def denied_assume_role(start_response, role_arn):
 
 
 class Middleware:
-    """Answers what moto cannot route (GetAccount), the read-back and the AssumeRole test hook."""
+    """Answers what moto cannot route (GetAccount), the read-back, and the test hooks."""
 
     def __init__(self, app):
         self.app = app
@@ -263,16 +270,31 @@ class Middleware:
             return json_response(start_response, "200 OK", {"messages": sent_messages()})
         if method == "GET" and path == "/v2/email/account":
             return json_response(start_response, "200 OK", account_response())
+        if method == "POST" and path == "/v2/email/outbound-emails":
+            body = self.buffered_body(environ)
+            try:
+                recipients = json.loads(body or b"{}").get("Destination", {}).get("ToAddresses", [])
+            except ValueError:
+                recipients = []
+            for hook, status, error_type in SEND_HOOKS:
+                if any(r.lower().startswith(hook) for r in recipients):
+                    return json_response(start_response, status, {"message": hook}, error_type)
         if method == "POST" and path == "/":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = BytesIO(body)
+            body = self.buffered_body(environ)
             form = parse_qs(body.decode("utf-8", "replace"))
             if form.get("Action") == ["AssumeRole"]:
                 role_arn = (form.get("RoleArn") or [""])[0]
                 if role_arn.split("/")[-1].startswith(DENIED_ROLE_PREFIX):
                     return denied_assume_role(start_response, role_arn)
         return self.app(environ, start_response)
+
+    @staticmethod
+    def buffered_body(environ):
+        """Reads the request body and puts it back for moto."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = BytesIO(body)
+        return body
 
 
 def exit_when_stdin_closes():

@@ -121,7 +121,8 @@ mod tests {
     #[tokio::test]
     async fn each_customer_gets_a_client_in_its_own_region_on_the_shared_endpoint() {
         let base = crate::sdk::load_base_config(Some("http://127.0.0.1:9")).await;
-        let clients = CustomerClients::new(&base, &[customer("acme", "eu-west-1"), customer("globex", "us-east-2")]).await;
+        let clients =
+            CustomerClients::new(&base, &[customer("acme", "eu-west-1"), customer("globex", "us-east-2")]).await;
         let acme = clients.get(&CustomerCode::parse("acme").unwrap()).unwrap();
         assert_eq!(acme.ses.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
         let globex = clients.get(&CustomerCode::parse("globex").unwrap()).unwrap();

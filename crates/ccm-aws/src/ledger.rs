@@ -70,7 +70,8 @@ impl S3Ledger {
 /// The record's key; the event and the recipient hash must be key tokens (`[A-Za-z0-9_-]{1,128}`).
 pub fn ledger_key(key: &DeliveryKey) -> Result<StorageKey, LedgerError> {
     let token = |what: &str, raw: &str| {
-        Token::parse(raw).map_err(|err| LedgerError::Unavailable(format!("invalid delivery key: {what} {raw:?}: {err}")))
+        Token::parse(raw)
+            .map_err(|err| LedgerError::Unavailable(format!("invalid delivery key: {what} {raw:?}: {err}")))
     };
     Ok(StorageKey::Ledger {
         object: key.object.clone(),

@@ -19,6 +19,7 @@ fn args(data: &std::path::Path) -> ServeArgs {
         bucket: None,
         html: None,
         secure_cookies: false,
+        contacts: None,
     }
 }
 
@@ -37,6 +38,7 @@ impl Drop for Running {
 async fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let server = build(&repo().join("config.json"), &repo().join("SESConfig.json"), &args(dir.path())).await.unwrap();
+    server.start_queue().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
@@ -152,4 +154,83 @@ fn the_development_sign_in_refuses_to_start_inside_aws_lambda() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not available inside AWS Lambda"), "{stderr}");
+}
+
+async fn outbox(http: &reqwest::Client, base: &str) -> Vec<Value> {
+    http.get(format!("{base}/dev/outbox.json")).send().await.unwrap().json::<Vec<Value>>().await.unwrap()
+}
+
+/// Waits (up to ~10 s) until the outbox holds messages matching `pred`, and returns them.
+async fn wait_for(http: &reqwest::Client, base: &str, want: usize, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+    for _ in 0..100 {
+        let hits: Vec<Value> = outbox(http, base).await.into_iter().filter(|m| pred(m)).collect();
+        if hits.len() >= want {
+            return hits;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the outbox never held {want} matching messages: {:#?}", outbox(http, base).await);
+}
+
+#[tokio::test]
+async fn submitting_and_approving_a_change_mails_both_customers_subscribers_through_the_outbox() {
+    let app = start().await;
+    let http = reqwest::Client::new();
+    let (alice, alice_csrf) = sign_in(&http, &app.base, "alice@example.com").await;
+    let (bob, bob_csrf) = sign_in(&http, &app.base, "bob@example.com").await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string();
+    let created: Value = http
+        .post(format!("{}/api/changes", app.base))
+        .header("cookie", &alice)
+        .header("x-csrf-token", &alice_csrf)
+        .json(&json!({
+            "changeTitle": "Outbox end to end <script>x</script>", "changeReason": "Test", "implementationPlan": "Do it",
+            "customers": ["initech", "stark"], "status": "submitted", "timezone": "Europe/Paris",
+            "implementationBeginDate": day, "implementationBeginTime": "09:00",
+            "implementationEndDate": day, "implementationEndTime": "10:00"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["object"]["changeId"].as_str().unwrap().to_owned();
+    let is = |topic: &'static str, subject: &'static str| {
+        move |m: &Value| m["topic"] == topic && m["subject"].as_str().unwrap_or_default().starts_with(subject)
+    };
+    // Approval requests: bob and each customer's security contact, for both customers.
+    let requests = wait_for(&http, &app.base, 4, is("aws-approval", "⚠️ Approval requested: Outbox end to end")).await;
+    let customers: std::collections::BTreeSet<&str> =
+        requests.iter().map(|m| m["customer"].as_str().unwrap()).collect();
+    assert_eq!(customers.into_iter().collect::<Vec<_>>(), ["initech", "stark"]);
+
+    let approved = http
+        .post(format!("{}/api/changes/{id}/approve", app.base))
+        .header("cookie", &bob)
+        .header("x-csrf-token", &bob_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    let notices = wait_for(&http, &app.base, 2, is("aws-announce", "🟢 Outbox end to end")).await;
+    assert!(notices.iter().any(|m| m["customer"] == "initech") && notices.iter().any(|m| m["customer"] == "stark"));
+
+    // The rendered message escapes the title and shows the Paris schedule.
+    let first = &notices[0];
+    let html = http
+        .get(format!(
+            "{}/dev/outbox/{}/{}",
+            app.base,
+            first["customer"].as_str().unwrap(),
+            first["file"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("&lt;script&gt;") && !html.contains("<script>x"));
+    assert!(html.contains("9:00 AM CE"), "Paris time with its abbreviation");
 }

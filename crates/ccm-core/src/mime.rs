@@ -10,7 +10,12 @@ use mail_builder::mime::MimePart;
 use crate::ports::OutgoingEmail;
 
 /// The message as bytes (RFC 5322), with extra headers (name, value) added verbatim.
-pub fn build(email: &OutgoingEmail, date: DateTime<Utc>, message_id: &str, extra_headers: &[(&str, String)]) -> Vec<u8> {
+pub fn build(
+    email: &OutgoingEmail,
+    date: DateTime<Utc>,
+    message_id: &str,
+    extra_headers: &[(&str, String)],
+) -> Vec<u8> {
     let alternative = MimePart::new(
         "multipart/alternative",
         vec![
@@ -24,8 +29,7 @@ pub fn build(email: &OutgoingEmail, date: DateTime<Utc>, message_id: &str, extra
             "multipart/mixed",
             vec![
                 alternative,
-                MimePart::new("text/calendar; method=REQUEST; charset=utf-8", ics.to_vec())
-                    .attachment("invite.ics"),
+                MimePart::new("text/calendar; method=REQUEST; charset=utf-8", ics.to_vec()).attachment("invite.ics"),
             ],
         ),
     };
@@ -63,7 +67,12 @@ mod tests {
 
     #[test]
     fn an_independent_parser_reads_back_subject_parts_and_headers() {
-        let raw = build(&email(None), "2026-06-01T12:00:00Z".parse().unwrap(), "m1@ccm", &[("X-CCM-Topic", "aws-announce".into())]);
+        let raw = build(
+            &email(None),
+            "2026-06-01T12:00:00Z".parse().unwrap(),
+            "m1@ccm",
+            &[("X-CCM-Topic", "aws-announce".into())],
+        );
         let msg = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(msg.subject(), Some("🟢 Rotate certificates"));
         assert_eq!(msg.body_text(0).as_deref(), Some("Approved & scheduled"));

@@ -124,7 +124,10 @@ mod tests {
         assert_eq!(with("draft", json!({})), None);
         assert_eq!(with("submitted", json!({})).unwrap().topic, "aws-approval");
         let approved = with("approved", json!({})).unwrap();
-        assert_eq!((approved.event, approved.topic, approved.schedule_meeting_for), (Event::Approved, "aws-announce", Some("aws-calendar")));
+        assert_eq!(
+            (approved.event, approved.topic, approved.schedule_meeting_for),
+            (Event::Approved, "aws-announce", Some("aws-calendar"))
+        );
         assert_eq!(with("completed", json!({})).unwrap().topic, "aws-announce");
         assert_eq!(with("cancelled", json!({})).unwrap().topic, "aws-approval", "never approved: approvers hear of it");
         let after_approval = with("cancelled", json!({"approvedBy": "bob@example.com"})).unwrap();
@@ -136,16 +139,25 @@ mod tests {
         let meeting = json!({"meeting_id": "m", "join_url": "https://t", "start_time": "2026-01-01T10:00:00Z",
                              "end_time": "2026-01-01T11:00:00Z", "subject": "s"});
         for status in ["cancelled", "submitted"] {
-            let o = obj(json!({"changeId": "CHG-1", "status": status, "approvedBy": "b@x.com", "meeting_metadata": meeting}));
+            let o = obj(
+                json!({"changeId": "CHG-1", "status": status, "approvedBy": "b@x.com", "meeting_metadata": meeting}),
+            );
             assert!(route(&o).unwrap().cancel_meeting, "{status}");
         }
-        let approved = obj(json!({"changeId": "CHG-1", "status": "approved", "include_meeting": true, "meeting_metadata": meeting}));
+        let approved = obj(
+            json!({"changeId": "CHG-1", "status": "approved", "include_meeting": true, "meeting_metadata": meeting}),
+        );
         assert_eq!(route(&approved).unwrap().schedule_meeting_for, None, "already scheduled");
     }
 
     #[test]
     fn announcements_route_to_their_type_topic() {
-        for (t, topic) in [("cic", "cic-announce"), ("finops", "finops-announce"), ("innersource", "inner-announce"), ("general", "general-updates")] {
+        for (t, topic) in [
+            ("cic", "cic-announce"),
+            ("finops", "finops-announce"),
+            ("innersource", "inner-announce"),
+            ("general", "general-updates"),
+        ] {
             let id = format!("{}-1", AnnouncementType::parse(t).unwrap().id_prefix());
             let sub = obj(json!({"announcement_id": id, "announcement_type": t, "status": "submitted"}));
             assert_eq!(route(&sub).unwrap().topic, "announce-approval");

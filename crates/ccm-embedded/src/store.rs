@@ -13,12 +13,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ccm_core::ports::{Document, DocumentStore, ETag, ListPage, Listed, ObjectMeta, Precondition, PutOptions, StoreError, MAX_LIST_PAGE};
 use ccm_core::StorageKey;
+use ccm_core::ports::{
+    Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
+};
 use chrono::{DateTime, Utc};
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, Mutex, RwLock};
+use tokio::sync::{Mutex, RwLock, mpsc};
 
 /// A trigger key was written: the local equivalent of S3 → SQS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,8 +120,10 @@ fn load_catalog(objects: &Path) -> Result<BTreeMap<String, ObjectMeta>, StoreErr
 }
 
 fn split(bytes: &[u8]) -> Result<(Header, &[u8]), StoreError> {
-    let nl = bytes.iter().position(|b| *b == b'\n').ok_or_else(|| StoreError::Other("object file has no header".into()))?;
-    let header: Header = serde_json::from_slice(&bytes[..nl]).map_err(|e| StoreError::Other(format!("bad object header: {e}")))?;
+    let nl =
+        bytes.iter().position(|b| *b == b'\n').ok_or_else(|| StoreError::Other("object file has no header".into()))?;
+    let header: Header =
+        serde_json::from_slice(&bytes[..nl]).map_err(|e| StoreError::Other(format!("bad object header: {e}")))?;
     Ok((header, &bytes[nl + 1..]))
 }
 
@@ -222,7 +226,12 @@ impl DocumentStore for EmbeddedStore {
                 next = items.last().map(|l: &Listed| l.key.clone());
                 break;
             }
-            items.push(Listed { key: key.clone(), etag: meta.etag.clone(), size: meta.size, last_modified: meta.last_modified });
+            items.push(Listed {
+                key: key.clone(),
+                etag: meta.etag.clone(),
+                size: meta.size,
+                last_modified: meta.last_modified,
+            });
         }
         Ok(ListPage { items, next })
     }

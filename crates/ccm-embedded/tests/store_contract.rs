@@ -20,7 +20,10 @@ async fn objects_survive_reopening_the_data_directory() {
     let key = StorageKey::Archive(ObjectId::parse("CHG-durable").unwrap());
     let etag = {
         let store = EmbeddedStore::open(dir.path()).await.unwrap();
-        store.put(&key, Bytes::from_static(b"{\"a\":1}"), PutOptions::default().with_metadata("status", "draft")).await.unwrap()
+        store
+            .put(&key, Bytes::from_static(b"{\"a\":1}"), PutOptions::default().with_metadata("status", "draft"))
+            .await
+            .unwrap()
     };
     let reopened = EmbeddedStore::open(dir.path()).await.unwrap();
     let doc = reopened.get(&key).await.unwrap().expect("still there");

@@ -298,7 +298,7 @@ impl Moto {
         if resp.status().is_success() {
             let body: serde_json::Value = resp.json().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
             let messages = body["messages"].as_array().cloned().unwrap_or_default();
-            return messages.iter().map(|m| SentEmail::from_json(m)).collect();
+            return messages.iter().map(SentEmail::from_json).collect();
         }
         let data = self.data_json().await;
         ["Message", "RawMessage"]

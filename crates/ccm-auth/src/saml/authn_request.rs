@@ -45,8 +45,9 @@ pub fn redirect_url(sso_url: &str, request_xml: &str, relay_state: &str) -> Stri
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
     // Writing into a Vec cannot fail.
     let deflated = encoder.write_all(request_xml.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
-    let query = serde_urlencoded::to_string([("SAMLRequest", STANDARD.encode(deflated).as_str()), ("RelayState", relay_state)])
-        .unwrap_or_default();
+    let query =
+        serde_urlencoded::to_string([("SAMLRequest", STANDARD.encode(deflated).as_str()), ("RelayState", relay_state)])
+            .unwrap_or_default();
     let separator = if sso_url.contains('?') { '&' } else { '?' };
     format!("{sso_url}{separator}{query}")
 }

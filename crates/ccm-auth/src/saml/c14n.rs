@@ -28,8 +28,7 @@ pub(crate) fn canonicalize(
     inclusive: &[String],
 ) -> Result<String, C14nError> {
     let mut out = String::new();
-    let inclusive: BTreeSet<&str> =
-        inclusive.iter().map(|p| if p == "#default" { "" } else { p.as_str() }).collect();
+    let inclusive: BTreeSet<&str> = inclusive.iter().map(|p| if p == "#default" { "" } else { p.as_str() }).collect();
     element(&mut out, apex, exclude, &inclusive, &[])?;
     Ok(out)
 }

@@ -38,17 +38,25 @@ impl IdpMetadata {
         let doc = xml::parse(text.trim_start_matches('\u{feff}'))?;
         let entity = doc
             .descendants()
-            .find(|n| xml::is(*n, NS_METADATA, "EntityDescriptor") && xml::children(*n, NS_METADATA, "IDPSSODescriptor").next().is_some())
+            .find(|n| {
+                xml::is(*n, NS_METADATA, "EntityDescriptor")
+                    && xml::children(*n, NS_METADATA, "IDPSSODescriptor").next().is_some()
+            })
             .ok_or(MetadataError::Missing("no EntityDescriptor with an IDPSSODescriptor"))?;
-        let entity_id = entity.attribute("entityID").filter(|s| !s.trim().is_empty()).ok_or(MetadataError::Missing("entityID"))?;
-        let idp = xml::children(entity, NS_METADATA, "IDPSSODescriptor").next().ok_or(MetadataError::Missing("IDPSSODescriptor"))?;
+        let entity_id =
+            entity.attribute("entityID").filter(|s| !s.trim().is_empty()).ok_or(MetadataError::Missing("entityID"))?;
+        let idp = xml::children(entity, NS_METADATA, "IDPSSODescriptor")
+            .next()
+            .ok_or(MetadataError::Missing("IDPSSODescriptor"))?;
         let sso_url = xml::children(idp, NS_METADATA, "SingleSignOnService")
             .find(|s| s.attribute("Binding") == Some(REDIRECT_BINDING))
             .and_then(|s| s.attribute("Location"))
             .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
             .ok_or(MetadataError::Missing("a SingleSignOnService with the HTTP-Redirect binding"))?;
         let mut signing_keys = Vec::new();
-        for key in xml::children(idp, NS_METADATA, "KeyDescriptor").filter(|k| k.attribute("use").is_none_or(|u| u == "signing")) {
+        for key in xml::children(idp, NS_METADATA, "KeyDescriptor")
+            .filter(|k| k.attribute("use").is_none_or(|u| u == "signing"))
+        {
             for cert in key.descendants().filter(|n| xml::is(*n, NS_DSIG, "X509Certificate")) {
                 signing_keys.push(public_key(&xml::simple_text(cert).unwrap_or_default())?);
             }
@@ -66,6 +74,7 @@ pub(crate) fn public_key(b64: &str) -> Result<RsaPublicKey, MetadataError> {
     let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let der = STANDARD.decode(compact).map_err(|e| MetadataError::Certificate(e.to_string()))?;
     let cert = Certificate::from_der(&der).map_err(|e| MetadataError::Certificate(e.to_string()))?;
-    let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| MetadataError::Certificate(e.to_string()))?;
+    let spki =
+        cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| MetadataError::Certificate(e.to_string()))?;
     RsaPublicKey::from_public_key_der(&spki).map_err(|e| MetadataError::Certificate(e.to_string()))
 }

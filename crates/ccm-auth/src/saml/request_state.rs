@@ -159,7 +159,11 @@ mod tests {
     use super::*;
 
     fn state(now: DateTime<Utc>) -> RequestState {
-        RequestState { id: super::super::authn_request::new_request_id(), return_to: "/x".into(), started: now.timestamp() }
+        RequestState {
+            id: super::super::authn_request::new_request_id(),
+            return_to: "/x".into(),
+            started: now.timestamp(),
+        }
     }
 
     #[test]

@@ -120,7 +120,8 @@ pub fn verify_response_xml(text: &str, expect: &Expectations<'_>) -> Result<Veri
     }
     // Every signature present must verify; either one covers the assertion.
     if response_signed {
-        signature::verify_enveloped(response, resolve, &expect.idp.signing_keys).map_err(signature_error("Response"))?;
+        signature::verify_enveloped(response, resolve, &expect.idp.signing_keys)
+            .map_err(signature_error("Response"))?;
     }
     if assertion_signed {
         signature::verify_enveloped(assertion, resolve, &expect.idp.signing_keys)
@@ -141,7 +142,9 @@ fn check_response(response: Node<'_, '_>, signed: bool, expect: &Expectations<'_
     if response.attribute("InResponseTo").is_some_and(|v| v != expect.in_response_to) {
         return Err(ResponseError::WrongInResponseTo);
     }
-    if let Some(issuer) = xml::only_child(response, NS_ASSERTION, "Issuer").map_err(|()| ResponseError::Malformed("Issuer"))? {
+    if let Some(issuer) =
+        xml::only_child(response, NS_ASSERTION, "Issuer").map_err(|()| ResponseError::Malformed("Issuer"))?
+    {
         check_issuer(issuer, expect)?;
     }
     let code = xml::children(response, NS_PROTOCOL, "Status")

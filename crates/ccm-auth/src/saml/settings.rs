@@ -73,14 +73,16 @@ impl SamlSettings {
         let entity_id = get("CCM_SAML_SP_ENTITY_ID").unwrap_or_else(|| base.to_owned());
         let acs_url = get("CCM_SAML_ACS_URL").unwrap_or_else(|| format!("{base}/saml/acs"));
         if !acs_url.starts_with("https://") && !acs_url.starts_with("http://") {
-            return Err(SettingsError::Invalid { var: "CCM_SAML_ACS_URL", why: "must be an absolute http(s) URL".into() });
+            return Err(SettingsError::Invalid {
+                var: "CCM_SAML_ACS_URL",
+                why: "must be an absolute http(s) URL".into(),
+            });
         }
         let skew = match get("CCM_SAML_CLOCK_SKEW_SECONDS") {
             None => 120,
-            Some(s) => s.parse::<u16>().map_err(|e| SettingsError::Invalid {
-                var: "CCM_SAML_CLOCK_SKEW_SECONDS",
-                why: e.to_string(),
-            })?,
+            Some(s) => s
+                .parse::<u16>()
+                .map_err(|e| SettingsError::Invalid { var: "CCM_SAML_CLOCK_SKEW_SECONDS", why: e.to_string() })?,
         };
         let defaults = AttributeNames::default();
         let attributes = AttributeNames {

@@ -213,9 +213,8 @@ async fn sso(State(idp): State<TestIdp>, Query(q): Query<SsoQuery>) -> Response 
     let Some(request) = authn_request::inflate_request(&q.saml_request) else {
         return (StatusCode::BAD_REQUEST, "SAMLRequest is not deflated base64").into_response();
     };
-    let id = roxmltree::Document::parse(&request)
-        .ok()
-        .and_then(|doc| doc.root_element().attribute("ID").map(str::to_owned));
+    let id =
+        roxmltree::Document::parse(&request).ok().and_then(|doc| doc.root_element().attribute("ID").map(str::to_owned));
     let Some(id) = id else {
         return (StatusCode::BAD_REQUEST, "AuthnRequest without ID").into_response();
     };

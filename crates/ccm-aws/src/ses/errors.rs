@@ -7,7 +7,7 @@ use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sesv2::config::http::HttpResponse;
-use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use ccm_core::ids::mask_email;
 use ccm_core::ports::{ContactError, MailError};
@@ -110,9 +110,7 @@ where
     E: ProvideErrorMetadata + StdError + 'static,
 {
     let (class, code) = match err {
-        SdkError::ServiceError(_) => {
-            (class_of(err.code(), status(err)), err.code().map(str::to_owned))
-        }
+        SdkError::ServiceError(_) => (class_of(err.code(), status(err)), err.code().map(str::to_owned)),
         SdkError::ResponseError(_) if status(err) == Some(429) => (Class::Throttled, None),
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => (Class::Unavailable, None),
         SdkError::DispatchFailure(failure) if failure.is_user() => (Class::Rejected, None),
@@ -127,14 +125,17 @@ where
 /// AssumeRole is `Rejected`, its throttling `Throttled`), else the credentials error's kind.
 fn credentials_failure<E>(op: &str, err: &SdkError<E, HttpResponse>) -> Option<Failure>
 where
-    E: StdError + 'static,
+    E: ProvideErrorMetadata + StdError + 'static,
 {
     let mut credentials: Option<&CredentialsError> = None;
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(current) = next {
         if let Some(sts) = current.downcast_ref::<aws_sdk_sts::error::SdkError<AssumeRoleError>>() {
             let inner = classify_answer("STS AssumeRole", sts);
-            return Some(Failure { message: format!("{op}: assuming the customer's role: {}", inner.message), ..inner });
+            return Some(Failure {
+                message: format!("{op}: assuming the customer's role: {}", inner.message),
+                ..inner
+            });
         }
         if credentials.is_none() {
             credentials = current.downcast_ref::<CredentialsError>();
@@ -152,11 +153,31 @@ fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())
 }
 
+/// `op: code: message (HTTP status)` for a service's answer, else the chain of error displays. Never
+/// the SDK's debug output, which includes the raw response and its body.
 fn describe<E>(op: &str, err: &SdkError<E, HttpResponse>) -> String
 where
-    E: StdError + 'static,
+    E: ProvideErrorMetadata + StdError + 'static,
 {
-    mask_addresses(&format!("{op}: {}", DisplayErrorContext(err)))
+    let text = match err {
+        SdkError::ServiceError(_) => format!(
+            "{op}: {}: {} (HTTP {})",
+            err.code().unwrap_or("unknown error"),
+            err.message().unwrap_or("no message"),
+            status(err).map_or_else(|| "?".to_owned(), |s| s.to_string())
+        ),
+        _ => {
+            let mut text = op.to_owned();
+            let mut next: Option<&(dyn StdError + 'static)> = Some(err);
+            while let Some(current) = next {
+                text.push_str(": ");
+                text.push_str(&current.to_string());
+                next = current.source();
+            }
+            text
+        }
+    };
+    mask_addresses(&text)
 }
 
 /// Masks every word that looks like an e-mail address (`jane@x.com` → `j***@x.com`).
@@ -288,6 +309,17 @@ mod tests {
         let failure = classify("SendEmail", &service_error(400, Some("MessageRejected")));
         assert!(!failure.message.contains("jane@example.com"), "{}", failure.message);
         assert!(failure.message.contains("j***@example.com"), "{}", failure.message);
+    }
+
+    #[test]
+    fn messages_never_carry_the_response_body() {
+        let raw = Response::new(StatusCode::try_from(400).unwrap(), SdkBody::from("{\"secret\": \"body\"}"));
+        let err = SdkError::service_error(
+            SendEmailError::generic(ErrorMetadata::builder().code("MessageRejected").message("nope").build()),
+            raw,
+        );
+        let failure = classify("SendEmail", &err);
+        assert_eq!(failure.message, "SendEmail: MessageRejected: nope (HTTP 400)");
     }
 
     #[test]

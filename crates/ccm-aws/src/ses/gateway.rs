@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::config::retry::RetryConfig;
@@ -21,7 +21,7 @@ use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use governor::DefaultDirectRateLimiter;
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::errors::classify;
+use super::errors::{Class, classify};
 use super::mime::raw_mime;
 use super::rate::limiter_for;
 use super::subscribers::{choose_list, is_subscribed};
@@ -57,11 +57,25 @@ impl Default for SesOptions {
     }
 }
 
+/// How long after a transient GetAccount failure the quota is asked for again.
+const QUOTA_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// What the gateway keeps per customer for the process lifetime.
 struct CustomerState {
+    /// Sized from the account's quota (or config) once known.
     limiter: OnceCell<Arc<DefaultDirectRateLimiter>>,
+    /// At the fallback rate, while the quota cannot be read for a transient reason.
+    provisional: Arc<DefaultDirectRateLimiter>,
+    quota_retry_at: std::sync::Mutex<Option<Instant>>,
     list_name: OnceCell<String>,
     in_flight: Semaphore,
+}
+
+/// Why a customer's limiter could not be sized for good.
+enum Sizing {
+    /// SES is throttling or failing GetAccount: send at the fallback rate for now, ask later.
+    Transient,
+    Failed(MailError),
 }
 
 /// The [`Mailer`] and [`ContactDirectory`] on SES v2, one account per customer.
@@ -84,6 +98,8 @@ impl SesGateway {
             .map(|code| {
                 let state = CustomerState {
                     limiter: OnceCell::new(),
+                    provisional: Arc::new(limiter_for(options.fallback_send_rate)),
+                    quota_retry_at: std::sync::Mutex::new(None),
                     list_name: OnceCell::new(),
                     in_flight: Semaphore::new(options.max_in_flight.max(1)),
                 };
@@ -98,45 +114,61 @@ impl SesGateway {
     }
 
     /// The customer's limiter, sized on first use: `max_send_rate` from config, else the account's
-    /// `SendQuota.MaxSendRate`, else (SES answered without a quota) the fallback rate, with a warning
-    /// logged once. A failure to reach SES at all is returned and retried on the next send.
+    /// `SendQuota.MaxSendRate`. When SES answers GetAccount with a refusal (not implemented, access
+    /// denied) the fallback rate is used for good, with a warning logged once; while GetAccount is
+    /// throttled or failing, sends go through a limiter at the fallback rate and the quota is asked
+    /// for again a minute later. When SES cannot be reached at all (the role is refused), the send fails.
     async fn limiter(
         &self,
         client: &CustomerClient,
         state: &CustomerState,
     ) -> Result<Arc<DefaultDirectRateLimiter>, MailError> {
-        let limiter = state
+        let sized = state
             .limiter
             .get_or_try_init(|| async {
                 let rate = match client.config.max_send_rate {
                     Some(rate) => rate,
-                    None => self.account_send_rate(client).await?,
+                    None => self.account_send_rate(client, state).await?,
                 };
-                tracing::info!(customer = %client.config.customer_code, rate, "SES send rate");
-                Ok::<_, MailError>(Arc::new(limiter_for(rate)))
+                tracing::info!(rate, "SES send rate");
+                Ok::<_, Sizing>(Arc::new(limiter_for(rate)))
             })
-            .await?;
-        Ok(Arc::clone(limiter))
+            .await;
+        match sized {
+            Ok(limiter) => Ok(Arc::clone(limiter)),
+            Err(Sizing::Transient) => Ok(Arc::clone(&state.provisional)),
+            Err(Sizing::Failed(err)) => Err(err),
+        }
     }
 
-    async fn account_send_rate(&self, client: &CustomerClient) -> Result<f64, MailError> {
+    async fn account_send_rate(&self, client: &CustomerClient, state: &CustomerState) -> Result<f64, Sizing> {
         let fallback = self.options.fallback_send_rate;
+        let retry_at = *state.quota_retry_at.lock().unwrap_or_else(|e| e.into_inner());
+        if retry_at.is_some_and(|at| Instant::now() < at) {
+            return Err(Sizing::Transient);
+        }
+        let op = "GetAccount (send quota)";
         match client.ses.get_account().send().await {
             Ok(account) => match account.send_quota().map(|q| q.max_send_rate()) {
                 Some(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
                 _ => {
-                    tracing::warn!(customer = %client.config.customer_code, fallback, "GetAccount has no send quota; using the fallback rate");
+                    tracing::warn!(fallback, "GetAccount has no send quota; using the fallback rate");
                     Ok(fallback)
                 }
             },
             Err(err @ (SdkError::ServiceError(_) | SdkError::ResponseError(_))) => {
-                // SES answered (refused, or does not implement it): size from the fallback for good.
-                let failure = classify("GetAccount", &err);
-                tracing::warn!(customer = %client.config.customer_code, fallback, error = %failure.message, "cannot read the account's send quota; using the fallback rate");
-                Ok(fallback)
+                let failure = classify(op, &err);
+                if failure.class == Class::Rejected {
+                    tracing::warn!(fallback, error = %failure.message, "cannot read the account's send quota; using the fallback rate");
+                    return Ok(fallback);
+                }
+                tracing::warn!(fallback, error = %failure.message, "the account's send quota is unavailable; sending at the fallback rate for now");
+                *state.quota_retry_at.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Instant::now() + QUOTA_RETRY_AFTER);
+                Err(Sizing::Transient)
             }
             // SES was not reached (the role was refused, a timeout): fail this send, ask again next time.
-            Err(err) => Err(classify("GetAccount", &err).into_mail_error()),
+            Err(err) => Err(Sizing::Failed(classify(op, &err).into_mail_error())),
         }
     }
 
@@ -216,7 +248,8 @@ fn build_content(email: &OutgoingEmail) -> Result<EmailContent, Box<dyn std::err
 /// Exponential back-off with a little jitter from the clock (no RNG needed for this).
 fn backoff(base: Duration, attempt: u32) -> Duration {
     let exp = base.saturating_mul(2u32.saturating_pow(attempt));
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let jitter_ms = u64::from(nanos) % (base.as_millis().max(1) as u64);
     exp + Duration::from_millis(jitter_ms)
 }
@@ -285,7 +318,9 @@ impl ContactDirectory for SesGateway {
         };
         let filter = ListContactsFilter::builder()
             .filtered_status(SubscriptionStatus::OptIn)
-            .topic_filter(TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build())
+            .topic_filter(
+                TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build(),
+            )
             .build();
         let (mut out, mut skipped, mut pages) = (Vec::new(), 0usize, 0usize);
         let mut token: Option<String> = None;

@@ -5,6 +5,7 @@
 mod assets;
 mod demo;
 mod keys;
+mod outbox;
 mod queue;
 
 use std::net::SocketAddr;
@@ -55,13 +56,32 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (needs HTTPS in front; browsers allow it on http://localhost too).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Contacts per customer with topic preferences (JSON); defaults to the built-in demo contacts.
+    #[arg(long, env = "CCM_CONTACTS")]
+    pub contacts: Option<PathBuf>,
 }
+
+/// The demo contacts built into the binary (see `crates/ccm-cli/demo/contacts.json`).
+pub const DEMO_CONTACTS: &str = include_str!("../../demo/contacts.json");
 
 /// Everything `ccm serve` runs, built but not yet listening: tests use this directly.
 pub struct Server {
     pub router: Router,
     pub state: AppState,
     pub embedded: Option<Arc<EmbeddedStore>>,
+    /// The notification processor the in-process queue feeds (embedded backend only).
+    pub processor: Option<ccm_processor::Processor>,
+    pub outbox: PathBuf,
+}
+
+impl Server {
+    /// Starts the in-process trigger queue feeding the processor (embedded backend).
+    pub async fn start_queue(&self) -> anyhow::Result<()> {
+        if let (Some(store), Some(processor)) = (&self.embedded, &self.processor) {
+            queue::start(store.clone(), processor.clone()).await?;
+        }
+        Ok(())
+    }
 }
 
 pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> anyhow::Result<Server> {
@@ -107,19 +127,57 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
 
     let auth = AuthState { keys, policy, demo_users: Arc::new(config.portal.demo_users.clone()) };
     let dev = dev_login::dev_login_routes(auth.clone()).context("ccm serve")?;
+    let outbox_dir = args.data.join("outbox");
+    let processor = match &embedded {
+        Some(store) => Some(processor(store.clone(), &config, &ses, args, &outbox_dir)?),
+        None => None,
+    };
     let router = Router::new()
         .merge(ccm_api::router(state.clone()))
         .merge(dev_login::session_routes(auth))
         .merge(dev)
+        .merge(outbox::routes(outbox_dir.clone()))
         .fallback_service(assets::service(args.html.clone()));
-    Ok(Server { router, state, embedded })
+    Ok(Server { router, state, embedded, processor, outbox: outbox_dir })
+}
+
+/// The processor of the one-machine setup: contacts from JSON, mail to the outbox, the delivery
+/// ledger in the data directory (the same ledger code as on AWS, over the embedded store).
+fn processor(
+    store: Arc<EmbeddedStore>,
+    config: &Arc<ccm_core::config::AppConfig>,
+    ses: &ccm_core::config::SesConfig,
+    args: &ServeArgs,
+    outbox_dir: &Path,
+) -> anyhow::Result<ccm_processor::Processor> {
+    let contacts_text = match &args.contacts {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+        None => DEMO_CONTACTS.to_owned(),
+    };
+    let contacts = ccm_embedded::JsonContacts::from_json(&contacts_text, ses)?;
+    for (code, _) in contacts.customers() {
+        if config.customer(code).is_none() {
+            tracing::warn!(customer = %code, "the contacts file names a customer that config.json does not have");
+        }
+    }
+    let base = config.email_config.portal_base_url.trim_end_matches('/');
+    let mailer =
+        ccm_embedded::OutboxMailer::new(outbox_dir.parent().unwrap_or(Path::new(".")), format!("{base}/dev/outbox"));
+    Ok(ccm_processor::Processor {
+        store: store.clone(),
+        contacts: Arc::new(contacts),
+        mailer: Arc::new(mailer),
+        ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
+        calendar: None,
+        config: config.clone(),
+        clock: Arc::new(ccm_core::ports::SystemClock),
+        settings: ccm_processor::Settings::default(),
+    })
 }
 
 pub async fn run(config_path: &Path, ses_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let server = build(config_path, ses_path, &args).await?;
-    if let Some(store) = &server.embedded {
-        queue::start(store.clone()).await?;
-    }
+    server.start_queue().await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
@@ -136,6 +194,7 @@ fn print_banner(state: &AppState, addr: SocketAddr, args: &ServeArgs) {
         Backend::Embedded => println!("  data:  {}", args.data.display()),
         Backend::Aws => println!("  data:  S3 bucket {}", args.bucket.as_deref().unwrap_or("(from config)")),
     }
+    println!("  outbox: http://{host}:{}/dev/outbox (mail that would have gone to SES)", addr.port());
     println!("  sign in at http://{host}:{}/auth/dev-login as one of:", addr.port());
     for u in &state.config.portal.demo_users {
         let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();

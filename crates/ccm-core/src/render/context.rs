@@ -127,10 +127,13 @@ impl TemplateData {
         let o = ctx.object;
         let kind = o.kind();
         let life = o.life();
-        let zone = o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York);
+        let zone =
+            o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York);
         let local = |t: DateTime<Utc>| schedule::format_in_zone(t, zone);
         let who = |by: &Option<String>, at: &Option<DateTime<Utc>>| match (by, at) {
-            (Some(by), Some(at)) => Some(Who { by: by.clone(), at_local: local(*at), at_utc: schedule::format_utc(*at) }),
+            (Some(by), Some(at)) => {
+                Some(Who { by: by.clone(), at_local: local(*at), at_utc: schedule::format_utc(*at) })
+            }
             _ => None,
         };
         let window = match o.window() {
@@ -162,7 +165,9 @@ impl TemplateData {
                 let keep = |pairs: &[(&str, &Option<String>)]| {
                     pairs
                         .iter()
-                        .filter_map(|(k, v)| v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| ((*k).to_owned(), s.to_owned())))
+                        .filter_map(|(k, v)| {
+                            v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| ((*k).to_owned(), s.to_owned()))
+                        })
                         .collect::<Vec<_>>()
                 };
                 (keep(&d), keep(&t), String::new())
@@ -171,7 +176,8 @@ impl TemplateData {
         };
         let base = ctx.portal_base_url.trim_end_matches('/');
         let id = o.id().as_str().to_owned();
-        let edit_page = if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
+        let edit_page =
+            if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
         let survey_url = life.survey_url.as_deref().filter(|_| ctx.event == Event::Completed).map(|url| {
             let quarter = (ctx.now.month() - 1) / 3 + 1;
             let (event_type, subtype) = match kind {

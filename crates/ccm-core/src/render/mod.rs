@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, Value};
 
-pub use context::{NotificationContext, TemplateData};
+pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData};
 
 use crate::routing::Event;
 
@@ -74,7 +74,13 @@ fn url_attr(url: &str) -> Value {
     if !(lower.starts_with("https://") || lower.starts_with("http://") || url == context::SES_UNSUBSCRIBE_PLACEHOLDER) {
         return Value::from_safe_string("#".to_owned());
     }
-    Value::from_safe_string(url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;"))
+    Value::from_safe_string(
+        url.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\'', "&#x27;"),
+    )
 }
 
 pub fn escape_html(s: &str) -> String {

@@ -133,7 +133,10 @@ fn subjects_carry_the_event_emoji_and_no_line_breaks() {
     if let Object::Change(c) = &mut o {
         c.change_title = "Line one\r\nBcc: victim@example.com".into();
     }
-    assert_eq!(render_for(&o, Event::ApprovalRequest).subject, "⚠️ Approval requested: Line one Bcc: victim@example.com");
+    assert_eq!(
+        render_for(&o, Event::ApprovalRequest).subject,
+        "⚠️ Approval requested: Line one Bcc: victim@example.com"
+    );
     assert!(render_for(&announcement("finops", ""), Event::Approved).subject.starts_with("💰 "));
     assert!(render_for(&announcement("cic", ""), Event::Approved).subject.starts_with("☁️ "));
     assert!(render_for(&change(""), Event::Completed).subject.starts_with("✅ "));

@@ -1,0 +1,146 @@
+//! The outbox mailer of `ccm serve`: every message is written as a real MIME `.eml` file under
+//! `{data}/outbox/{customer}/`, instead of going to SES. `/dev/outbox` lists and shows them.
+//!
+//! Like SES with list management, it honours the topic only through the contacts it was given, and it
+//! fills `{{amazonSESUnsubscribeUrl}}` with a local link (there is no real unsubscribe page locally).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use ccm_core::ports::{MailError, Mailer, OutgoingEmail, SendReceipt};
+use ccm_core::render::SES_UNSUBSCRIBE_PLACEHOLDER;
+use ccm_core::{CustomerCode, mime};
+use chrono::Utc;
+use serde::Serialize;
+
+pub struct OutboxMailer {
+    root: PathBuf,
+    unsubscribe_url: String,
+    seq: AtomicU64,
+}
+
+/// One message in the outbox, as listed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub customer: String,
+    pub file: String,
+    pub to: String,
+    pub subject: String,
+    pub date: String,
+    pub topic: Option<String>,
+}
+
+impl OutboxMailer {
+    /// `unsubscribe_url` replaces SES's placeholder (e.g. `http://127.0.0.1:8080/dev/outbox`).
+    pub fn new(data_dir: &Path, unsubscribe_url: impl Into<String>) -> Self {
+        Self { root: data_dir.join("outbox"), unsubscribe_url: unsubscribe_url.into(), seq: AtomicU64::new(0) }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, customer: &CustomerCode, email: &OutgoingEmail) -> Result<SendReceipt, MailError> {
+        let now = Utc::now();
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let id = format!("{}-{:06}", now.format("%Y%m%dT%H%M%S%3f"), n);
+        let message_id = format!("{id}.{customer}@outbox.ccm.local");
+        let mut email = email.clone();
+        email.html = email.html.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &self.unsubscribe_url);
+        email.text = email.text.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &self.unsubscribe_url);
+        let mut headers = vec![("X-CCM-Customer", customer.to_string())];
+        if let Some((list, topic)) = &email.list_management {
+            headers.push(("X-CCM-Contact-List", list.clone()));
+            headers.push(("X-CCM-Topic", topic.to_string()));
+            headers.push(("List-Unsubscribe", format!("<{}>", self.unsubscribe_url)));
+        }
+        let bytes = mime::build(&email, now, &message_id, &headers);
+        let dir = self.root.join(customer.as_str());
+        let path = dir.join(format!("{id}.eml"));
+        let tmp = dir.join(format!(".{id}.tmp"));
+        let write = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(&tmp, &bytes).await?;
+            tokio::fs::rename(&tmp, &path).await
+        };
+        write.await.map_err(|e| MailError::Unavailable(format!("writing the outbox: {e}")))?;
+        tracing::info!(customer = %customer, to = %email.to.masked(), file = %path.display(), "message written to the outbox");
+        Ok(SendReceipt { message_id })
+    }
+}
+
+/// Every message of the outbox, newest first (per customer directory).
+pub fn list(root: &Path) -> std::io::Result<Vec<OutboxEntry>> {
+    let mut out = Vec::new();
+    let Ok(customers) = std::fs::read_dir(root) else { return Ok(out) };
+    for c in customers {
+        let c = c?;
+        if !c.file_type()?.is_dir() {
+            continue;
+        }
+        let customer = c.file_name().to_string_lossy().into_owned();
+        for f in std::fs::read_dir(c.path())? {
+            let f = f?;
+            let file = f.file_name().to_string_lossy().into_owned();
+            if !file.ends_with(".eml") {
+                continue;
+            }
+            let bytes = std::fs::read(f.path())?;
+            if let Some(msg) = mail_parser::MessageParser::default().parse(&bytes) {
+                out.push(OutboxEntry {
+                    customer: customer.clone(),
+                    to: msg.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_owned(),
+                    subject: msg.subject().unwrap_or_default().to_owned(),
+                    date: msg.date().map(|d| d.to_rfc3339()).unwrap_or_default(),
+                    topic: msg.header_raw("X-CCM-Topic").map(|t| t.trim().to_owned()),
+                    file,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.file.cmp(&a.file));
+    Ok(out)
+}
+
+/// The HTML part of one outbox message (`customer`/`file` already validated by the caller).
+pub fn html_of(root: &Path, customer: &str, file: &str) -> Option<String> {
+    let bytes = std::fs::read(root.join(customer).join(file)).ok()?;
+    let msg = mail_parser::MessageParser::default().parse(&bytes)?;
+    msg.body_html(0).map(|h| h.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccm_core::EmailAddress;
+
+    #[tokio::test]
+    async fn a_sent_message_lands_as_a_parseable_eml_under_its_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = OutboxMailer::new(dir.path(), "http://127.0.0.1:8080/dev/outbox");
+        let email = OutgoingEmail {
+            from: EmailAddress::parse("notifications@ccm.example.com").unwrap(),
+            to: EmailAddress::parse("ops@acme.example.com").unwrap(),
+            subject: "🟢 Patch".into(),
+            html: format!("<a href=\"{SES_UNSUBSCRIBE_PLACEHOLDER}\">unsubscribe</a>"),
+            text: "text".into(),
+            list_management: Some(("acme-contacts".into(), ccm_core::TopicName::parse("aws-announce").unwrap())),
+            ics: None,
+        };
+        outbox.send(&CustomerCode::parse("acme").unwrap(), &email).await.unwrap();
+        let entries = list(outbox.root()).unwrap();
+        assert_eq!(entries.len(), 1);
+        let e = &entries[0];
+        assert_eq!(
+            (e.customer.as_str(), e.to.as_str(), e.subject.as_str()),
+            ("acme", "ops@acme.example.com", "🟢 Patch")
+        );
+        assert_eq!(e.topic.as_deref(), Some("aws-announce"));
+        let html = html_of(outbox.root(), "acme", &e.file).unwrap();
+        assert!(html.contains("http://127.0.0.1:8080/dev/outbox") && !html.contains("amazonSES"));
+    }
+}
