@@ -9,6 +9,7 @@ pub mod input;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod uploads;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -26,6 +27,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/statistics", get(routes::search::statistics))
         .route("/api/recent", get(routes::search::recent))
         .route("/api/openapi.json", get(routes::openapi::openapi_json))
+        .route("/api/saved-searches", get(routes::saved::get).put(routes::saved::put))
+        .route("/api/announcements/{id}/attachments", axum::routing::post(routes::attachments::start))
+        .route(
+            "/api/announcements/{id}/attachments/{name}",
+            get(routes::attachments::download).delete(routes::attachments::remove),
+        )
+        .route("/api/announcements/{id}/attachments/{name}/confirm", axum::routing::post(routes::attachments::confirm))
+        .route(
+            "/api/uploads/announcements/{id}/attachments/{name}",
+            axum::routing::put(routes::attachments::local_upload)
+                .layer(DefaultBodyLimit::max(routes::attachments::UPLOAD_LIMIT)),
+        )
         .merge(routes::objects::changes::router())
         .merge(routes::objects::announcements::router())
         .fallback(api_not_found)

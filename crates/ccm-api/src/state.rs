@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::config::AppConfig;
-use ccm_core::ports::{ChangeIndex, Clock, DocumentStore, IdGen, SystemClock, UuidIdGen};
+use ccm_core::ports::{ChangeIndex, Clock, DocumentStore, IdGen, SystemClock, UploadSigner, UuidIdGen};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +15,8 @@ pub struct AppState {
     pub ids: Arc<dyn IdGen>,
     pub keys: SessionKeys,
     pub policy: SessionPolicy,
+    /// Attachment uploads: a local route by default, presigned S3 URLs in AWS.
+    pub uploads: Arc<dyn UploadSigner>,
 }
 
 impl AppState {
@@ -26,7 +28,16 @@ impl AppState {
         keys: SessionKeys,
         policy: SessionPolicy,
     ) -> Self {
-        Self { store, index, config, clock: Arc::new(SystemClock), ids: Arc::new(UuidIdGen), keys, policy }
+        Self {
+            store,
+            index,
+            config,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidIdGen),
+            keys,
+            policy,
+            uploads: Arc::new(crate::uploads::LocalUploads),
+        }
     }
 
     /// The session policy that config.json's `portal` section asks for.

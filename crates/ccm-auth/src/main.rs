@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ccm_auth::dev_login::{AuthState, session_routes};
-use ccm_auth::saml::{AccessRules, InMemoryReplayCache, RequestStateKeys, SamlSettings, SamlState, saml_routes};
+use ccm_auth::saml::{RequestStateKeys, SamlSettings, SamlState, saml_routes};
 use ccm_auth::{SessionKeys, SessionPolicy};
 
 #[tokio::main]
@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = ccm_core::config::AppConfig::from_json(&text).map_err(|e| anyhow::anyhow!("{config_path}:\n{e}"))?;
 
     let key = std::env::var("CCM_SESSION_KEY").context("CCM_SESSION_KEY is required")?;
-    let previous = std::env::var("CCM_SESSION_KEY_PREVIOUS").ok();
+    let previous = std::env::var("CCM_SESSION_KEY_PREVIOUS").ok().filter(|s| !s.is_empty());
     let keys = SessionKeys::new(&key, previous.as_deref()).context("CCM_SESSION_KEY")?;
     let policy = SessionPolicy {
         idle: chrono::Duration::minutes(config.portal.session_idle_minutes.into()),
@@ -28,14 +28,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let settings = SamlSettings::from_env(|k| std::env::var(k).ok(), &config.email_config.portal_base_url)?;
 
-    let state = SamlState {
-        keys: keys.clone(),
-        policy,
-        sp: Arc::new(settings.sp),
-        rules: Arc::new(AccessRules::from_config(&config, settings.attributes)),
-        request_keys: RequestStateKeys::from_secrets(&key, previous.as_deref()),
-        replay: Arc::new(InMemoryReplayCache::default()),
-    };
+    let request_keys = RequestStateKeys::from_secrets(&key, previous.as_deref());
+    let state = SamlState::new(settings, &config, keys.clone(), policy, request_keys);
     let sessions = AuthState { keys, policy, demo_users: Arc::new(Vec::new()) };
     lambda_http::run(saml_routes(state).merge(session_routes(sessions))).await
 }

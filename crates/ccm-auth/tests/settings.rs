@@ -66,3 +66,24 @@ fn metadata_without_a_signing_certificate_is_refused() {
     let broken = xml.replacen("<ds:X509Certificate>MII", "<ds:X509Certificate>XII", 1);
     assert!(matches!(IdpMetadata::parse(&broken), Err(MetadataError::Certificate(_))));
 }
+
+#[tokio::test]
+async fn the_lambda_wiring_builds_a_working_router_from_env_and_config() {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use ccm_auth::saml::{RequestStateKeys, SamlState, saml_routes};
+    use tower::ServiceExt;
+
+    let config = ccm_core::config::AppConfig::from_json(include_str!("../../../config.json")).unwrap();
+    let xml = idp().metadata_xml();
+    let settings = settings(&[("CCM_SAML_IDP_METADATA", &xml)]).unwrap();
+    let secret = "s".repeat(40);
+    let keys = ccm_auth::SessionKeys::new(&secret, None).unwrap();
+    let state =
+        SamlState::new(settings, &config, keys, Default::default(), RequestStateKeys::from_secrets(&secret, None));
+    assert_eq!(state.rules.role_mappings, config.portal.role_mappings);
+    let res = saml_routes(state).oneshot(Request::get("/auth/login").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[header::LOCATION].to_str().unwrap();
+    assert!(location.starts_with(&format!("{}?SAMLRequest=", common::SSO_URL)), "{location}");
+}

@@ -3,9 +3,7 @@
 
 mod errors;
 mod gateway;
-mod mime;
 mod rate;
 mod subscribers;
 
 pub use gateway::{SesGateway, SesOptions};
-pub use mime::raw_mime;

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{account, objects, search};
+use super::{account, attachments, objects, saved, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,7 +15,8 @@ use super::{account, objects, search};
         objects::announcements::list, objects::announcements::create, objects::announcements::get,
         objects::announcements::update, objects::announcements::delete, objects::announcements::act,
         objects::announcements::versions, objects::announcements::version,
-        search::search, search::statistics, search::recent,
+        search::search, search::statistics, search::recent, saved::get, saved::put,
+        attachments::start, attachments::confirm, attachments::remove, attachments::download,
     ),
     tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account")),
 )]

@@ -2,7 +2,9 @@
 //! act, delete, duplicate. Writes follow the transient trigger pattern: the archive first (with an
 //! ETag precondition), then one trigger per affected customer.
 
+pub mod attachments;
 mod objects;
+pub mod saved_searches;
 mod triggers;
 mod versions;
 

@@ -345,6 +345,14 @@ impl<'a> ObjectService<'a> {
         Ok(Saved { object: copy, etag, triggers: Vec::new() })
     }
 
+    /// Writes an edited object in place (snapshot of the old one, If-Match on the new one) and indexes it.
+    pub(crate) async fn save_edit(&self, current: &Loaded, object: &Object) -> ApiResult<ETag> {
+        self.snapshot(&current.object).await?;
+        let etag = self.put(current.location, object, PutOptions::if_match(current.etag.clone())).await?;
+        self.index(object).await?;
+        Ok(etag)
+    }
+
     async fn snapshot(&self, object: &Object) -> ApiResult<()> {
         let key = StorageKey::Version(object.id().clone(), object.life().version);
         let options = PutOptions::default().with_metadata("version", object.life().version.to_string());

@@ -10,15 +10,16 @@ use axum::extract::{Query, State, rejection::QueryRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use ccm_core::config::AppConfig;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::access::{self, AccessError, AccessRules};
 use super::authn_request::{self, escape};
-use super::replay::ReplayCache;
+use super::replay::{InMemoryReplayCache, ReplayCache};
 use super::request_state::{self, RequestState, RequestStateError, RequestStateKeys};
 use super::response::{self, Expectations, ResponseError};
-use super::settings::ServiceProvider;
+use super::settings::{SamlSettings, ServiceProvider};
 use crate::dev_login::safe_return_path;
 use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
 
@@ -31,6 +32,26 @@ pub struct SamlState {
     pub rules: Arc<AccessRules>,
     pub request_keys: RequestStateKeys,
     pub replay: Arc<dyn ReplayCache>,
+}
+
+impl SamlState {
+    /// The state for these settings and config.json's `portal` rules, with an in-memory replay cache.
+    pub fn new(
+        settings: SamlSettings,
+        config: &AppConfig,
+        keys: SessionKeys,
+        policy: SessionPolicy,
+        request_keys: RequestStateKeys,
+    ) -> Self {
+        Self {
+            keys,
+            policy,
+            sp: Arc::new(settings.sp),
+            rules: Arc::new(AccessRules::from_config(config, settings.attributes)),
+            request_keys,
+            replay: Arc::new(InMemoryReplayCache::default()),
+        }
+    }
 }
 
 pub fn saml_routes(state: SamlState) -> Router {

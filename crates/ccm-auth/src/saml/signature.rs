@@ -66,7 +66,8 @@ pub(crate) fn signature_of<'a, 'i>(element: Node<'a, 'i>) -> Result<Option<Node<
     xml::only_child(element, NS_DSIG, "Signature").map_err(|()| SignatureError::Several)
 }
 
-/// Verifies the enveloped signature of `element` (whose unique id index is `ids`) with one of `keys`.
+/// Verifies the enveloped signature of `element` with one of `keys`; `resolve` looks an id up in
+/// the document's unique-id index.
 /// On success the caller may trust `element` and its descendants, and nothing else.
 pub(crate) fn verify_enveloped(
     element: Node<'_, '_>,

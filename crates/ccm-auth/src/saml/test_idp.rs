@@ -6,8 +6,9 @@
 //! ```ignore
 //! let idp = TestIdp::with_fixture_key("http://127.0.0.1:9001/sso", "http://127.0.0.1:9000",
 //!     "http://127.0.0.1:9000/saml/acs", TestUser::new("alice@example.com", &["ccm-authors"]));
-//! std::env::set_var("CCM_SAML_IDP_METADATA", idp.metadata_xml()); // what the SP trusts
-//! axum::serve(listener_9001, idp.router()).await?;
+//! let metadata = idp.metadata_xml(); // what the SP trusts: CCM_SAML_IDP_METADATA
+//! let settings = SamlSettings::from_env(|k| (k == "CCM_SAML_IDP_METADATA").then(|| metadata.clone()), "http://127.0.0.1:9000")?;
+//! tokio::spawn(axum::serve(listener_on_9001, idp.router()).into_future());
 //! ```
 
 use axum::Router;

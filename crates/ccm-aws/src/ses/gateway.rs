@@ -22,7 +22,6 @@ use governor::DefaultDirectRateLimiter;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::errors::{Class, classify};
-use super::mime::raw_mime;
 use super::rate::limiter_for;
 use super::subscribers::{choose_list, is_subscribed};
 use crate::customer_clients::{CustomerClient, CustomerClients};
@@ -232,9 +231,15 @@ impl SesGateway {
     }
 }
 
+/// Simple content (subject, HTML and text in UTF-8), or, with a calendar invitation, the raw MIME
+/// message built by the core (the same builder as the local outbox's `.eml` files).
 fn build_content(email: &OutgoingEmail) -> Result<EmailContent, Box<dyn std::error::Error + Send + Sync>> {
     if email.ics.is_some() {
-        let raw = RawMessage::builder().data(Blob::new(raw_mime(email)?)).build()?;
+        let now = chrono::Utc::now();
+        // SES replaces the Message-ID of a raw message with its own; this one only has to be valid.
+        let message_id = format!("{}@ccm.invalid", now.timestamp_nanos_opt().unwrap_or_default());
+        let mime = ccm_core::mime::build(email, now, &message_id, &[]);
+        let raw = RawMessage::builder().data(Blob::new(mime)).build()?;
         return Ok(EmailContent::builder().raw(raw).build());
     }
     let utf8 = |data: &str| Content::builder().data(data).charset(UTF_8).build();

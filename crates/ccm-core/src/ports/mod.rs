@@ -14,7 +14,7 @@ pub use messaging::{
 };
 pub use services::{
     Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UuidIdGen,
+    Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,

@@ -117,3 +117,28 @@ impl IdGen for UuidIdGen {
         ObjectId::new(kind, uuid::Uuid::new_v4())
     }
 }
+
+/// Where and how a browser uploads an attachment's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadTarget {
+    pub upload_url: String,
+    pub method: String,
+    /// Headers the upload must carry (for a presigned URL: exactly these).
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_in_seconds: u64,
+}
+
+/// Signs direct uploads and downloads of attachment bytes: presigned S3 URLs in AWS; in `ccm serve`
+/// a local API route (and downloads streamed by the API).
+#[async_trait]
+pub trait UploadSigner: Send + Sync {
+    async fn upload(
+        &self,
+        key: &crate::StorageKey,
+        content_type: &str,
+        size: u64,
+    ) -> Result<UploadTarget, crate::ports::StoreError>;
+    /// A URL to send the browser to, or `None` when the API streams the bytes itself.
+    async fn download(&self, key: &crate::StorageKey, file_name: &str) -> Result<Option<String>, crate::ports::StoreError>;
+}

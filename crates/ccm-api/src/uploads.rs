@@ -1,0 +1,26 @@
+//! Attachment uploads in `ccm serve`: the "presigned URL" is a local API route that stores the bytes
+//! (the route checks the session, CSRF, ownership, size and type), and downloads are streamed.
+
+use async_trait::async_trait;
+use ccm_core::StorageKey;
+use ccm_core::ports::{StoreError, UploadSigner, UploadTarget};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalUploads;
+
+#[async_trait]
+impl UploadSigner for LocalUploads {
+    async fn upload(&self, key: &StorageKey, content_type: &str, _size: u64) -> Result<UploadTarget, StoreError> {
+        let mut headers = std::collections::BTreeMap::new();
+        headers.insert("Content-Type".to_owned(), content_type.to_owned());
+        Ok(UploadTarget {
+            upload_url: format!("/api/uploads/{key}"),
+            method: "PUT".into(),
+            headers,
+            expires_in_seconds: 900,
+        })
+    }
+    async fn download(&self, _key: &StorageKey, _file_name: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+}
