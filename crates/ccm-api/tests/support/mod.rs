@@ -75,6 +75,7 @@ impl TestApp {
             ids: Arc::new(UuidIdGen),
             keys: SessionKeys::ephemeral(),
             policy: SessionPolicy { secure_cookie: false, ..SessionPolicy::default() },
+            uploads: Arc::new(ccm_api::uploads::LocalUploads),
         };
         Self { state, store, clock, _dir: dir }
     }
@@ -224,7 +225,7 @@ impl Call<'_> {
         {
             req = req.header("x-csrf-token", token);
         }
-        if self.body.is_some() {
+        if self.body.is_some() && !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
             req = req.header(header::CONTENT_TYPE, "application/json");
         }
         for (name, value) in &self.headers {

@@ -132,13 +132,36 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
         Some(store) => Some(processor(store.clone(), &config, &ses, args, &outbox_dir)?),
         None => None,
     };
+    let sign_in = if saml_configured() {
+        let settings =
+            ccm_auth::saml::SamlSettings::from_env(|k| std::env::var(k).ok(), &config.email_config.portal_base_url)
+                .context("SAML settings (CCM_SAML_*)")?;
+        let request_keys =
+            ccm_auth::saml::RequestStateKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
+        let saml = ccm_auth::saml::SamlState::new(settings, &config, state.keys.clone(), policy, request_keys);
+        tracing::info!("SAML sign-in enabled");
+        ccm_auth::saml::saml_routes(saml)
+    } else {
+        // Without an IdP, /auth/login (where the portal sends users) is the development sign-in.
+        Router::new().route("/auth/login", axum::routing::get(to_dev_login))
+    };
     let router = Router::new()
         .merge(ccm_api::router(state.clone()))
         .merge(dev_login::session_routes(auth))
+        .merge(sign_in)
         .merge(dev)
         .merge(outbox::routes(outbox_dir.clone()))
         .fallback_service(assets::service(args.html.clone()));
     Ok(Server { router, state, embedded, processor, outbox: outbox_dir })
+}
+
+fn saml_configured() -> bool {
+    std::env::var_os("CCM_SAML_IDP_METADATA_FILE").is_some() || std::env::var_os("CCM_SAML_IDP_METADATA").is_some()
+}
+
+async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/auth/dev-login{query}"))
 }
 
 /// The processor of the one-machine setup: contacts from JSON, mail to the outbox, the delivery

@@ -1,0 +1,115 @@
+//! Announcement attachments (upload target, local upload, confirm, download, remove) and saved searches.
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use support::*;
+
+async fn draft_announcement(app: &TestApp) -> (Client, String) {
+    let alice = app.login("alice@example.com");
+    let created = alice.create("/api/announcements", complete_announcement("finops", "Costs")).await;
+    let id = created["announcement_id"].as_str().unwrap().to_owned();
+    (alice, id)
+}
+
+#[tokio::test]
+async fn an_attachment_is_uploaded_confirmed_listed_downloaded_and_removed() {
+    let app = TestApp::new().await;
+    let (alice, id) = draft_announcement(&app).await;
+    let pdf = b"%PDF-1.4 tiny".to_vec();
+    let (status, _, target) = alice
+        .post(
+            &format!("/api/announcements/{id}/attachments"),
+            json!({"name": "report q3.pdf", "size": pdf.len(), "contentType": "application/pdf"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    assert_eq!(target["method"], "PUT");
+    let url = target["uploadUrl"].as_str().unwrap().to_owned();
+    assert_eq!(url, format!("/api/uploads/announcements/{id}/attachments/report q3.pdf"));
+
+    let path = url.replace(' ', "%20");
+    let (status, _, _) =
+        alice.call(Method::PUT, &path).raw(pdf.clone()).header("content-type", "application/pdf").send().await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, _, confirmed) =
+        alice.post(&format!("/api/announcements/{id}/attachments/report%20q3.pdf/confirm"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    let list = &confirmed["object"]["attachments"];
+    assert_eq!(list[0]["name"], "report q3.pdf");
+    assert_eq!(list[0]["size"], pdf.len());
+    assert_eq!(list[0]["content_type"], "application/pdf");
+    assert_eq!(list[0]["s3_key"], format!("announcements/{id}/attachments/report q3.pdf"));
+
+    let bob = app.login("bob@example.com");
+    let (status, headers, body) = bob.get(&format!("/api/announcements/{id}/attachments/report%20q3.pdf")).await;
+    // A draft is its author's alone, so another user cannot download it yet.
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, headers2, body2) = alice.get(&format!("/api/announcements/{id}/attachments/report%20q3.pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body2, json!(String::from_utf8(pdf).unwrap()));
+    assert_eq!(headers2["content-type"], "application/pdf");
+    assert!(headers2["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    let _ = (headers, body);
+
+    let (status, _, removed) = alice.delete(&format!("/api/announcements/{id}/attachments/report%20q3.pdf")).await;
+    assert_eq!(status, StatusCode::OK, "{removed}");
+    assert!(removed["object"].get("attachments").is_none_or(|a| a.as_array().unwrap().is_empty()));
+    assert!(app.stored(&format!("announcements/{id}/attachments/report q3.pdf")).await.is_none());
+}
+
+#[tokio::test]
+async fn attachments_refuse_bad_names_sizes_types_and_other_users() {
+    let app = TestApp::new().await;
+    let (alice, id) = draft_announcement(&app).await;
+    let start = |name: &str, size: u64, ct: &str| json!({"name": name, "size": size, "contentType": ct});
+    let path = format!("/api/announcements/{id}/attachments");
+    for (body, field) in [
+        (start("../x.pdf", 10, "application/pdf"), "name"),
+        (start("a.pdf", 11 * 1024 * 1024, "application/pdf"), "size"),
+        (start("a.pdf", 0, "application/pdf"), "size"),
+        (start("a.html", 10, "text/html"), "contentType"),
+    ] {
+        let (status, _, reply) = alice.post(&path, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+        assert_eq!(reply["field"], field);
+    }
+    let carol = app.login("victor@example.com");
+    let (status, _, _) = carol.post(&path, start("a.pdf", 10, "application/pdf")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer cannot attach");
+    // The local upload checks the type itself, whatever the start call said.
+    let (status, _, _) = alice
+        .call(Method::PUT, &format!("/api/uploads/announcements/{id}/attachments/a.pdf"))
+        .raw(b"<script>".to_vec())
+        .header("content-type", "text/html")
+        .send()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Confirming something never uploaded is refused.
+    let (status, _, _) = alice.post(&format!("/api/announcements/{id}/attachments/never.pdf/confirm"), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn saved_searches_are_stored_per_user_and_validated() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    let bob = app.login("bob@example.com");
+    let (_, _, empty) = alice.get("/api/saved-searches").await;
+    assert_eq!(empty, json!({"items": []}));
+    let mine = json!({"items": [{"name": "Pending acme", "query": {"status": "submitted", "customer": "acme"}}]});
+    let (status, _, saved) = alice.call(Method::PUT, "/api/saved-searches").json(mine.clone()).send().await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(alice.get("/api/saved-searches").await.2, mine);
+    assert_eq!(bob.get("/api/saved-searches").await.2, json!({"items": []}), "another user's list is separate");
+    assert!(app.keys("users/").await.iter().all(|k| !k.contains("alice")), "no e-mail address in storage keys");
+
+    let bad = json!({"items": [{"name": "", "query": {}}]});
+    let (status, _, reply) = alice.call(Method::PUT, "/api/saved-searches").json(bad).send().await;
+    assert_eq!((status, reply["field"].as_str()), (StatusCode::BAD_REQUEST, Some("items.0.name")));
+    let too_many = json!({"items": (0..51).map(|i| json!({"name": format!("s{i}"), "query": {}})).collect::<Vec<_>>()});
+    let (status, _, _) = alice.call(Method::PUT, "/api/saved-searches").json(too_many).send().await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
