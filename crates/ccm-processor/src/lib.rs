@@ -2,6 +2,7 @@
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue.
 
+pub mod aws;
 pub mod batch;
 pub mod error;
 pub mod events;
