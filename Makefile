@@ -8,23 +8,27 @@ PORT ?= 8080
 
 help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
-	@echo "make test   - install test tools, then fmt check, clippy and every test"
+	@echo "make test   - install test tools (moto, Chromium), then fmt check, clippy, every Rust test and the browser suite"
 	@echo "make bench  - benchmarks (release build), results in docs/performance.md"
 	@echo "make lint   - fmt check and clippy only"
 
 run:
 	$(CARGO) run -p ccm-cli --bin ccm -- serve --demo --port $(PORT)
 
+# Test tools, installed by the project itself: the AWS emulator (a pinned moto in .venv), Debian's
+# Chromium + chromedriver (apt, as root) and the browser suite's npm packages.
 setup:
 	scripts/setup-moto.sh
+	scripts/setup-browser.sh
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# CCM_REQUIRE_MOTO=1: emulator tests fail instead of skipping when the emulator is missing.
+# CCM_REQUIRE_*=1: emulator and browser tests fail instead of skipping when their tools are missing.
 test: setup lint
-	CCM_REQUIRE_MOTO=1 $(CARGO) test --workspace
+	CCM_REQUIRE_MOTO=1 CCM_REQUIRE_BROWSER=1 $(CARGO) test --workspace
+	scripts/e2e.sh
 
 check:
 	$(CARGO) check --workspace --all-targets

@@ -4,6 +4,7 @@
 //! This crate must not depend on the adapter crates (they dev-depend on it); it talks to AWS through
 //! the SDK directly where it needs to.
 
+pub mod browser;
 pub mod fakes;
 pub mod moto;
 pub mod store_contract;
