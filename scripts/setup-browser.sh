@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need: Debian's Chromium (+ ChromeDriver) and the e2e suite's npm
-# packages (playwright-core only drives the system Chromium; it never downloads a browser).
-# Idempotent: does nothing that is already done.
+# Installs what the browser tests need: Debian's Chromium (+ ChromeDriver, and a colour emoji font
+# so the type icons show in screenshots) and the e2e suite's npm packages (playwright-core only
+# drives the system Chromium; it never downloads a browser). Idempotent: does nothing already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
+packages="chromium chromium-driver fonts-noto-color-emoji"
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup-browser: /usr/bin/chromium is missing and this is not root." >&2
-    echo "  Install it with: sudo apt-get update && sudo apt-get install -y chromium chromium-driver" >&2
-    exit 1
+    echo "setup-browser: Chromium (or its driver or emoji font) is missing and this is not root." >&2
+    echo "  Install them with: sudo apt-get update && sudo apt-get install -y $packages" >&2
+    [ -x /usr/bin/chromium ] || exit 1
+  else
+    echo "setup-browser: installing Debian's $packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends $packages
   fi
-  echo "setup-browser: installing Debian's chromium and chromium-driver"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-install-recommends chromium chromium-driver
 fi
 echo "setup-browser: $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium installed')"
 

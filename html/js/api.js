@@ -1,11 +1,9 @@
 // The API client: JSON in and out, ETags, the CSRF header on every state-changing call, and a redirect
 // to sign-in (returning to this page) when the session is missing or expired.
 
-// The one place that knows where signing in happens. In AWS the SAML flow answers at /auth/login;
-// `ccm serve` has the development sign-in at /auth/dev-login instead (it exists only there, so one
-// probe tells them apart). Both take ?return=<local path>.
-const SIGN_IN_PATHS = { aws: '/auth/login', local: '/auth/dev-login' };
-let signInPath = null;
+// The one place that knows where signing in happens: /auth/login starts the SAML flow in AWS and
+// redirects to the development sign-in in `ccm serve`. It takes ?return=<local path>.
+const SIGN_IN_PATH = '/auth/login';
 
 let me = null;
 let mePromise = null;
@@ -20,17 +18,9 @@ export class ApiError extends Error {
   }
 }
 
-async function resolveSignInPath() {
-  if (!signInPath) {
-    const res = await fetch(SIGN_IN_PATHS.local, { method: 'HEAD', credentials: 'same-origin' }).catch(() => null);
-    signInPath = res && res.ok ? SIGN_IN_PATHS.local : SIGN_IN_PATHS.aws;
-  }
-  return signInPath;
-}
-
 /** Where to sign in so that the user comes back to `back` (this page by default). */
-export async function signInUrl(back = location.pathname + location.search + location.hash) {
-  return `${await resolveSignInPath()}?return=${encodeURIComponent(back)}`;
+export function signInUrl(back = location.pathname + location.search + location.hash) {
+  return `${SIGN_IN_PATH}?return=${encodeURIComponent(back)}`;
 }
 
 function csrfHeaders(method) {
@@ -56,7 +46,7 @@ export async function request(method, path, { body, etag, headers = {} } = {}) {
     throw new ApiError(0, { error: 'network', message: 'The server could not be reached. Check your connection and try again.' });
   }
   if (res.status === 401) {
-    location.assign(await signInUrl());
+    location.assign(signInUrl());
     throw new ApiError(401, { error: 'unauthenticated', message: 'Your session has ended; signing you in again…' });
   }
   const data = res.status === 204 || res.status === 304 ? null : await res.json().catch(() => null);
@@ -95,7 +85,7 @@ export async function peekSession() {
 
 export async function signOut() {
   await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: csrfHeaders('POST') }).catch(() => {});
-  location.assign(await signInUrl('/'));
+  location.assign(signInUrl('/'));
 }
 
 /** A PUT of raw bytes (attachments). Same-origin upload routes get the CSRF header; other hosts

@@ -30,7 +30,7 @@ export function changeForm(customers) {
     meetingLocation: input({ name: 'meetingLocation', placeholder: 'Microsoft Teams' }),
     attendees: input({ name: 'attendees', placeholder: 'a@example.com, b@example.com', autocomplete: 'off' }),
   };
-  const picker = customerPicker(customers, []);
+  const picker = customerPicker(customers, [], { legend: 'Send to these customers' });
   const meetingBox = el('div', { class: 'grid', id: 'meeting-fields' },
     field('Meeting title', f.meetingTitle, { hint: 'Defaults to "Change Implementation Meeting: <title>".', wide: true }),
     field('Meeting start (in the change\'s time zone)', f.meetingDate, { hint: 'Defaults to the start of the window.' }),
@@ -139,12 +139,15 @@ export function changeForm(customers) {
         implementationEndDate: f.endDate.value,
         implementationEndTime: f.endTime.value,
         include_meeting: f.includeMeeting.checked,
-        meetingTitle: f.meetingTitle.value.trim(),
-        meetingDate: f.meetingDate.value,
-        meetingLocation: f.meetingLocation.value.trim(),
-        attendees: f.attendees.value.trim(),
       };
-      if (f.meetingDuration.value) body.meetingDuration = String(f.meetingDuration.value);
+      // Meeting details travel only with a meeting, so defaults filled in on the side never get saved.
+      if (f.includeMeeting.checked) {
+        Object.assign(body, {
+          meetingTitle: f.meetingTitle.value.trim(), meetingDate: f.meetingDate.value,
+          meetingLocation: f.meetingLocation.value.trim(), attendees: f.attendees.value.trim(),
+        });
+        if (f.meetingDuration.value) body.meetingDuration = String(f.meetingDuration.value);
+      }
       return body;
     },
   };

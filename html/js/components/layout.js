@@ -57,8 +57,8 @@ function watchSession(initialExpiry) {
     const wait = Math.max(1000, Math.min(expiry - Date.now() - WARN_BEFORE_MS, 2 ** 31 - 1));
     timer = setTimeout(check, wait);
   };
-  const show = async (ended) => {
-    const link = el('a', { href: await signInUrl(), class: 'button' }, 'Sign in again');
+  const show = (ended) => {
+    const link = el('a', { href: signInUrl(), class: 'button' }, 'Sign in again');
     const stay = !ended && el('button', { type: 'button' }, 'Stay signed in');
     if (stay) stay.addEventListener('click', async () => {
       try {

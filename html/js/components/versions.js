@@ -40,7 +40,8 @@ export function changedFields(a, b) {
 /** A side-by-side table of two versions; rows that differ are marked. */
 export function compareTable(a, b, labelA, labelB, { onlyChanges = false } = {}) {
   const changed = new Set(changedFields(a, b));
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !SKIP.has(k) && (!onlyChanges || changed.has(k)));
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => !SKIP.has(k) && (show(a[k]) || show(b[k])) && (!onlyChanges || changed.has(k)));
   const order = Object.keys(FIELD_LABEL);
   keys.sort((x, y) => ((order.indexOf(x) + 1 || 999) - (order.indexOf(y) + 1 || 999)) || x.localeCompare(y));
   return el('div', { class: 'table-wrap' }, el('table', { class: 'compare' },
