@@ -48,13 +48,4 @@ pub fn load_ses_config(path: &Path, allow_example: bool) -> anyhow::Result<(SesC
 }
 
 /// The SES topics the notification routing sends to: they must exist in SESConfig.json.
-pub const ROUTED_TOPICS: &[&str] = &[
-    "aws-approval",
-    "aws-announce",
-    "aws-calendar",
-    "announce-approval",
-    "cic-announce",
-    "finops-announce",
-    "inner-announce",
-    "general-updates",
-];
+pub use ccm_core::routing::ROUTED_TOPICS;

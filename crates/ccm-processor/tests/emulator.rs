@@ -13,7 +13,7 @@ use aws_sdk_sesv2::types::{SubscriptionStatus, Topic, TopicPreference};
 use aws_sdk_sqs::types::QueueAttributeName;
 use bytes::Bytes;
 use ccm_core::config::AppConfig;
-use ccm_core::ports::{DocumentStore, PutOptions};
+use ccm_core::ports::PutOptions;
 use ccm_core::{Object, StorageKey};
 use ccm_processor::{Settings, SqsEvent};
 use ccm_testkit::moto::{self, Moto};
