@@ -36,8 +36,12 @@ check:
 build:
 	$(CARGO) build --workspace
 
+# Benchmarks (not tests): each rewrites its own section of docs/performance.md.
 bench:
 	$(CARGO) bench -p ccm-embedded --bench index
+	$(CARGO) bench -p ccm-processor --bench fanout
+	$(CARGO) build -p ccm-cli --bin ccm
+	cd tests/e2e && node bench/first-view.mjs 10000
 
 fmt:
 	$(CARGO) fmt --all
