@@ -22,6 +22,27 @@ What is patched, and why:
   CCM_MOTO_SES_MAX_SEND_RATE (default 14) and Max24HourSend 50000.
 - CreateContactList with an existing name: moto silently replaces the list and drops its contacts;
   SES refuses with AlreadyExistsException. Refused.
+- CreateContact with an existing address: moto silently replaces the contact (and its
+  preferences); SES refuses with AlreadyExistsException. Refused.
+- Suppression list (PutSuppressedDestination, GetSuppressedDestination,
+  DeleteSuppressedDestination, ListSuppressedDestinations; not implemented by moto): kept per
+  account and region, with the Reasons filter and paging (NextToken = the last address, base64).
+- Domain identities (moto returns no DKIM tokens and routes none of the identity sub-resources):
+  CreateEmailIdentity/GetEmailIdentity for a domain answer three DKIM tokens derived from the
+  account and domain (Easy DKIM, status PENDING; a second CreateEmailIdentity is refused with
+  AlreadyExistsException, as SES does), with the MAIL FROM attributes and configuration
+  set recorded by PutEmailIdentityMailFromAttributes and PutEmailIdentityConfigurationSetAttributes
+  (implemented). SES v1 VerifyDomainIdentity/GetIdentityVerificationAttributes answer a
+  verification token derived from the account and domain (moto answers one constant token for
+  every account).
+- GetConfigurationSet: moto answers null or {} for unset options (an empty TrackingOptions lacks
+  its required CustomRedirectDomain), and nests SendingOptions under SendingEnabled; the SDK
+  cannot read either. Dropped and unnested.
+- Configuration set event destinations (Create/Update/GetConfigurationSetEventDestination(s); not
+  implemented by moto): kept per account and region.
+  What moto does not model (suppression list, MAIL FROM, identity configuration sets, event
+  destinations) lives in this wrapper, per account and region; `/moto-api/reset` does not clear it
+  (tests use fresh random accounts instead of resetting).
 - Read-back: `GET /ccm-moto/ses/sent` lists every message SES accepted with the account and region
   it was sent from (moto's `/moto-api/data.json` has the messages but not their account).
 - Test hooks, for failures moto never produces:
@@ -36,6 +57,7 @@ the write end of that pipe for its whole life, so the server dies with the test 
 
 import base64
 import datetime
+import hashlib
 import json
 import os
 import sys
@@ -188,11 +210,242 @@ def patch_sesv2():
             ), {"status": 400, "x-amzn-ErrorType": "AlreadyExistsException"}
         return original_create_contact_list(self)
 
+    original_create_contact = SESV2Response.create_contact
+
+    def create_contact(self):
+        name = self._get_param("ContactListName")
+        params = json.loads(self.body)
+        contact_list = self.sesv2_backend.get_contact_list(name)
+        if params.get("EmailAddress") in contact_list.contacts:
+            return json.dumps(
+                {"message": f"Contact already exists in list {name}."}
+            ), {"status": 400, "x-amzn-ErrorType": "AlreadyExistsException"}
+        return original_create_contact(self)
+
+    SESV2Response.create_contact = create_contact
     SESV2Response.get_contact = get_contact
     SESV2Response.list_contacts = list_contacts
     SESV2Response.get_contact_list = get_contact_list
     SESV2Response.list_contact_lists = list_contact_lists
     SESV2Response.create_contact_list = create_contact_list
+
+
+# State moto does not model (suppression list, ...), per (account, region), shared by the
+# middleware and the patched responses.
+EXTRA_STATE = {}
+EXTRA_LOCK = threading.Lock()
+
+
+def extra_state(account, region, name):
+    with EXTRA_LOCK:
+        return EXTRA_STATE.setdefault((account, region), {}).setdefault(name, {})
+
+
+def caller(environ):
+    """(account, region) of a SigV4-signed request, as moto derives them."""
+    from moto.iam.models import get_account_id_from
+
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    scope = auth.split("Credential=", 1)[-1].split(",", 1)[0].split("/") if "Credential=" in auth else []
+    access_key = scope[0] if scope else ""
+    region = scope[2] if len(scope) > 2 else "us-east-1"
+    return get_account_id_from(access_key), region
+
+
+def not_found(start_response, message):
+    return json_response(start_response, "404 Not Found", {"message": message}, "NotFoundException")
+
+
+def derived(account, domain, salt, length):
+    digest = hashlib.sha256(f"{account}:{domain}:{salt}".encode()).hexdigest()
+    return digest[:length]
+
+
+def dkim_tokens(account, domain):
+    return [derived(account, domain, f"dkim{i}", 32) for i in range(3)]
+
+
+def verification_token(account, domain):
+    return base64.b64encode(bytes.fromhex(derived(account, domain, "verify", 64))).decode()
+
+
+IDENTITY_PREFIX = "/v2/email/identities/"
+CONFIG_SET_PREFIX = "/v2/email/configuration-sets/"
+
+
+def identity_attributes(environ, start_response, method, path, body):
+    """PutEmailIdentityMailFromAttributes and PutEmailIdentityConfigurationSetAttributes."""
+    from urllib.parse import unquote
+
+    account, region = caller(environ)
+    identity, _, kind = path[len(IDENTITY_PREFIX) :].partition("/")
+    identity = unquote(identity)
+    params = json.loads(body or b"{}")
+    if kind == "mail-from":
+        extra_state(account, region, "mail_from")[identity] = params
+    else:
+        extra_state(account, region, "configuration_set")[identity] = params.get("ConfigurationSetName")
+    return json_response(start_response, "200 OK", {})
+
+
+def event_destinations(environ, start_response, method, path, body):
+    from urllib.parse import unquote
+
+    account, region = caller(environ)
+    parts = [unquote(p) for p in path[len(CONFIG_SET_PREFIX) :].split("/")]
+    config_set = parts[0]
+    found = extra_state(account, region, "event_destinations").setdefault(config_set, {})
+    if method == "GET":
+        return json_response(start_response, "200 OK", {"EventDestinations": list(found.values())})
+    params = json.loads(body or b"{}")
+    if method == "POST":
+        name = params["EventDestinationName"]
+        if name in found:
+            return json_response(
+                start_response, "400 Bad Request", {"message": f"{name} exists"}, "AlreadyExistsException"
+            )
+    else:
+        name = parts[2] if len(parts) > 2 else ""
+        if name not in found:
+            return not_found(start_response, f"event destination {name} does not exist")
+    found[name] = {"Name": name, **params.get("EventDestination", {})}
+    return json_response(start_response, "200 OK", {})
+
+
+def patch_domain_identities():
+    from moto.core.responses import ActionResult
+    from moto.ses.models import SESBackend
+    from moto.ses.responses import EmailResponse
+    from moto.sesv2.responses import SESV2Response
+
+    def with_domain_details(self, name, out):
+        identity = self.sesv2_backend.core_backend.email_identities.get(name)
+        if identity is None or identity.identity_type != "DOMAIN":
+            return out
+        dkim = dict(out.get("DkimAttributes") or {})
+        dkim.update(
+            {
+                "SigningEnabled": True,
+                "Status": "PENDING",
+                "Tokens": dkim_tokens(self.current_account, name),
+                "SigningAttributesOrigin": "AWS_SES",
+            }
+        )
+        dkim.pop("LastKeyGenerationTimestamp", None)
+        out["DkimAttributes"] = dkim
+        mail_from = extra_state(self.current_account, self.region, "mail_from").get(name)
+        if mail_from:
+            out["MailFromAttributes"] = {
+                "MailFromDomain": mail_from.get("MailFromDomain"),
+                "MailFromDomainStatus": "PENDING",
+                "BehaviorOnMxFailure": mail_from.get("BehaviorOnMxFailure", "USE_DEFAULT_VALUE"),
+            }
+        config_set = extra_state(self.current_account, self.region, "configuration_set").get(name)
+        if config_set:
+            out["ConfigurationSetName"] = config_set
+        return out
+
+    original_create = SESV2Response.create_email_identity
+    original_get = SESV2Response.get_email_identity
+
+    def create_email_identity(self):
+        name = self._get_param("EmailIdentity")
+        if name in self.sesv2_backend.core_backend.email_identities:
+            return json.dumps({"message": f"{name} already exists"}), {
+                "status": 400,
+                "x-amzn-ErrorType": "AlreadyExistsException",
+            }
+        out = json.loads(original_create(self))
+        return json.dumps(with_domain_details(self, name, out))
+
+    def get_email_identity(self):
+        from urllib.parse import unquote
+
+        name = unquote(self.path.rstrip("/").split("/")[-1])
+        result = original_get(self)
+        if not isinstance(result, str):
+            return result
+        return json.dumps(with_domain_details(self, name, json.loads(result)))
+
+    def verify_domain_identity(self):
+        domain = self._get_param("Domain")
+        self.backend.verify_domain(domain)
+        return ActionResult({"VerificationToken": verification_token(self.current_account, domain.lower())})
+
+    original_attributes = SESBackend.get_identity_verification_attributes
+
+    def get_identity_verification_attributes(self, identities=None):
+        out = original_attributes(self, identities)
+        for name, attrs in out.items():
+            if "@" not in name:
+                attrs["VerificationToken"] = verification_token(self.account_id, name)
+                attrs["VerificationStatus"] = "Pending"
+            else:
+                attrs.pop("VerificationToken", None)
+        return out
+
+    def get_configuration_set(self):
+        from urllib.parse import unquote
+
+        name = unquote(self.path.rstrip("/").split("/")[-1])
+        config_set = self.sesv2_backend.get_configuration_set(name)
+        out = {k: v for k, v in config_set.to_dict_v2().items() if v not in (None, {}, [])}
+        # moto nests the whole SendingOptions it was given under SendingEnabled.
+        sending = out.get("SendingOptions", {}).get("SendingEnabled")
+        if isinstance(sending, dict):
+            out["SendingOptions"] = {"SendingEnabled": bool(sending.get("SendingEnabled", True))}
+        return json.dumps(out)
+
+    SESV2Response.get_configuration_set = get_configuration_set
+    SESV2Response.create_email_identity = create_email_identity
+    SESV2Response.get_email_identity = get_email_identity
+    EmailResponse.verify_domain_identity = verify_domain_identity
+    SESBackend.get_identity_verification_attributes = get_identity_verification_attributes
+
+
+SUPPRESSION_PATH = "/v2/email/suppression/addresses"
+
+
+def suppression(environ, start_response, method, path, body):
+    """PutSuppressedDestination, GetSuppressedDestination, DeleteSuppressedDestination,
+    ListSuppressedDestinations."""
+    from urllib.parse import unquote
+
+    account, region = caller(environ)
+    entries = extra_state(account, region, "suppressed")
+    email = unquote(path[len(SUPPRESSION_PATH) + 1 :]) if len(path) > len(SUPPRESSION_PATH) else None
+    if method == "PUT" and email is None:
+        params = json.loads(body or b"{}")
+        entries[params["EmailAddress"]] = {
+            "EmailAddress": params["EmailAddress"],
+            "Reason": params["Reason"],
+            "LastUpdateTime": datetime.datetime.now(datetime.timezone.utc).timestamp(),
+        }
+        return json_response(start_response, "200 OK", {})
+    if method == "GET" and email is not None:
+        if email not in entries:
+            return not_found(start_response, f"{email} is not on the suppression list")
+        return json_response(start_response, "200 OK", {"SuppressedDestination": entries[email]})
+    if method == "DELETE" and email is not None:
+        if entries.pop(email, None) is None:
+            return not_found(start_response, f"{email} is not on the suppression list")
+        return json_response(start_response, "200 OK", {})
+    if method == "GET":
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        reasons = query.get("Reason") or []
+        found = sorted(entries.values(), key=lambda e: e["EmailAddress"])
+        found = [e for e in found if not reasons or e["Reason"] in reasons]
+        token = (query.get("NextToken") or [None])[0]
+        if token:
+            after = decode_token(token)
+            found = [e for e in found if e["EmailAddress"] > after]
+        page_size = int((query.get("PageSize") or ["1000"])[0])
+        page, rest = found[:page_size], found[page_size:]
+        out = {"SuppressedDestinationSummaries": page}
+        if rest:
+            out["NextToken"] = encode_token(page[-1]["EmailAddress"])
+        return json_response(start_response, "200 OK", out)
+    return not_found(start_response, f"{method} {path}")
 
 
 def account_response():
@@ -268,6 +521,14 @@ class Middleware:
         path = environ.get("PATH_INFO", "")
         if method == "GET" and path == "/ccm-moto/ses/sent":
             return json_response(start_response, "200 OK", {"messages": sent_messages()})
+        if path.startswith(IDENTITY_PREFIX) and path.count("/") == 5 and method == "PUT" and (
+            path.endswith("/mail-from") or path.endswith("/configuration-set")
+        ):
+            return identity_attributes(environ, start_response, method, path, self.buffered_body(environ))
+        if path.startswith(CONFIG_SET_PREFIX) and "/event-destinations" in path:
+            return event_destinations(environ, start_response, method, path, self.buffered_body(environ))
+        if path.startswith(SUPPRESSION_PATH):
+            return suppression(environ, start_response, method, path, self.buffered_body(environ))
         if method == "GET" and path == "/v2/email/account":
             return json_response(start_response, "200 OK", account_response())
         if method == "POST" and path == "/v2/email/outbound-emails":
@@ -313,6 +574,7 @@ def main(argv):
         argv = [a for a in argv if a != "--exit-on-stdin-eof"]
         exit_when_stdin_closes()
     patch_sesv2()
+    patch_domain_identities()
 
     from moto.moto_server import werkzeug_app
     from moto.server import main as moto_main

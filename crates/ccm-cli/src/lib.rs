@@ -10,26 +10,40 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::output::{OutputFormat, Printer};
+
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Customer Contact Manager: write a change or announcement once, approve it, and notify every affected
 /// customer through that customer's own Amazon SES.
 #[derive(Debug, Parser)]
 #[command(name = "ccm", version, propagate_version = true, max_term_width = 110)]
 #[command(
-    after_help = "Examples:\n  ccm serve --demo                 run everything on this machine with demo data\n  ccm config validate              check config.json and SESConfig.json\n  ccm completions bash > ccm.bash  shell completions"
+    after_help = "Examples:\n  ccm serve --demo                           run everything on this machine with demo data\n  ccm config validate                        check config.json and SESConfig.json\n  ccm customers validate --all-customers     assume every customer's role, check lists and topics\n  ccm ses list describe --customer acme      the contact list, its topics and subscriber counts\n  ccm sync --all-customers --dry-run         what the Identity Center sync would change\n  ccm completions bash > ccm.bash            shell completions"
 )]
 pub struct Cli {
     /// config.json: customers, e-mail, DNS and portal settings.
-    #[arg(long, global = true, env = "CCM_CONFIG", default_value = "config.json")]
+    #[arg(long, global = true, help_heading = GLOBAL, hide_env_values = true, env = "CCM_CONFIG", default_value = "config.json")]
     pub config: PathBuf,
     /// SESConfig.json: SES topics (group prefixes × members, plus standalone topics).
-    #[arg(long, global = true, env = "CCM_SES_CONFIG", default_value = "SESConfig.json")]
+    #[arg(long, global = true, help_heading = GLOBAL, hide_env_values = true, env = "CCM_SES_CONFIG", default_value = "SESConfig.json")]
     pub ses_config: PathBuf,
     /// Log level or filter (e.g. info, debug, ccm_api=debug). CCM_LOG overrides it.
-    #[arg(long, global = true, default_value = "info")]
+    #[arg(long, global = true, help_heading = GLOBAL, default_value = "info")]
     pub log_level: String,
     /// Log as text (default) or JSON lines.
-    #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Text)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = logging::LogFormat::Text)]
     pub log_format: logging::LogFormat,
+    /// Command output: a table for people, or one JSON document for scripts.
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// AWS profile for the operator's own credentials (customer roles are assumed from it).
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub profile: Option<String>,
+    /// AWS region for the operator's own calls; customers always use their configured region.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub region: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,6 +58,24 @@ pub enum Command {
     /// Check the configuration files.
     #[command(subcommand)]
     Config(commands::config::ConfigCommand),
+    /// SES contact lists, topics, contacts, suppression, backups and test messages.
+    #[command(subcommand)]
+    Ses(commands::ses::SesCommand),
+    /// IAM Identity Center users and groups, and the sync into SES contact lists.
+    #[command(subcommand, name = "identity-center")]
+    IdentityCenter(commands::identity_center::IdentityCenterCommand),
+    /// The sending domain: SES identity with Easy DKIM, MAIL FROM, DMARC, configuration set, Route 53.
+    #[command(subcommand)]
+    Domain(commands::domain::DomainCommand),
+    /// Security, billing and operations alternate contacts on every account of an organization.
+    #[command(subcommand, name = "alt-contact")]
+    AltContact(commands::alt_contact::AltContactCommand),
+    /// Checks of the configured customers against their AWS accounts.
+    #[command(subcommand)]
+    Customers(commands::customers::CustomersCommand),
+    /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
+    #[command(after_help = commands::sync::EXAMPLES)]
+    Sync(commands::sync::SyncArgs),
     /// Print shell completions.
     #[command(after_help = "Example:\n  ccm completions bash > /etc/bash_completion.d/ccm")]
     Completions {
@@ -52,7 +84,38 @@ pub enum Command {
     },
 }
 
+/// What the process provides to [`run_with`]: tests pass an emulator's SDK configuration and a
+/// capturing printer.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    /// The operator's AWS configuration; loaded from the environment, `--profile` and `--region`
+    /// when `None`.
+    pub sdk: Option<aws_config::SdkConfig>,
+    pub printer: Printer,
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    run_with(cli, Runtime::default()).await
+}
+
+pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
+    let ctx = || async {
+        let sdk = match runtime.sdk.clone() {
+            Some(sdk) => match &cli.region {
+                Some(r) => sdk.into_builder().region(aws_config::Region::new(r.clone())).build(),
+                None => sdk,
+            },
+            None => ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await,
+        };
+        commands::context::Ctx {
+            config: cli.config.clone(),
+            ses_config: cli.ses_config.clone(),
+            sdk,
+            output: cli.output,
+            printer: runtime.printer.clone(),
+            progress: commands::progress::Progress::new(cli.output == OutputFormat::Table),
+        }
+    };
     match cli.command {
         Command::Serve(args) => serve::run(&cli.config, &cli.ses_config, args).await,
         Command::Config(cmd) => commands::config::run(&cli.config, &cli.ses_config, cmd),
@@ -61,6 +124,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "ccm", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ses(cmd) => commands::ses::run(&ctx().await, cmd).await,
+        Command::IdentityCenter(cmd) => commands::identity_center::run(&ctx().await, cmd).await,
+        Command::Domain(cmd) => commands::domain::run(&ctx().await, cmd).await,
+        Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await, cmd).await,
+        Command::Customers(cmd) => commands::customers::run(&ctx().await, cmd).await,
+        Command::Sync(args) => commands::sync::run(&ctx().await, args).await,
     }
 }
 

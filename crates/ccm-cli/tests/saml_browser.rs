@@ -29,7 +29,8 @@ async fn a_deep_link_survives_sign_in_through_the_identity_provider() {
     let dir = tempfile::tempdir().unwrap();
 
     // config.json with this server's URL as the portal (the SP entity id and ACS derive from it).
-    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("config.json")).unwrap()).unwrap();
+    let mut config: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join("config.json")).unwrap()).unwrap();
     config["email_config"]["portal_base_url"] = Value::String(base.clone());
     let config_path = dir.path().join("config.json");
     std::fs::write(&config_path, config.to_string()).unwrap();
@@ -69,13 +70,16 @@ async fn a_deep_link_survives_sign_in_through_the_identity_provider() {
     .unwrap_or(false);
     assert!(ready, "ccm serve did not start");
 
-    let deep_link = format!("{base}/approvals.html?customerCode=acme&objectId=CHG-0f8fad5b-d9cb-469f-a165-70867728950e");
+    let deep_link =
+        format!("{base}/approvals.html?customerCode=acme&objectId=CHG-0f8fad5b-d9cb-469f-a165-70867728950e");
     let b = Browser::start().await;
     b.goto(&deep_link).await;
     let landed = b.wait_for_url(20, |u| u.starts_with(&format!("{base}/approvals.html"))).await;
     assert_eq!(landed, deep_link, "back on the very page the link named");
     let session = b
-        .run_async("const done = arguments[0]; fetch('/auth/session').then(r => r.json()).then(done, e => done(String(e)));")
+        .run_async(
+            "const done = arguments[0]; fetch('/auth/session').then(r => r.json()).then(done, e => done(String(e)));",
+        )
         .await;
     assert_eq!(session["authenticated"], true, "{session}");
     assert_eq!(session["user"]["email"], "bob@example.com");

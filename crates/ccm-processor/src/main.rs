@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ccm_processor::{BatchResponse, Settings, SqsEvent};
-use lambda_runtime::{service_fn, LambdaEvent};
+use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -46,7 +46,12 @@ async fn set_up_customer(moto: &Moto, account: &str, code: &str, n: usize) -> Ve
     let ses = admin_ses(moto, account).await;
     ses.create_email_identity().email_identity(SENDER_DOMAIN).send().await.expect("verifying the sender");
     let topic = |name: &str| {
-        Topic::builder().topic_name(name).display_name(name).default_subscription_status(SubscriptionStatus::OptOut).build().unwrap()
+        Topic::builder()
+            .topic_name(name)
+            .display_name(name)
+            .default_subscription_status(SubscriptionStatus::OptOut)
+            .build()
+            .unwrap()
     };
     ses.create_contact_list()
         .contact_list_name(format!("{code}-contacts"))
@@ -61,7 +66,13 @@ async fn set_up_customer(moto: &Moto, account: &str, code: &str, n: usize) -> Ve
         ses.create_contact()
             .contact_list_name(format!("{code}-contacts"))
             .email_address(&address)
-            .topic_preferences(TopicPreference::builder().topic_name("aws-announce").subscription_status(SubscriptionStatus::OptIn).build().unwrap())
+            .topic_preferences(
+                TopicPreference::builder()
+                    .topic_name("aws-announce")
+                    .subscription_status(SubscriptionStatus::OptIn)
+                    .build()
+                    .unwrap(),
+            )
             .send()
             .await
             .expect("creating a contact");
@@ -114,7 +125,8 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
     let s3 = moto.s3_client();
     let bucket = moto.create_bucket("ccm-e2e").await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue_url = sqs.create_queue().queue_name(moto::unique_name("ccm-events")).send().await.unwrap().queue_url.unwrap();
+    let queue_url =
+        sqs.create_queue().queue_name(moto::unique_name("ccm-events")).send().await.unwrap().queue_url.unwrap();
     let queue_arn = sqs
         .get_queue_attributes()
         .queue_url(&queue_url)
@@ -126,7 +138,8 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
         .unwrap()[&QueueAttributeName::QueueArn]
         .clone();
     use aws_sdk_s3::types::{
-        Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+        Event, FilterRule, FilterRuleName, NotificationConfiguration, NotificationConfigurationFilter,
+        QueueConfiguration, S3KeyFilter,
     };
     let filter = NotificationConfigurationFilter::builder()
         .key(
@@ -141,7 +154,12 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
         .notification_configuration(
             NotificationConfiguration::builder()
                 .queue_configurations(
-                    QueueConfiguration::builder().queue_arn(&queue_arn).events(Event::S3ObjectCreated).filter(filter).build().unwrap(),
+                    QueueConfiguration::builder()
+                        .queue_arn(&queue_arn)
+                        .events(Event::S3ObjectCreated)
+                        .filter(filter)
+                        .build()
+                        .unwrap(),
                 )
                 .build(),
         )
@@ -163,13 +181,24 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
     let body = Bytes::from(object.to_json());
     processor.store.put(&StorageKey::Archive(object.id().clone()), body.clone(), PutOptions::default()).await.unwrap();
     for c in object.customers() {
-        processor.store.put(&StorageKey::Trigger(c.clone(), object.id().clone()), body.clone(), PutOptions::default()).await.unwrap();
+        processor
+            .store
+            .put(&StorageKey::Trigger(c.clone(), object.id().clone()), body.clone(), PutOptions::default())
+            .await
+            .unwrap();
     }
 
     // Drain the queue into SQS-shaped batches for the Lambda handler.
     let mut records = Vec::new();
     for _ in 0..5 {
-        let got = sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).wait_time_seconds(1).send().await.unwrap();
+        let got = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
         for m in got.messages.unwrap_or_default() {
             records.push(json!({"messageId": m.message_id.unwrap_or_default(), "body": m.body.unwrap_or_default()}));
         }
@@ -189,7 +218,10 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
             assert!(sent[0].subject.as_deref().unwrap_or_default().contains("Emulator end to end"));
         }
     }
-    assert!(moto.sent_to(&acct_a, &subs_b[0]).await.is_empty(), "beta's subscribers are not mailed from alpha's account");
+    assert!(
+        moto.sent_to(&acct_a, &subs_b[0]).await.is_empty(),
+        "beta's subscribers are not mailed from alpha's account"
+    );
     for c in object.customers() {
         assert!(processor.store.head(&StorageKey::Trigger(c.clone(), object.id().clone())).await.unwrap().is_none());
     }

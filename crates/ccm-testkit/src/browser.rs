@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -64,7 +64,15 @@ impl Browser {
                 "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display()),
             ]}
         }}});
-        let reply: Value = http.post(format!("{base}/session")).json(&caps).send().await.expect("new session").json().await.expect("json");
+        let reply: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("json");
         let session = reply["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {reply}")).to_owned();
         Self { http, base, session, _driver: driver, _profile: profile }
     }

@@ -1,3 +1,15 @@
-//! One module per subcommand group.
+//! One module per subcommand group, and what they share: the context (`context`), the per-customer
+//! fan-out (`fanout`), output formats (`output`) and progress bars (`progress`).
 
+pub mod alt_contact;
 pub mod config;
+pub mod context;
+pub mod customers;
+pub mod domain;
+pub mod fanout;
+pub mod identity_center;
+pub mod output;
+pub mod pace;
+pub mod progress;
+pub mod ses;
+pub mod sync;

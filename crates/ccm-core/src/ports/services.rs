@@ -140,5 +140,9 @@ pub trait UploadSigner: Send + Sync {
         size: u64,
     ) -> Result<UploadTarget, crate::ports::StoreError>;
     /// A URL to send the browser to, or `None` when the API streams the bytes itself.
-    async fn download(&self, key: &crate::StorageKey, file_name: &str) -> Result<Option<String>, crate::ports::StoreError>;
+    async fn download(
+        &self,
+        key: &crate::StorageKey,
+        file_name: &str,
+    ) -> Result<Option<String>, crate::ports::StoreError>;
 }

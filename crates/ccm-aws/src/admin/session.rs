@@ -1,0 +1,116 @@
+//! SDK configurations for operator commands: the operator's own (profile, region, emulator
+//! endpoint), and one per assumed role (a customer's SES or Identity Center role, the DNS role, an
+//! organization's management role).
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::identity::IdentityCache;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_async::time::{SharedTimeSource, TimeSource};
+
+use super::error::AdminError;
+use crate::sdk::endpoint_from_env;
+
+/// Assumed-role credentials are refreshed this long before they expire (long syncs outlive them).
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+
+/// The operator's configuration: `profile` and `region` when given, else the default chains. With an
+/// emulator endpoint (`endpoint`, else `AWS_ENDPOINT_URL`) retries are off and the region falls
+/// back to `us-east-1`, as in [`crate::sdk::load_base_config`].
+pub async fn operator_config(profile: Option<&str>, region: Option<&str>, endpoint: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    let emulator = endpoint_from_env(endpoint);
+    let fallback = if emulator.is_some() { Some(Region::new("us-east-1")) } else { None };
+    let chain = match region {
+        Some(r) => RegionProviderChain::first_try(Region::new(r.to_owned())),
+        None => RegionProviderChain::default_provider(),
+    };
+    loader = loader.region(match fallback {
+        Some(f) => chain.or_else(f),
+        None => chain,
+    });
+    if let Some(endpoint) = emulator {
+        loader = loader.endpoint_url(endpoint).retry_config(RetryConfig::disabled());
+    }
+    loader.load().await
+}
+
+/// `base` with credentials of `role_arn` (assumed lazily, refreshed before expiry) in `region`.
+pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str, region: &str) -> SdkConfig {
+    let base = with_time_source(base);
+    let region = Region::new(region.to_owned());
+    let provider = AssumeRoleProvider::builder(role_arn)
+        .session_name(session_name)
+        .region(region.clone())
+        .configure(&base)
+        .build()
+        .await;
+    base.to_builder()
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .identity_cache(IdentityCache::lazy().buffer_time(REFRESH_BEFORE_EXPIRY).build())
+        .build()
+}
+
+/// The account and ARN the configuration's credentials belong to (STS GetCallerIdentity): proves a
+/// role can be assumed.
+pub async fn caller_identity(cfg: &SdkConfig) -> Result<(String, String), AdminError> {
+    let out = aws_sdk_sts::Client::new(cfg)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AdminError::from_sdk("STS GetCallerIdentity", e))?;
+    Ok((out.account().unwrap_or_default().to_owned(), out.arn().unwrap_or_default().to_owned()))
+}
+
+/// `arn:aws:iam::<account>:role/<name>` for the same partition as `like`, or `aws`.
+pub fn role_arn(account: &str, role_name: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{}", role_name.trim_start_matches('/'))
+}
+
+/// Session names allow `[\w+=,.@-]`, at most 64 characters.
+pub fn session_name(raw: &str) -> String {
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) { c } else { '-' }).take(64).collect()
+}
+
+fn with_time_source(base: &SdkConfig) -> SdkConfig {
+    if base.time_source().is_some() {
+        return base.clone();
+    }
+    base.to_builder().time_source(SharedTimeSource::new(WallClock)).build()
+}
+
+#[derive(Debug)]
+struct WallClock;
+
+impl TimeSource for WallClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names_keep_only_allowed_characters() {
+        assert_eq!(session_name("ccm-acme sync/1"), "ccm-acme-sync-1");
+        assert_eq!(session_name(&"x".repeat(80)).len(), 64);
+    }
+
+    #[tokio::test]
+    async fn an_assumed_role_configuration_targets_the_requested_region() {
+        let base = crate::sdk::load_base_config(Some("http://127.0.0.1:9")).await;
+        let cfg = assume_role(&base, "arn:aws:iam::111111111111:role/x", "s", "eu-west-1").await;
+        assert_eq!(cfg.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(cfg.endpoint_url(), Some("http://127.0.0.1:9"));
+    }
+}

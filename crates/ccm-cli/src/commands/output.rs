@@ -1,0 +1,101 @@
+//! What commands print: `--output table` (aligned text for people) or `--output json` (one JSON
+//! document on stdout for scripts). Logs and progress bars go to stderr, never into the document.
+
+use std::sync::{Arc, Mutex};
+
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+/// Where command output goes: stdout, or a buffer (tests running the CLI in-process).
+#[derive(Debug, Clone, Default)]
+pub struct Printer {
+    buffer: Option<Arc<Mutex<String>>>,
+}
+
+impl Printer {
+    pub fn stdout() -> Self {
+        Self::default()
+    }
+
+    pub fn capture() -> Self {
+        Self { buffer: Some(Arc::default()) }
+    }
+
+    /// Prints `text`, ending it with a newline.
+    pub fn print(&self, text: &str) {
+        let line = if text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") };
+        match &self.buffer {
+            Some(buf) => buf.lock().unwrap_or_else(|e| e.into_inner()).push_str(&line),
+            None => {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(line.as_bytes());
+                let _ = out.flush();
+            }
+        }
+    }
+
+    pub fn json(&self, value: &serde_json::Value) {
+        self.print(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()));
+    }
+
+    /// Everything printed so far, when capturing.
+    pub fn captured(&self) -> String {
+        self.buffer.as_ref().map(|b| b.lock().unwrap_or_else(|e| e.into_inner()).clone()).unwrap_or_default()
+    }
+}
+
+/// Columns aligned on the widest cell; the header underlined.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let mut out = line(headers.to_vec());
+    out.push('\n');
+    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    for row in rows {
+        out.push('\n');
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// `a, b, c`, or `-` when empty.
+pub fn joined<I: IntoIterator<Item = S>, S: AsRef<str>>(items: I) -> String {
+    let v: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
+    if v.is_empty() { "-".to_owned() } else { v.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_on_the_widest_cell() {
+        let t = table(&["topic", "n"], &[vec!["aws-announce".into(), "12".into()], vec!["x".into(), "3".into()]]);
+        assert_eq!(t, "topic         n\n------------  --\naws-announce  12\nx             3");
+    }
+
+    #[test]
+    fn a_capturing_printer_keeps_lines() {
+        let p = Printer::capture();
+        p.print("a");
+        p.print("b\n");
+        assert_eq!(p.captured(), "a\nb\n");
+    }
+}

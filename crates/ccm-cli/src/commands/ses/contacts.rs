@@ -1,0 +1,402 @@
+//! `ccm ses contacts list|describe|add|update|remove|remove-all`.
+//!
+//! Changes to an existing contact go through UpdateContact with the merged preference list: only
+//! the topics named on the command line change; every other preference, unsubscribe-all and the
+//! attributes stay (the original deleted and re-created the contact, §12 item 18).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ccm_aws::admin::ContactRecord;
+use ccm_aws::admin::apply::{ContactChange, apply};
+use ccm_aws::admin::ses::ContactFilter;
+use ccm_core::config::SubscriptionStatus;
+use clap::{Subcommand, ValueEnum};
+use serde_json::json;
+
+use super::backup::write_backup;
+use super::{dry, known_topics, open_list, parse_email};
+use crate::commands::context::Ctx;
+use crate::commands::fanout::{self, CustomerArgs, Report};
+use crate::commands::output::{joined, table};
+use crate::commands::pace::PaceArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Status {
+    OptIn,
+    OptOut,
+}
+
+impl From<Status> for SubscriptionStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::OptIn => SubscriptionStatus::OptIn,
+            Status::OptOut => SubscriptionStatus::OptOut,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Every contact of the list (all pages), optionally only those opted in or out of a topic
+    /// (the topic's default applies to contacts without a preference).
+    #[command(
+        after_help = "Examples:\n  ccm ses contacts list --customer acme\n  ccm ses contacts list --customer acme --topic aws-approval --status opt-in\n  ccm ses contacts list --all-customers --output json"
+    )]
+    List {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// Only contacts of this topic (with --status).
+        #[arg(long)]
+        topic: Option<String>,
+        /// With --topic: opt-in (default) or opt-out.
+        #[arg(long, value_enum, requires = "topic")]
+        status: Option<Status>,
+        /// Contacts per ListContacts page (1–1000).
+        #[arg(long, default_value_t = 1000)]
+        page_size: i32,
+    },
+    /// One contact's preferences, unsubscribe-all and whether ccm manages it.
+    #[command(after_help = "Example:\n  ccm ses contacts describe --customer acme --email jane@acme.example.com")]
+    Describe {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// The contact's address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Add a contact opted in to --topics; on an existing contact, opt it in to --topics and keep
+    /// everything else.
+    #[command(
+        after_help = "Examples:\n  ccm ses contacts add --customer acme --email jane@acme.example.com --topics aws-calendar\n  ccm ses contacts add --customer acme --email jane@acme.example.com --topics aws-announce --dry-run"
+    )]
+    Add {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// The contact's address.
+        #[arg(long)]
+        email: String,
+        /// Topics to opt in to (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Change some of a contact's preferences; the others stay as they are.
+    #[command(
+        after_help = "Examples:\n  ccm ses contacts update --customer acme --email jane@acme.example.com --subscribe aws-approval\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --clear aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe-all false"
+    )]
+    Update {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// The contact's address.
+        #[arg(long)]
+        email: String,
+        /// Topics to opt in to.
+        #[arg(long, value_delimiter = ',')]
+        subscribe: Vec<String>,
+        /// Topics to opt out of.
+        #[arg(long, value_delimiter = ',')]
+        unsubscribe: Vec<String>,
+        /// Topics whose explicit preference is dropped (the topic's default applies again).
+        #[arg(long, value_delimiter = ',')]
+        clear: Vec<String>,
+        /// Unsubscribe from (true) or resubscribe to (false) everything.
+        #[arg(long)]
+        unsubscribe_all: Option<bool>,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove one contact from the list.
+    #[command(after_help = "Example:\n  ccm ses contacts remove --customer acme --email jane@acme.example.com")]
+    Remove {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// The contact's address.
+        #[arg(long)]
+        email: String,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Back the list up, then remove every contact from it.
+    #[command(
+        name = "remove-all",
+        after_help = "Examples:\n  ccm ses contacts remove-all --customer acme --dry-run\n  ccm ses contacts remove-all --customer acme --yes --backup-dir backups/"
+    )]
+    RemoveAll {
+        #[command(flatten)]
+        customers: CustomerArgs,
+        /// Required to remove (not needed with --dry-run).
+        #[arg(long, required_unless_present = "dry_run")]
+        yes: bool,
+        /// Where the backup written first goes.
+        #[arg(long, default_value = ".")]
+        backup_dir: PathBuf,
+        #[command(flatten)]
+        pace: PaceArgs,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
+    let app = ctx.app()?;
+    match cmd {
+        ContactsCommand::List { customers, topic, status, page_size } => {
+            let filter = topic.map(|topic| ContactFilter { topic, status: status.unwrap_or(Status::OptIn).into() });
+            fanout::run(ctx, &app, &customers, "ses contacts list", |c| {
+                let filter = filter.clone();
+                async move {
+                    let (ses, list) = open_list(ctx, &c).await?;
+                    if let Some(f) = &filter {
+                        known_topics(&list, std::slice::from_ref(&f.topic))?;
+                    }
+                    let ses = ses.with_page_size(page_size);
+                    let bar = ctx.progress.spinner(c.customer_code.as_str(), "reading contacts");
+                    let contacts = ses.contacts(&list.name, filter.as_ref(), |n| bar.inc(n as u64)).await?;
+                    bar.finish_and_clear();
+                    let rows: Vec<Vec<String>> = contacts
+                        .iter()
+                        .map(|c| {
+                            let opted =
+                                |s| joined(c.topic_preferences.iter().filter(|(_, v)| **v == s).map(|(t, _)| t));
+                            vec![
+                                c.email.clone(),
+                                opted(SubscriptionStatus::OptIn),
+                                opted(SubscriptionStatus::OptOut),
+                                if c.unsubscribe_all { "yes".into() } else { "no".into() },
+                            ]
+                        })
+                        .collect();
+                    let text = format!(
+                        "list {}: {} contact(s)\n{}",
+                        list.name,
+                        contacts.len(),
+                        table(&["email", "opt-in", "opt-out", "unsubscribed all"], &rows)
+                    );
+                    Ok(Report::new(json!({"list": list.name, "count": contacts.len(), "contacts": contacts}), text)
+                        .into())
+                }
+            })
+            .await
+        }
+        ContactsCommand::Describe { customers, email } => {
+            let email = parse_email(&email)?;
+            fanout::run(ctx, &app, &customers, "ses contacts describe", |c| {
+                let email = email.clone();
+                async move {
+                    let (ses, list) = open_list(ctx, &c).await?;
+                    let contact = ses
+                        .get_contact(&list.name, email.as_str())
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("{email} is not in list {}", list.name))?;
+                    let rows: Vec<Vec<String>> = list
+                        .topics
+                        .iter()
+                        .map(|t| {
+                            let explicit = contact.topic_preferences.get(&t.name).map(|s| s.as_str()).unwrap_or("-");
+                            let receives = contact.is_subscribed(&t.name, t.default_status);
+                            vec![
+                                t.name.clone(),
+                                explicit.into(),
+                                t.default_status.as_str().into(),
+                                receives.to_string(),
+                            ]
+                        })
+                        .collect();
+                    let text = format!(
+                        "{} in list {}: unsubscribed from all: {}, managed by ccm: {}\n{}",
+                        contact.email,
+                        list.name,
+                        contact.unsubscribe_all,
+                        contact.is_managed(),
+                        table(&["topic", "preference", "default", "receives"], &rows)
+                    );
+                    Ok(Report::new(
+                        json!({"list": list.name, "managed": contact.is_managed(), "contact": contact}),
+                        text,
+                    )
+                    .into())
+                }
+            })
+            .await
+        }
+        ContactsCommand::Add { customers, email, topics, dry_run } => {
+            let email = parse_email(&email)?;
+            let edit = Edit { subscribe: topics, ..Edit::default() };
+            fanout::run(ctx, &app, &customers, "ses contacts add", |c| {
+                let (email, edit) = (email.clone(), edit.clone());
+                async move { change_contact(ctx, &c, email.as_str(), &edit, true, dry_run).await }
+            })
+            .await
+        }
+        ContactsCommand::Update { customers, email, subscribe, unsubscribe, clear, unsubscribe_all, dry_run } => {
+            let email = parse_email(&email)?;
+            let edit = Edit { subscribe, unsubscribe, clear, unsubscribe_all };
+            if edit.is_empty() {
+                anyhow::bail!("nothing to change: give --subscribe, --unsubscribe, --clear or --unsubscribe-all");
+            }
+            fanout::run(ctx, &app, &customers, "ses contacts update", |c| {
+                let (email, edit) = (email.clone(), edit.clone());
+                async move { change_contact(ctx, &c, email.as_str(), &edit, false, dry_run).await }
+            })
+            .await
+        }
+        ContactsCommand::Remove { customers, email, dry_run } => {
+            let email = parse_email(&email)?;
+            fanout::run(ctx, &app, &customers, "ses contacts remove", |c| {
+                let email = email.clone();
+                async move {
+                    let (ses, list) = open_list(ctx, &c).await?;
+                    let existing = ses.get_contact(&list.name, email.as_str()).await?;
+                    let Some(existing) = existing else {
+                        let text = format!("{email} is not in list {}", list.name);
+                        return Ok(Report::new(json!({"list": list.name, "action": "absent"}), text).into());
+                    };
+                    if !dry_run {
+                        ses.delete_contact(&list.name, &existing.email).await?;
+                    }
+                    let text = format!("{}remove {} from list {}", dry(dry_run), existing.email, list.name);
+                    let action = if dry_run { "would_remove" } else { "removed" };
+                    Ok(Report::new(json!({"list": list.name, "action": action, "contact": existing}), text).into())
+                }
+            })
+            .await
+        }
+        ContactsCommand::RemoveAll { customers, yes: _, backup_dir, pace, dry_run } => {
+            fanout::run(ctx, &app, &customers, "ses contacts remove-all", |c| {
+                let (backup_dir, pace) = (backup_dir.clone(), pace.clone());
+                async move {
+                    let (ses, list) = open_list(ctx, &c).await?;
+                    let label = c.customer_code.as_str();
+                    let (path, contacts) =
+                        write_backup(ctx, &ses, &list, &backup_dir, &pace, label, "remove-all", dry_run).await?;
+                    let changes: Vec<ContactChange> =
+                        contacts.iter().map(|c| ContactChange::Delete { email: c.email.clone() }).collect();
+                    if dry_run {
+                        let text = format!(
+                            "{}back up to {} and remove {} contact(s) from list {}",
+                            dry(true),
+                            path.display(),
+                            changes.len(),
+                            list.name
+                        );
+                        return Ok(Report::new(
+                            json!({"list": list.name, "backup": path, "would_remove": changes.len()}),
+                            text,
+                        )
+                        .into());
+                    }
+                    let bar = ctx.progress.bar(changes.len() as u64, label);
+                    let applied =
+                        apply(&ses, &list.name, changes, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await;
+                    bar.finish_and_clear();
+                    let text = format!(
+                        "backed up to {}; removed {} contact(s) from list {}",
+                        path.display(),
+                        applied.removed,
+                        list.name
+                    );
+                    let failures = applied.failed.len();
+                    Ok(Report::new(json!({"list": list.name, "backup": path, "applied": applied}), text)
+                        .with_failures(failures)
+                        .into())
+                }
+            })
+            .await
+        }
+    }
+}
+
+/// Preference changes asked on the command line.
+#[derive(Debug, Clone, Default)]
+struct Edit {
+    subscribe: Vec<String>,
+    unsubscribe: Vec<String>,
+    clear: Vec<String>,
+    unsubscribe_all: Option<bool>,
+}
+
+impl Edit {
+    fn is_empty(&self) -> bool {
+        self.subscribe.is_empty()
+            && self.unsubscribe.is_empty()
+            && self.clear.is_empty()
+            && self.unsubscribe_all.is_none()
+    }
+
+    /// `contact` with only the asked changes made.
+    fn applied_to(&self, contact: &ContactRecord) -> ContactRecord {
+        let mut after = contact.clone();
+        for t in &self.subscribe {
+            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptIn);
+        }
+        for t in &self.unsubscribe {
+            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptOut);
+        }
+        for t in &self.clear {
+            after.topic_preferences.remove(t);
+        }
+        if let Some(all) = self.unsubscribe_all {
+            after.unsubscribe_all = all;
+        }
+        after
+    }
+}
+
+/// Creates (when `create` and missing) or updates one contact with `edit`.
+async fn change_contact(
+    ctx: &Ctx,
+    customer: &ccm_core::config::CustomerConfig,
+    email: &str,
+    edit: &Edit,
+    create: bool,
+    dry_run: bool,
+) -> anyhow::Result<fanout::Step> {
+    let (ses, list) = open_list(ctx, customer).await?;
+    let named: Vec<String> = edit.subscribe.iter().chain(&edit.unsubscribe).chain(&edit.clear).cloned().collect();
+    known_topics(&list, &named)?;
+    let existing = ses.get_contact(&list.name, email).await?;
+    let (action, before, after) = match existing {
+        None if create => ("create", None, edit.applied_to(&ContactRecord::new(email))),
+        None => anyhow::bail!("{email} is not in list {}; `ccm ses contacts add` adds it", list.name),
+        Some(c) => {
+            let after = edit.applied_to(&c);
+            let action = if after == c { "unchanged" } else { "update" };
+            (action, Some(c), after)
+        }
+    };
+    if !dry_run {
+        match action {
+            "create" => ses.create_contact(&list.name, &after).await?,
+            "update" => ses.update_contact(&list.name, &after).await?,
+            _ => {}
+        }
+    }
+    let prefs = |c: &ContactRecord| joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())));
+    let text = match (&before, action) {
+        (_, "unchanged") => format!("{email}: already as asked in list {}", list.name),
+        (None, _) => format!("{}add {email} to list {}: {}", dry(dry_run), list.name, prefs(&after)),
+        (Some(b), _) => format!(
+            "{}update {email} in list {}:\n  before: {} (unsubscribed all: {})\n  after:  {} (unsubscribed all: {})",
+            dry(dry_run),
+            list.name,
+            prefs(b),
+            b.unsubscribe_all,
+            prefs(&after),
+            after.unsubscribe_all
+        ),
+    };
+    let done = match (action, dry_run) {
+        ("unchanged", _) => "unchanged",
+        ("create", false) => "created",
+        ("create", true) => "would_create",
+        (_, false) => "updated",
+        (_, true) => "would_update",
+    };
+    Ok(Report::new(json!({"list": list.name, "action": done, "before": before, "after": after}), text).into())
+}

@@ -1,0 +1,221 @@
+//! `ccm sync` / `ccm identity-center …` against the moto emulator: Identity Center users and groups
+//! in each customer's account become contacts of that customer's SES list.
+
+mod support;
+
+use ccm_core::config::SubscriptionStatus::{OptIn, OptOut};
+use serde_json::json;
+use support::World;
+
+const DEVOPS: &str = "ccoe-cloud-shop-prod-123456789012-idp-web-shop-devops";
+const SECURITY: &str = "ccoe-cloud-shop-prod-123456789012-idp-web-shop-security";
+
+/// A list, two users (one devops), and a contact added by hand, in customer `i`.
+async fn set_up(w: &World, i: usize) -> (support::Directory, String, String) {
+    let c = w.customer(i);
+    w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
+    let dir = w.directory(c).await;
+    let ann = dir.user("ann", &c.address("ann")).await;
+    let bob = dir.user("bob", &c.address("bob")).await;
+    let devops = dir.group(DEVOPS).await;
+    dir.join(&devops, &ann).await;
+    dir.group("administrators").await;
+    w.run(&[
+        "ses",
+        "contacts",
+        "add",
+        "--customer",
+        &c.code,
+        "--email",
+        &c.address("manual"),
+        "--topics",
+        "finops-announce",
+    ])
+    .await
+    .expect_ok();
+    (dir, ann, bob)
+}
+
+#[tokio::test]
+async fn sync_adds_users_with_their_role_topics_and_a_second_sync_is_a_no_op() {
+    let Some(w) = World::new(2, 0).await else { return };
+    for i in 0..2 {
+        set_up(&w, i).await;
+    }
+    let first = w.json(&["sync", "--all-customers", "--requests-per-second", "100"]).await.expect_ok();
+    for c in &w.customers {
+        let result = first.result(&c.code);
+        assert_eq!(result["result"]["applied"]["added"], 2, "{result}");
+        let contacts = w.contacts(c).await;
+        assert_eq!(contacts.len(), 3);
+        let ann = contacts.iter().find(|x| x.email == c.address("ann")).unwrap();
+        assert_eq!(ann.topic_preferences["aws-calendar"], OptIn, "devops opts in to the calendar");
+        assert_eq!(ann.topic_preferences["aws-announce"], OptIn, "OPT_IN default");
+        assert!(ann.is_managed());
+        let bob = contacts.iter().find(|x| x.email == c.address("bob")).unwrap();
+        assert!(!bob.topic_preferences.contains_key("aws-calendar"));
+        let manual = contacts.iter().find(|x| x.email == c.address("manual")).unwrap();
+        assert!(!manual.is_managed());
+    }
+    let before: Vec<_> = futures_contacts(&w).await;
+    let second = w.json(&["sync", "--all-customers", "--requests-per-second", "100"]).await.expect_ok();
+    for c in &w.customers {
+        let plan = &second.result(&c.code)["result"]["plan"];
+        assert_eq!(plan["add"], json!([]), "{plan}");
+        assert_eq!(plan["update"], json!([]), "{plan}");
+        assert_eq!(plan["remove"], json!([]), "{plan}");
+        assert_eq!(plan["unchanged"], 2);
+        assert_eq!(plan["kept_manual"], 1);
+        assert!(second.result(&c.code)["result"].get("applied").is_none());
+    }
+    assert_eq!(futures_contacts(&w).await, before);
+}
+
+async fn futures_contacts(w: &World) -> Vec<Vec<ccm_aws::admin::ContactRecord>> {
+    let mut all = Vec::new();
+    for c in &w.customers {
+        all.push(w.contacts(c).await);
+    }
+    all
+}
+
+#[tokio::test]
+async fn a_dry_run_sync_prints_the_plan_and_changes_nothing() {
+    let Some(w) = World::new(1, 0).await else { return };
+    set_up(&w, 0).await;
+    let c = w.customer(0);
+    let run = w.json(&["identity-center", "sync", "--customer", &c.code, "--dry-run"]).await.expect_ok();
+    let plan = &run.result(&c.code)["result"]["plan"];
+    assert_eq!(plan["add"].as_array().unwrap().len(), 2, "{plan}");
+    assert_eq!(w.contacts(c).await.len(), 1, "only the manual contact");
+    let table = w.run(&["sync", "--customer", &c.code, "--dry-run"]).await.expect_ok();
+    assert!(table.stdout.contains("DRY RUN") && table.stdout.contains(&c.address("ann")), "{}", table.stdout);
+}
+
+#[tokio::test]
+async fn sync_follows_role_changes_and_leavers_but_keeps_what_contacts_chose_and_manual_contacts() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, ann, bob) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+
+    // Ann opts out of announcements herself; Bob becomes security; Ann leaves devops… by leaving.
+    w.run(&[
+        "ses",
+        "contacts",
+        "update",
+        "--customer",
+        &c.code,
+        "--email",
+        &c.address("ann"),
+        "--unsubscribe",
+        "aws-announce",
+    ])
+    .await
+    .expect_ok();
+    let security = dir.group(SECURITY).await;
+    dir.join(&security, &bob).await;
+    let run = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    let plan = &run.result(&c.code)["result"]["plan"];
+    assert_eq!(plan["update"].as_array().unwrap().len(), 1, "{plan}");
+    let contacts = w.contacts(c).await;
+    let bob_contact = contacts.iter().find(|x| x.email == c.address("bob")).unwrap();
+    assert_eq!(bob_contact.topic_preferences["aws-approval"], OptIn);
+    assert_eq!(bob_contact.topic_preferences["announce-approval"], OptIn);
+    let ann_contact = contacts.iter().find(|x| x.email == c.address("ann")).unwrap();
+    assert_eq!(ann_contact.topic_preferences["aws-announce"], OptOut, "her own choice stays");
+
+    dir.delete_user(&ann).await;
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    let emails: Vec<String> = w.contacts(c).await.into_iter().map(|x| x.email).collect();
+    assert_eq!(emails, [c.address("bob"), c.address("manual")], "the leaver is removed, the manual contact stays");
+}
+
+#[tokio::test]
+async fn additional_contacts_from_config_are_kept_subscribed() {
+    let Some(w) = World::new(1, 0).await else { return };
+    set_up(&w, 0).await;
+    let c = w.customer(0);
+    let noc = c.address("noc");
+    w.write_config(|doc| {
+        doc["customer_mappings"][&c.code]["additional_contacts"] = json!([{"email": noc, "topics": ["aws-calendar"]}]);
+    });
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    let contact = w.contacts(c).await.into_iter().find(|x| x.email == noc).unwrap();
+    assert_eq!(contact.topic_preferences["aws-calendar"], OptIn);
+    assert!(contact.is_managed());
+}
+
+#[tokio::test]
+async fn an_empty_directory_is_refused_instead_of_removing_every_managed_contact() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, ann, bob) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    dir.delete_user(&ann).await;
+    dir.delete_user(&bob).await;
+    let run = w.json(&["sync", "--customer", &c.code]).await;
+    assert!(!run.ok());
+    assert!(run.result(&c.code)["error"].as_str().unwrap().contains("--allow-empty-directory"));
+    assert_eq!(w.contacts(c).await.len(), 3);
+}
+
+#[tokio::test]
+async fn customers_without_a_role_are_skipped_and_a_failing_customer_fails_the_run() {
+    let Some(w) = World::new(2, 1).await else { return };
+    for i in 0..2 {
+        set_up(&w, i).await;
+    }
+    let skipped = w.customer(1).code.clone();
+    w.write_config(|doc| {
+        doc["customer_mappings"][&skipped].as_object_mut().unwrap().remove("identity_center_role_arn");
+    });
+    let run = w.json(&["sync", "--all-customers"]).await;
+    assert!(!run.ok(), "{}", run.stdout);
+    let doc = run.json();
+    assert_eq!(
+        doc["summary"],
+        json!({"total": 3, "succeeded": 1, "failed": 1, "skipped": 1, "duration_ms": doc["summary"]["duration_ms"]})
+    );
+    assert_eq!(run.result(&w.customer(0).code)["status"], "ok");
+    assert_eq!(run.result(&skipped)["status"], "skipped");
+    assert_eq!(run.result(&w.customer(2).code)["status"], "failed");
+    assert_eq!(w.contacts(w.customer(0)).await.len(), 3);
+}
+
+#[tokio::test]
+async fn users_and_memberships_are_listed_with_the_roles_their_groups_grant() {
+    let Some(w) = World::new(1, 0).await else { return };
+    set_up(&w, 0).await;
+    let c = w.customer(0);
+    let exports = w.path("exports");
+    let users = w
+        .json(&["identity-center", "users", "--customer", &c.code, "--save", exports.to_str().unwrap()])
+        .await
+        .expect_ok();
+    let result = users.result(&c.code)["result"].clone();
+    assert_eq!(result["users"].as_array().unwrap().len(), 2);
+    assert!(std::path::Path::new(result["saved"].as_str().unwrap()).is_file());
+    let one = w.json(&["identity-center", "users", "--customer", &c.code, "--username", "bob"]).await.expect_ok();
+    assert_eq!(one.result(&c.code)["result"]["users"][0]["email"], c.address("bob"));
+
+    let m = w.json(&["identity-center", "memberships", "--customer", &c.code]).await.expect_ok();
+    let entries = m.result(&c.code)["result"]["memberships"].clone();
+    let ann = entries.as_array().unwrap().iter().find(|e| e["user_name"] == "ann").unwrap().clone();
+    assert_eq!(ann["groups"], json!([DEVOPS]));
+    assert_eq!(ann["roles"], json!(["devops"]));
+}
+
+#[tokio::test]
+async fn customers_validate_checks_roles_lists_and_topics() {
+    let Some(w) = World::new(1, 1).await else { return };
+    set_up(&w, 0).await;
+    let run = w.json(&["customers", "validate", "--all-customers"]).await;
+    assert!(!run.ok());
+    let good = run.result(&w.customer(0).code);
+    assert_eq!(good["status"], "ok", "{good}");
+    let bad = run.result(&w.customer(1).code);
+    assert_eq!(bad["status"], "failed", "{bad}");
+    let checks = bad["result"]["checks"].as_array().unwrap();
+    assert!(checks.iter().any(|c| c["check"] == "ses role" && c["ok"] == false));
+}
