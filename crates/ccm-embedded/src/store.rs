@@ -5,7 +5,9 @@
 //! metadata, time) followed by the body. A write goes to `{data}/tmp/` first, is flushed, and is
 //! renamed into place, so a crash leaves either the old or the new object, never half of one. A
 //! catalog of every key's metadata is kept in memory (loaded at open) to answer HEAD and LIST.
-//! Writes are serialized by one lock: the store is meant for one process (`ccm serve`).
+//! Writes to one key are serialized by that key's lock (one of a fixed set of stripes), which makes
+//! conditional writes atomic while writes to different keys flush in parallel. The store is meant for
+//! one process (`ccm serve`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,9 +42,12 @@ struct Header {
 pub struct EmbeddedStore {
     root: PathBuf,
     catalog: RwLock<BTreeMap<String, ObjectMeta>>,
-    write_lock: Mutex<()>,
+    /// Write locks striped by key hash: same key → same lock.
+    write_locks: Vec<Mutex<()>>,
     triggers: std::sync::Mutex<Option<mpsc::UnboundedSender<TriggerWritten>>>,
 }
+
+const WRITE_STRIPES: usize = 64;
 
 fn io_err(context: &str, e: std::io::Error) -> StoreError {
     StoreError::Other(format!("{context}: {e}"))
@@ -62,7 +67,7 @@ impl EmbeddedStore {
         Ok(Arc::new(Self {
             root,
             catalog: RwLock::new(catalog),
-            write_lock: Mutex::new(()),
+            write_locks: (0..WRITE_STRIPES).map(|_| Mutex::new(())).collect(),
             triggers: std::sync::Mutex::new(None),
         }))
     }
@@ -74,6 +79,13 @@ impl EmbeddedStore {
             *slot = Some(tx);
         }
         rx
+    }
+
+    fn lock_for(&self, key: &str) -> &Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        &self.write_locks[(h.finish() as usize) % self.write_locks.len()]
     }
 
     fn path_of(&self, key: &str) -> PathBuf {
@@ -164,7 +176,7 @@ impl DocumentStore for EmbeddedStore {
 
     async fn put(&self, key: &StorageKey, body: Bytes, options: PutOptions) -> Result<ETag, StoreError> {
         let key_s = key.to_string();
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.lock_for(&key_s).lock().await;
         let current = self.catalog.read().await.get(&key_s).map(|m| m.etag.clone());
         let ok = match (&options.precondition, &current) {
             (Precondition::None, _) => true,
@@ -199,7 +211,7 @@ impl DocumentStore for EmbeddedStore {
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StoreError> {
         let key_s = key.to_string();
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.lock_for(&key_s).lock().await;
         match tokio::fs::remove_file(self.path_of(&key_s)).await {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -178,17 +178,20 @@ fn ses_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// The account in `Credential=ASIA{account}{nnnn}/date/region/service/aws4_request`.
-fn account_of(headers: &HeaderMap) -> Result<String, Response> {
+fn account_of(headers: &HeaderMap) -> Option<String> {
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let akid = auth.split("Credential=").nth(1).and_then(|c| c.split('/').next()).unwrap_or_default();
-    match akid.strip_prefix("ASIA").and_then(|rest| rest.get(..12)) {
-        Some(account) if account.bytes().all(|b| b.is_ascii_digit()) => Ok(account.to_owned()),
-        _ => Err(ses_error(
-            StatusCode::FORBIDDEN,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        )),
-    }
+    let account = akid.strip_prefix("ASIA").and_then(|rest| rest.get(..12))?;
+    account.bytes().all(|b| b.is_ascii_digit()).then(|| account.to_owned())
+}
+
+/// SES's answer to a credential it did not issue.
+fn unrecognized_client() -> Response {
+    ses_error(
+        StatusCode::FORBIDDEN,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    )
 }
 
 async fn sts(State(s): State<Arc<Inner>>, Form(form): Form<HashMap<String, String>>) -> Response {
@@ -237,10 +240,7 @@ async fn sts(State(s): State<Arc<Inner>>, Form(form): Form<HashMap<String, Strin
 
 async fn get_account(State(s): State<Arc<Inner>>, headers: HeaderMap) -> Response {
     s.latency().await;
-    let account = match account_of(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let Some(account) = account_of(&headers) else { return unrecognized_client() };
     let mut sent = 0;
     s.log(&account, |l| {
         l.get_account += 1;
@@ -262,10 +262,7 @@ async fn list_contact_lists(
     Query(_page): Query<HashMap<String, String>>,
 ) -> Response {
     s.latency().await;
-    let account = match account_of(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let Some(account) = account_of(&headers) else { return unrecognized_client() };
     s.log(&account, |l| l.list_contact_lists += 1);
     Json(json!({"ContactLists": [{"ContactListName": Stub::list_name(&account), "LastUpdatedTimestamp": 1.7e9}]}))
         .into_response()
@@ -273,10 +270,7 @@ async fn list_contact_lists(
 
 async fn get_contact_list(State(s): State<Arc<Inner>>, headers: HeaderMap, Path(name): Path<String>) -> Response {
     s.latency().await;
-    let account = match account_of(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let Some(account) = account_of(&headers) else { return unrecognized_client() };
     if name != Stub::list_name(&account) {
         return ses_error(
             StatusCode::NOT_FOUND,
@@ -310,10 +304,7 @@ async fn list_contacts(
     Json(body): Json<Value>,
 ) -> Response {
     s.latency().await;
-    let account = match account_of(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let Some(account) = account_of(&headers) else { return unrecognized_client() };
     if name != Stub::list_name(&account) {
         return ses_error(
             StatusCode::NOT_FOUND,
@@ -358,10 +349,7 @@ async fn list_contacts(
 
 async fn send_email(State(s): State<Arc<Inner>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
     let arrived = Instant::now();
-    let account = match account_of(&headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let Some(account) = account_of(&headers) else { return unrecognized_client() };
     let admitted = s.admit(&account, arrived);
     let recipients: Vec<String> = body["Destination"]["ToAddresses"]
         .as_array()
