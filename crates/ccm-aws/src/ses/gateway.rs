@@ -113,7 +113,7 @@ impl SesGateway {
     }
 
     /// The customer's limiter, sized on first use: `max_send_rate` from config, else the account's
-    /// `SendQuota.MaxSendRate`. When SES answers GetAccount with a refusal (not implemented, access
+    /// `SendQuota.MaxSendRate`. When SES answers GetAccount with a refusal (unsupported operation, access
     /// denied) the fallback rate is used for good, with a warning logged once; while GetAccount is
     /// throttled or failing, sends go through a limiter at the fallback rate and the quota is asked
     /// for again a minute later. When SES cannot be reached at all (the role is refused), the send fails.
