@@ -24,5 +24,6 @@ pub async fn processor(sdk: &SdkConfig, config: Arc<AppConfig>, bucket: &str, se
         config,
         clock: Arc::new(SystemClock),
         settings,
+        index: None,
     }
 }

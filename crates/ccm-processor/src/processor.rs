@@ -10,8 +10,8 @@ use bytes::Bytes;
 use ccm_core::config::AppConfig;
 use ccm_core::model::{Modification, ModificationType};
 use ccm_core::ports::{
-    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, MailError, Mailer,
-    OutgoingEmail, PutOptions, Reservation, StoreError,
+    Calendar, ChangeIndex, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore,
+    IndexEntry, MailError, Mailer, OutgoingEmail, PutOptions, Reservation, StoreError,
 };
 use ccm_core::render::{self, NotificationContext};
 use ccm_core::routing::{self, Route};
@@ -33,6 +33,9 @@ pub struct Processor {
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// An index to refresh after each archive write-back (`ccm serve`); `None` where the index
+    /// follows the store by other means.
+    pub index: Option<Arc<dyn ChangeIndex>>,
 }
 
 #[derive(Debug, Clone)]
@@ -303,7 +306,14 @@ impl Processor {
             }
             let options = PutOptions::if_match(doc.meta.etag.clone()).with_metadata("updated-by", "ccm-processor");
             match self.store.put(&key, Bytes::from(object.to_json()), options).await {
-                Ok(_) => return Ok(Some(object)),
+                Ok(_) => {
+                    if let Some(index) = &self.index
+                        && let Err(e) = index.upsert(IndexEntry::from_object(&object)).await
+                    {
+                        tracing::warn!(error = %e, "the index could not be refreshed after a write-back");
+                    }
+                    return Ok(Some(object));
+                }
                 Err(StoreError::PreconditionFailed { .. }) => {
                     tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
                 }

@@ -51,6 +51,7 @@ impl Rig {
             config: config(),
             clock: Arc::new(FixedClock),
             settings: Settings::default(),
+            index: None,
         };
         Self { dir, store, contacts, mailer, ledger, processor }
     }
