@@ -42,11 +42,6 @@ impl AppState {
 
     /// The session policy that config.json's `portal` section asks for.
     pub fn policy_from_config(config: &AppConfig, secure_cookie: bool) -> SessionPolicy {
-        SessionPolicy {
-            idle: chrono::Duration::minutes(i64::from(config.portal.session_idle_minutes)),
-            max: chrono::Duration::hours(i64::from(config.portal.session_max_hours)),
-            secure_cookie,
-            ..SessionPolicy::default()
-        }
+        SessionPolicy::from_portal(&config.portal, secure_cookie)
     }
 }

@@ -21,11 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let key = std::env::var("CCM_SESSION_KEY").context("CCM_SESSION_KEY is required")?;
     let previous = std::env::var("CCM_SESSION_KEY_PREVIOUS").ok().filter(|s| !s.is_empty());
     let keys = SessionKeys::new(&key, previous.as_deref()).context("CCM_SESSION_KEY")?;
-    let policy = SessionPolicy {
-        idle: chrono::Duration::minutes(config.portal.session_idle_minutes.into()),
-        max: chrono::Duration::hours(config.portal.session_max_hours.into()),
-        ..SessionPolicy::default()
-    };
+    let policy = SessionPolicy::from_portal(&config.portal, true);
     let settings = SamlSettings::from_env(|k| std::env::var(k).ok(), &config.email_config.portal_base_url)?;
 
     let request_keys = RequestStateKeys::from_secrets(&key, previous.as_deref());

@@ -86,6 +86,18 @@ pub struct SessionPolicy {
     pub secure_cookie: bool,
 }
 
+impl SessionPolicy {
+    /// The lifetimes config.json's `portal` section asks for.
+    pub fn from_portal(portal: &ccm_core::config::PortalConfig, secure_cookie: bool) -> Self {
+        Self {
+            idle: Duration::minutes(i64::from(portal.session_idle_minutes)),
+            max: Duration::hours(i64::from(portal.session_max_hours)),
+            secure_cookie,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for SessionPolicy {
     fn default() -> Self {
         Self {
