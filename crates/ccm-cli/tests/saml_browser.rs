@@ -69,6 +69,16 @@ async fn a_deep_link_survives_sign_in_through_the_identity_provider() {
     .await
     .unwrap_or(false);
     assert!(ready, "ccm serve did not start");
+    let dev = reqwest::Client::new()
+        .post(format!("{base}/auth/dev-login"))
+        .json(&serde_json::json!({"email": "carol@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        dev.status().is_client_error() && dev.headers().get("set-cookie").is_none(),
+        "no demo sign-in next to SAML"
+    );
 
     let deep_link =
         format!("{base}/approvals.html?customerCode=acme&objectId=CHG-0f8fad5b-d9cb-469f-a165-70867728950e");

@@ -126,7 +126,12 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
     }
 
     let auth = AuthState { keys, policy, demo_users: Arc::new(config.portal.demo_users.clone()) };
-    let dev = dev_login::dev_login_routes(auth.clone()).context("ccm serve")?;
+    // With a real identity provider configured, nobody may sign in as a demo user.
+    let dev = if saml_configured() {
+        Router::new()
+    } else {
+        dev_login::dev_login_routes(auth.clone()).context("ccm serve")?
+    };
     let outbox_dir = args.data.join("outbox");
     let processor = match &embedded {
         Some(store) => Some(processor(store.clone(), state.index.clone(), &config, &ses, args, &outbox_dir)?),
@@ -220,6 +225,11 @@ fn print_banner(state: &AppState, addr: SocketAddr, args: &ServeArgs) {
         Backend::Aws => println!("  data:  S3 bucket {}", args.bucket.as_deref().unwrap_or("(from config)")),
     }
     println!("  outbox: http://{host}:{}/dev/outbox (mail that would have gone to SES)", addr.port());
+    if saml_configured() {
+        println!("  sign in at http://{host}:{}/auth/login (SAML; the development sign-in is off)", addr.port());
+        println!("  press Ctrl-C to stop");
+        return;
+    }
     println!("  sign in at http://{host}:{}/auth/dev-login as one of:", addr.port());
     for u in &state.config.portal.demo_users {
         let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
