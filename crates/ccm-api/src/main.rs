@@ -2,7 +2,8 @@
 //! Wiring only: configuration, the S3 store, the index and the session keys, built once per cold start.
 //!
 //! Environment: `CCM_CONFIG_FILE` (default `config.json` next to the binary), `S3_BUCKET` (else
-//! config's `s3_config.bucket_name`), `CCM_SESSION_KEY` and optionally `CCM_SESSION_KEY_PREVIOUS`.
+//! config's `s3_config.bucket_name`), `CCM_SESSION_KEY` and optionally `CCM_SESSION_KEY_PREVIOUS`
+//! (each, or an SSM SecureString named by `CCM_SESSION_KEY_PARAMETER` / `…_PREVIOUS_PARAMETER`).
 
 use std::sync::Arc;
 
@@ -24,9 +25,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         Arc::new(ccm_aws::S3DocumentStore::new(ccm_aws::sdk::s3_client(&sdk, sdk.endpoint_url().is_some()), bucket));
     // Until the DynamoDB index lands, each cold start rebuilds the index from the archive.
     let index = Arc::new(ccm_embedded::MemoryIndex::rebuild_from(&*store).await.context("building the index")?);
-    let key = std::env::var("CCM_SESSION_KEY").context("CCM_SESSION_KEY is required")?;
-    let previous = std::env::var("CCM_SESSION_KEY_PREVIOUS").ok();
-    let keys = ccm_auth::SessionKeys::new(&key, previous.as_deref()).context("CCM_SESSION_KEY")?;
+    let ssm = ccm_aws::ssm::SsmSecrets::new(&sdk);
+    let env = |k: &str| std::env::var(k).ok();
+    let key = ccm_aws::ssm::secret_setting(env, &ssm, "CCM_SESSION_KEY")
+        .await?
+        .context("CCM_SESSION_KEY or CCM_SESSION_KEY_PARAMETER is required")?;
+    let previous = ccm_aws::ssm::secret_setting(env, &ssm, "CCM_SESSION_KEY_PREVIOUS").await?;
+    let keys = ccm_auth::SessionKeys::new(key.expose(), previous.as_ref().map(|p| p.expose())).context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, true);
     let state = AppState::new(store, index, Arc::new(config), keys, policy);
     lambda_http::run(ccm_api::router(state)).await

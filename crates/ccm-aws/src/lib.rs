@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod s3_store;
 pub mod sdk;
 pub mod ses;
+pub mod ssm;
 
 pub use customer_clients::{CustomerClient, CustomerClients};
 pub use ledger::S3Ledger;
