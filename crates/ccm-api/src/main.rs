@@ -31,7 +31,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         .await?
         .context("CCM_SESSION_KEY or CCM_SESSION_KEY_PARAMETER is required")?;
     let previous = ccm_aws::ssm::secret_setting(env, &ssm, "CCM_SESSION_KEY_PREVIOUS").await?;
-    let keys = ccm_auth::SessionKeys::new(key.expose(), previous.as_ref().map(|p| p.expose())).context("CCM_SESSION_KEY")?;
+    let keys =
+        ccm_auth::SessionKeys::new(key.expose(), previous.as_ref().map(|p| p.expose())).context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, true);
     let state = AppState::new(store, index, Arc::new(config), keys, policy);
     lambda_http::run(ccm_api::router(state)).await

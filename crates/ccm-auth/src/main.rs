@@ -9,10 +9,10 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use ccm_aws::ssm::secret_setting;
 use ccm_auth::dev_login::{AuthState, session_routes};
 use ccm_auth::saml::{RequestStateKeys, SamlSettings, SamlState, saml_routes};
 use ccm_auth::{SessionKeys, SessionPolicy};
+use ccm_aws::ssm::secret_setting;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -27,7 +27,9 @@ impl Secrets for SsmSecrets {
                     return Ok(None);
                 }
                 // The message names the parameter, never its value.
-                let code = service.and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s)).unwrap_or("unreachable");
+                let code = service
+                    .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s))
+                    .unwrap_or("unreachable");
                 Err(SecretsError::Unavailable(format!("GetParameter {name}: {code}")))
             }
         }

@@ -1,7 +1,7 @@
 //! Secret settings from SSM Parameter Store on the moto emulator: SecureStrings are decrypted, a
 //! variable set directly wins, and a named parameter that does not exist is an error naming it.
 
-use ccm_aws::ssm::{secret_setting, SettingError, SsmSecrets};
+use ccm_aws::ssm::{SettingError, SsmSecrets, secret_setting};
 use ccm_core::ports::Secrets;
 use ccm_testkit::moto;
 

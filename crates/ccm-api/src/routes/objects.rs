@@ -54,10 +54,11 @@ pub async fn create(family: Family, state: AppState, user: User, body: JsonObjec
 pub async fn get(family: Family, state: AppState, user: User, id: String, headers: HeaderMap) -> ApiResult<Response> {
     let id = family.parse_id(&id)?;
     let loaded = ObjectService::new(&state, &user).load(&id).await?;
-    if if_none_match(&headers).as_ref() == Some(&loaded.etag) {
-        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &loaded.etag));
+    let etag = loaded.api_etag();
+    if if_none_match(&headers).as_ref() == Some(&etag) {
+        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
     }
-    Ok(json_with_etag(loaded.object.to_value(), &loaded.etag))
+    Ok(json_with_etag(loaded.object.to_value(), &etag))
 }
 
 pub async fn update(
@@ -112,7 +113,7 @@ pub async fn version(family: Family, state: AppState, user: User, id: String, n:
     let n: u32 = n.trim_start_matches('v').parse().map_err(|_| ApiError::field("version", "a version number"))?;
     let loaded = ObjectService::new(&state, &user).load(&id).await?;
     if loaded.object.life().version == n {
-        return Ok(json_with_etag(loaded.object.to_value(), &loaded.etag));
+        return Ok(json_with_etag(loaded.object.to_value(), &loaded.api_etag()));
     }
     match service::load_version(&*state.store, &id, n).await? {
         Some(o) => Ok(Json(o.to_value()).into_response()),

@@ -35,6 +35,32 @@ pub struct Loaded {
     pub location: Location,
 }
 
+impl Loaded {
+    /// The ETag clients see for this object (see [`api_etag`]).
+    pub fn api_etag(&self) -> ETag {
+        api_etag(&self.object, &self.etag)
+    }
+
+    /// Does a client's `If-Match` still hold? Exactly the current tag, `*`, or the same version: the
+    /// processor annotates the archive (history entries, meeting data) without bumping the version,
+    /// and such annotations must not turn a user's next action into a conflict. Every human edit and
+    /// transition bumps the version, so version equality means nobody else acted in between.
+    pub fn matches(&self, tag: &ETag) -> bool {
+        tag.as_str() == "\"*\"" || *tag == self.api_etag() || tag_version(tag) == Some(self.object.life().version)
+    }
+}
+
+/// The ETag of the API: the object's version and the stored bytes' hash, `"v{version}.{md5}"`. It
+/// changes with every stored byte (so `If-None-Match` sees meeting data arrive) and tells which
+/// version the client read (so `If-Match` can ignore the processor's annotations).
+pub fn api_etag(object: &Object, stored: &ETag) -> ETag {
+    ETag(format!("\"v{}.{}\"", object.life().version, stored.as_str().trim_matches('"')))
+}
+
+fn tag_version(tag: &ETag) -> Option<u32> {
+    tag.as_str().trim_matches('"').strip_prefix('v')?.split('.').next()?.parse().ok()
+}
+
 /// The outcome of a write: the object as stored, its new ETag, and each trigger's result.
 #[derive(Debug, Clone)]
 pub struct Saved {
@@ -151,6 +177,7 @@ impl<'a> ObjectService<'a> {
             if status == Status::Draft { Vec::new() } else { write_triggers(&*self.state.store, &object).await };
         self.index(&object).await?;
         tracing::info!(object = %object.id(), status = %status, "created");
+        let etag = api_etag(&object, &etag);
         Ok(Saved { object, etag, triggers })
     }
 
@@ -165,7 +192,7 @@ impl<'a> ObjectService<'a> {
         let if_match = if_match.ok_or(ApiError::PreconditionRequired)?;
         let current = self.load(id).await?;
         self.require_owner(&current.object)?;
-        if if_match.as_str() != "\"*\"" && current.etag != if_match {
+        if !current.matches(&if_match) {
             return Err(self.conflict(&current));
         }
         input::strip_server_owned(&mut body);
@@ -194,6 +221,7 @@ impl<'a> ObjectService<'a> {
             _ => Vec::new(),
         };
         self.index(&object).await?;
+        let etag = api_etag(&object, &etag);
         Ok(Saved { object, etag, triggers })
     }
 
@@ -205,7 +233,7 @@ impl<'a> ObjectService<'a> {
                 current.object.life().version
             ),
             current: Some(Box::new(
-                serde_json::json!({"object": current.object.to_value(), "etag": current.etag.as_str()}),
+                serde_json::json!({"object": current.object.to_value(), "etag": current.api_etag().as_str()}),
             )),
         }
     }
@@ -244,7 +272,7 @@ impl<'a> ObjectService<'a> {
             attempt += 1;
             let current = self.load(id).await?;
             if let Some(want) = &if_match
-                && *want != current.etag
+                && !current.matches(want)
             {
                 return Err(self.conflict(&current));
             }
@@ -263,6 +291,7 @@ impl<'a> ObjectService<'a> {
                     };
                     self.index(&object).await?;
                     tracing::info!(object = %id, action = action.as_str(), status = %object.life().status, "action applied");
+                    let etag = api_etag(&object, &etag);
                     return Ok(Saved { object, etag, triggers });
                 }
                 // A concurrent writer won: decide again on the fresh object, unless the client pinned an ETag.
@@ -342,15 +371,17 @@ impl<'a> ObjectService<'a> {
         }
         let etag = self.put(Location::Draft, &copy, PutOptions::create_only()).await?;
         self.index(&copy).await?;
+        let etag = api_etag(&copy, &etag);
         Ok(Saved { object: copy, etag, triggers: Vec::new() })
     }
 
-    /// Writes an edited object in place (snapshot of the old one, If-Match on the new one) and indexes it.
+    /// Writes an edited object in place (snapshot of the old one, If-Match on the new one) and indexes
+    /// it; returns the API ETag.
     pub(crate) async fn save_edit(&self, current: &Loaded, object: &Object) -> ApiResult<ETag> {
         self.snapshot(&current.object).await?;
         let etag = self.put(current.location, object, PutOptions::if_match(current.etag.clone())).await?;
         self.index(object).await?;
-        Ok(etag)
+        Ok(api_etag(object, &etag))
     }
 
     async fn snapshot(&self, object: &Object) -> ApiResult<()> {
