@@ -2,7 +2,7 @@
 //! endpoint), and one per assumed role (a customer's SES or Identity Center role, the DNS role, an
 //! organization's management role).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
 use aws_config::meta::region::RegionProviderChain;
@@ -10,9 +10,9 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 
 use super::error::AdminError;
+use crate::customer_clients::with_time_source;
 use crate::sdk::endpoint_from_env;
 
 /// Assumed-role credentials are refreshed this long before they expire (long syncs outlive them).
@@ -78,22 +78,6 @@ pub fn role_arn(account: &str, role_name: &str) -> String {
 /// Session names allow `[\w+=,.@-]`, at most 64 characters.
 pub fn session_name(raw: &str) -> String {
     raw.chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@-_".contains(c) { c } else { '-' }).take(64).collect()
-}
-
-fn with_time_source(base: &SdkConfig) -> SdkConfig {
-    if base.time_source().is_some() {
-        return base.clone();
-    }
-    base.to_builder().time_source(SharedTimeSource::new(WallClock)).build()
-}
-
-#[derive(Debug)]
-struct WallClock;
-
-impl TimeSource for WallClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
 }
 
 #[cfg(test)]
