@@ -7,4 +7,5 @@
 pub mod browser;
 pub mod fakes;
 pub mod moto;
+pub mod perf_doc;
 pub mod store_contract;
