@@ -9,8 +9,9 @@ pub(crate) fn aws_region(raw: &str) -> Result<(), String> {
     let letters = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
     let shape_ok = parts.len() >= 3
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(letters)
-        && parts.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        && parts.split_last().is_some_and(|(number, words)| {
+            words.iter().all(letters) && !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        });
     if shape_ok { Ok(()) } else { Err(format!("{raw:?} is not an AWS region such as us-east-1")) }
 }
 

@@ -162,15 +162,16 @@ pub struct StatusCounts {
 
 impl StatusCounts {
     pub fn add(&mut self, status: Status) {
-        self.total += 1;
-        match status {
-            Status::Draft => self.draft += 1,
-            Status::Submitted => self.submitted += 1,
-            Status::Approved => self.approved += 1,
-            Status::Completed => self.completed += 1,
-            Status::Cancelled => self.cancelled += 1,
-        }
-        self.active = self.submitted + self.approved;
+        let count = match status {
+            Status::Draft => &mut self.draft,
+            Status::Submitted => &mut self.submitted,
+            Status::Approved => &mut self.approved,
+            Status::Completed => &mut self.completed,
+            Status::Cancelled => &mut self.cancelled,
+        };
+        *count = count.saturating_add(1);
+        self.total = self.total.saturating_add(1);
+        self.active = self.submitted.saturating_add(self.approved);
     }
 }
 

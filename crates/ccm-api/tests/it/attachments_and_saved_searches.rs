@@ -1,10 +1,8 @@
 //! Announcement attachments (upload target, local upload, confirm, download, remove) and saved searches.
 
-mod support;
-
+use crate::support::*;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use support::*;
 
 async fn draft_announcement(app: &TestApp) -> (Client, String) {
     let alice = app.login("alice@example.com");

@@ -3,7 +3,6 @@
 //! `router(state).oneshot(..)` with a sealed session cookie and its CSRF token.
 
 // Each test binary uses a different part of the harness.
-#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 

@@ -1,10 +1,8 @@
 //! `/api/changes`: the lifecycle, schedules, validation, editing with ETags, versions and deletion.
 
-mod support;
-
+use crate::support::{TestApp, approved_change, complete_change, history, id_of, ids, object_path, submitted_change};
 use http::{Method, StatusCode, header};
 use serde_json::json;
-use support::{TestApp, approved_change, complete_change, history, id_of, ids, object_path, submitted_change};
 
 #[tokio::test]
 async fn a_change_goes_from_draft_to_completed_and_can_then_only_be_duplicated() {
@@ -456,7 +454,8 @@ async fn the_list_filters_by_status_and_never_shows_announcements() {
     let alice = app.login("alice@example.com");
     let submitted = submitted_change(&alice, "Submitted one").await;
     let draft = id_of(&alice.create("/api/changes", json!({"changeTitle": "Draft one"})).await);
-    let announcement = id_of(&alice.create("/api/announcements", support::complete_announcement("cic", "Hello")).await);
+    let announcement =
+        id_of(&alice.create("/api/announcements", crate::support::complete_announcement("cic", "Hello")).await);
 
     let (status, _, page) = alice.get("/api/changes").await;
     assert_eq!(status, StatusCode::OK, "{page}");

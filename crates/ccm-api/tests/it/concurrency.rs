@@ -1,15 +1,13 @@
 //! Optimistic concurrency: another user's edit is a conflict; the processor's annotations (history
 //! entries, meeting data, no version bump) are not.
 
-mod support;
-
+use crate::support::*;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use ccm_core::model::{Modification, ModificationType};
 use ccm_core::ports::{DocumentStore, PutOptions};
 use ccm_core::{Object, ObjectId, StorageKey};
 use serde_json::json;
-use support::*;
 
 async fn annotate_like_the_processor(app: &TestApp, id: &str) {
     let key = StorageKey::Archive(ObjectId::parse(id).unwrap());

@@ -1,12 +1,10 @@
 //! Sessions, CSRF, roles and customer scoping.
 
-mod support;
-
+use crate::support::{TestApp, approved_change, complete_change, id_of, ids, object_path, submitted_change};
 use ccm_core::Role;
 use chrono::Duration;
 use http::{Method, StatusCode, header};
 use serde_json::json;
-use support::{TestApp, approved_change, complete_change, id_of, ids, object_path, submitted_change};
 
 #[tokio::test]
 async fn me_shows_the_user_roles_customers_and_csrf_token() {
@@ -114,7 +112,7 @@ async fn a_session_older_than_eight_hours_has_expired_even_when_active() {
     let app = TestApp::new().await;
     let mut session = app.session_for("alice@example.com");
     // Signed in 8 h 1 min ago, active a minute ago.
-    let now = chrono::DateTime::parse_from_rfc3339(support::START).unwrap().timestamp();
+    let now = chrono::DateTime::parse_from_rfc3339(crate::support::START).unwrap().timestamp();
     session.created = now - 8 * 3600 - 60;
     session.last_seen = now - 60;
     let (status, _, body) = app.client_with(&session).get("/api/me").await;
