@@ -19,7 +19,7 @@ use crate::service::{Family, ObjectService, Saved};
 use crate::state::AppState;
 
 fn saved(s: Saved) -> Response {
-    with_etag(Json(json!({"object": s.object.to_value(), "etag": s.etag.as_str()})).into_response(), &s.etag)
+    with_etag(Json(json!({"object": s.view, "etag": s.etag.as_str()})).into_response(), &s.etag)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -120,7 +120,7 @@ impl ObjectService<'_> {
                 Actor { user: self.user.email(), allow_self_approval: self.state.config.portal.allow_self_approval };
             workflow::apply(&mut object, Action::Edit, actor, self.state.clock.now())?;
             match self.save_edit(&current, &object).await {
-                Ok(etag) => return Ok(Saved { object, etag, triggers: Vec::new() }),
+                Ok(etag) => return self.saved(object, etag, Vec::new()).await,
                 Err(ApiError::Conflict { .. }) => continue,
                 Err(e) => return Err(e),
             }

@@ -134,7 +134,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
     };
     let outbox_dir = args.data.join("outbox");
     let processor = match &embedded {
-        Some(store) => Some(processor(store.clone(), state.index.clone(), &config, &ses, args, &outbox_dir)?),
+        Some(store) => Some(processor(store.clone(), &config, &ses, args, &outbox_dir)?),
         None => None,
     };
     let sign_in = if saml_configured() {
@@ -173,7 +173,6 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
 /// ledger in the data directory (the same ledger code as on AWS, over the embedded store).
 fn processor(
     store: Arc<EmbeddedStore>,
-    index: Arc<dyn ChangeIndex>,
     config: &Arc<ccm_core::config::AppConfig>,
     ses: &ccm_core::config::SesConfig,
     args: &ServeArgs,
@@ -201,7 +200,6 @@ fn processor(
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),
-        index: Some(index),
     })
 }
 

@@ -119,6 +119,9 @@ pub struct IndexQuery {
     /// Only changes (`Some(true)`) or only announcements (`Some(false)`).
     pub changes_only: Option<bool>,
     pub statuses: Vec<Status>,
+    /// Objects with any of these customers. With a `scope`, only the wanted customers inside the
+    /// scope count (none inside: nothing matches), so a filter cannot reveal who else an object
+    /// is shared with.
     pub customers: Vec<CustomerCode>,
     /// Substring of createdBy, case-insensitive.
     pub created_by: Option<String>,
