@@ -29,6 +29,8 @@ const SERVER_OWNED: &[&str] = &[
     "size",
     "userId",
     "modificationType",
+    // Attachments are listed by the upload flow only (start, upload, confirm), never by a client.
+    "attachments",
 ];
 
 /// Longest accepted text field, in characters.

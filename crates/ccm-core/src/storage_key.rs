@@ -12,6 +12,7 @@
 //! | `versions/{id}/v{n}.json` | the pre-image saved before version `n + 1` was written |
 //! | `deleted/archive/{id}.json`, `deleted/drafts/{id}.json`, `deleted/customers/{code}/{id}.json` | soft deletes |
 //! | `announcements/{id}/attachments/{file}` | attachment bytes |
+//! | `announcements/{id}/uploads/{file}.json` | an upload in progress: the size and type declared when it started |
 //! | `surveys/forms/{code}/{id}/{unix}-{survey}.json`, `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | surveys |
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
@@ -36,6 +37,8 @@ pub enum StorageKey {
     DeletedDraft(ObjectId),
     DeletedTrigger(CustomerCode, ObjectId),
     Attachment(ObjectId, FileName),
+    /// What the uploader declared when an attachment upload started; the confirmation must match it.
+    PendingUpload(ObjectId, FileName),
     SurveyForm {
         customer: CustomerCode,
         object: ObjectId,
@@ -220,6 +223,10 @@ impl StorageKey {
             ["announcements", id, "attachments", file] => {
                 Self::Attachment(ObjectId::parse(id).map_err(bad)?, FileName::parse(file).map_err(bad)?)
             }
+            ["announcements", id, "uploads", file] => {
+                let name = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::PendingUpload(ObjectId::parse(id).map_err(bad)?, FileName::parse(name).map_err(bad)?)
+            }
             ["surveys", "forms", c, id, file] => {
                 let (unix, survey) = unix_and_token(file)?;
                 Self::SurveyForm { customer: code(c)?, object: ObjectId::parse(id).map_err(bad)?, unix, survey }
@@ -284,6 +291,7 @@ impl fmt::Display for StorageKey {
             Self::DeletedDraft(id) => write!(f, "deleted/drafts/{id}.json"),
             Self::DeletedTrigger(c, id) => write!(f, "deleted/customers/{c}/{id}.json"),
             Self::Attachment(id, file) => write!(f, "announcements/{id}/attachments/{file}"),
+            Self::PendingUpload(id, file) => write!(f, "announcements/{id}/uploads/{file}.json"),
             Self::SurveyForm { customer, object, unix, survey } => {
                 write!(f, "surveys/forms/{customer}/{object}/{unix}-{survey}.json")
             }
@@ -326,6 +334,7 @@ mod tests {
             StorageKey::DeletedDraft(id()),
             StorageKey::DeletedTrigger(code(), id()),
             StorageKey::Attachment(ObjectId::parse("CIC-1").unwrap(), FileName::parse("plan (v2).pdf").unwrap()),
+            StorageKey::PendingUpload(ObjectId::parse("CIC-1").unwrap(), FileName::parse("plan (v2).pdf").unwrap()),
             StorageKey::SurveyForm {
                 customer: code(),
                 object: id(),

@@ -43,7 +43,7 @@ async fn customers_lists_every_configured_customer_by_name() {
     let acme = &list[0];
     assert_eq!(acme["code"], "acme");
     assert_eq!(acme["environment"], "prod");
-    assert_eq!(acme["logoUrl"], "https://assets.example.com/logos/acme.png");
+    assert_eq!(acme["logoUrl"], "/logos/acme.svg");
     assert_eq!(list[2]["environment"], "nonprod");
 }
 

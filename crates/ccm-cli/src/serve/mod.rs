@@ -155,7 +155,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
         .merge(dev_login::session_routes(auth))
         .merge(sign_in)
         .merge(dev)
-        .merge(outbox::routes(outbox_dir.clone()))
+        .merge(outbox::routes(outbox_dir.clone(), state.clone()))
         .fallback_service(assets::service(args.html.clone()));
     Ok(Server { router, state, embedded, processor, outbox: outbox_dir })
 }

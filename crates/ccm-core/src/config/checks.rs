@@ -98,6 +98,21 @@ pub(crate) fn absolute_url(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An image the portal shows: an absolute http(s) URL, or a path on the portal itself (`/logos/acme.svg`).
+pub(crate) fn image_url(raw: &str) -> Result<(), String> {
+    if let Some(path) = raw.strip_prefix('/') {
+        let ok = !path.starts_with('/')
+            && !path.contains("..")
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c));
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("{raw:?} is not a plain path on the portal such as /logos/acme.svg"))
+        };
+    }
+    absolute_url(raw)
+}
+
 /// An absolute http(s) URL to build links on, returned without its trailing `/` so links are
 /// `format!("{base}/…")`.
 pub(crate) fn base_url(raw: &str) -> Result<String, String> {
