@@ -8,8 +8,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use ccm_app::Caller;
 use ccm_auth::session::{self, Session, SessionError, SessionUser};
-use ccm_core::{CustomerCode, Role};
+use ccm_core::{CustomerCode, Role, UserId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,7 +26,7 @@ enum NoSession {
 }
 
 pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let now = state.clock.now();
+    let now = state.app.clock.now();
     let cookie = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::cookie_value);
     let outcome = match cookie {
         None => Err(NoSession::Missing),
@@ -67,35 +68,41 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
     res
 }
 
-/// The signed-in user of a request. Extracting it answers 401 without a session and 403 when a
-/// state-changing request lacks the CSRF token.
+/// The signed-in user of a request: the session, and the caller the use cases see. Extracting it
+/// answers 401 without a session and 403 when a state-changing request lacks the CSRF token.
 #[derive(Debug, Clone)]
-pub struct User(pub Session);
+pub struct User {
+    pub session: Session,
+    pub caller: Caller,
+}
 
 impl User {
+    /// The user of `session`; `None` when its e-mail is not an address (a session from a bug).
+    pub fn of(session: Session) -> Option<Self> {
+        let u = &session.user;
+        let caller = Caller {
+            id: UserId::parse(&u.email).ok()?,
+            name: u.name.clone(),
+            roles: u.roles.clone(),
+            customers: u.customers.clone(),
+        };
+        Some(Self { session, caller })
+    }
     pub fn email(&self) -> &str {
-        &self.0.user.email
+        self.caller.email()
     }
     pub fn info(&self) -> &SessionUser {
-        &self.0.user
+        &self.session.user
     }
     pub fn has(&self, role: Role) -> bool {
-        self.0.user.has(role)
+        self.caller.has(role)
     }
     pub fn is_admin(&self) -> bool {
-        self.0.user.is_admin()
+        self.caller.is_admin()
     }
     /// Refuses with 403 unless the user holds `role` (or admin).
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.has(role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden {
-                code: "forbidden",
-                message: format!("this needs the {} role", role.as_str()),
-                field: None,
-            })
-        }
+        Ok(self.caller.require(role)?)
     }
     /// Refuses unless the user holds at least one of `roles`.
     pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
@@ -107,13 +114,13 @@ impl User {
         }
     }
     pub fn scope(&self) -> Option<&[CustomerCode]> {
-        self.0.user.customers.as_deref()
+        self.caller.scope()
     }
     pub fn in_scope(&self, customers: &[CustomerCode]) -> bool {
-        self.0.user.in_scope(customers)
+        self.caller.in_scope(customers)
     }
     pub fn may_use_customer(&self, customer: &CustomerCode) -> bool {
-        self.scope().is_none_or(|s| s.contains(customer))
+        self.caller.may_use_customer(customer)
     }
 }
 
@@ -148,6 +155,9 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
                 });
             }
         }
-        Ok(User(session))
+        User::of(session).ok_or(ApiError::Unauthenticated {
+            code: "unauthenticated",
+            message: "the session names no valid user; sign in again".into(),
+        })
     }
 }

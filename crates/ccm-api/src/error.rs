@@ -3,6 +3,10 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ccm_app::error::{
+    ActError, AttachmentError, Conflict, CreateError, DeleteError, DuplicateError, EditError, Forbidden,
+    ForbiddenReason, LoadError, SavedSearchError,
+};
 use ccm_core::config::FieldError;
 use ccm_core::ports::{IndexError, StoreError};
 use ccm_core::workflow::TransitionError;
@@ -29,8 +33,11 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { message: String, current: Option<Box<Value>> },
     /// 413
-    #[error("request body too large (limit 1 MiB)")]
+    #[error("the request body is too large (JSON bodies up to 1 MiB, attachments up to 10 MiB)")]
     TooLarge,
+    /// 415: the body is not of a type the route reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: the action is not allowed in the object's status.
     #[error("{0}")]
     InvalidTransition(String),
@@ -56,6 +63,104 @@ impl ApiError {
         Self::NotFound(format!("{what} not found"))
     }
 }
+
+impl From<Forbidden> for ApiError {
+    fn from(f: Forbidden) -> Self {
+        let code = match f.reason {
+            ForbiddenReason::SelfApproval => "self_approval",
+            _ => "forbidden",
+        };
+        Self::Forbidden { code, message: f.message, field: f.field }
+    }
+}
+
+impl From<Conflict> for ApiError {
+    fn from(c: Conflict) -> Self {
+        let current = c.current.map(|boxed| {
+            let (view, etag) = *boxed;
+            Box::new(json!({"object": view, "etag": etag.as_str()}))
+        });
+        Self::Conflict { message: c.message, current }
+    }
+}
+
+/// The one mapping of each use case's failures to HTTP.
+macro_rules! from_use_case {
+    ($error:ident { $($variant:ident $(($($field:ident),*))? => $map:expr),+ $(,)? }) => {
+        impl From<$error> for ApiError {
+            fn from(e: $error) -> Self {
+                match e {
+                    $($error::$variant $(($($field),*))? => $map),+
+                }
+            }
+        }
+    };
+}
+
+from_use_case!(LoadError {
+    NotFound(what) => Self::not_found(what),
+    Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
+    Store(e) => e.into(),
+});
+from_use_case!(CreateError {
+    Invalid(errors) => errors.into(),
+    Forbidden(f) => f.into(),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(EditError {
+    Invalid(errors) => errors.into(),
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Conflict(c) => c.into(),
+    PreconditionRequired => Self::PreconditionRequired,
+    Refused(t) => t.into(),
+    Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(ActError {
+    Invalid(errors) => errors.into(),
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Conflict(c) => c.into(),
+    Refused(t) => t.into(),
+    Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(DeleteError {
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Conflict(c) => c.into(),
+    Refused(t) => t.into(),
+    Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(DuplicateError {
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(AttachmentError {
+    Invalid(errors) => errors.into(),
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Conflict(c) => c.into(),
+    NotNow(why) => Self::InvalidTransition(why),
+    Refused(t) => t.into(),
+    Corrupt(why) => Self::Internal(why),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
+from_use_case!(SavedSearchError {
+    Invalid(errors) => errors.into(),
+    Corrupt(why) => Self::Internal(format!("saved searches: {why}")),
+    Store(e) => e.into(),
+});
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -117,6 +222,9 @@ impl IntoResponse for ApiError {
                 (StatusCode::CONFLICT, json!({"error": "conflict", "message": message, "current": current}))
             }
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, json!({"error": "too_large", "message": message})),
+            Self::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, json!({"error": "unsupported_media_type", "message": message}))
+            }
             Self::InvalidTransition(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid_transition", "message": message}))
             }

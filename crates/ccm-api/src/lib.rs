@@ -5,42 +5,59 @@
 
 pub mod auth;
 pub mod error;
-pub mod input;
 pub mod routes;
-pub mod service;
 pub mod state;
 pub mod uploads;
+pub mod wire;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::{ApiError, ApiResult};
 pub use state::AppState;
 
-/// The API router: every `/api` route, the session middleware and the 1 MiB body limit.
+/// Every documented route, registered once: the router and the OpenAPI document come from the same
+/// list, so a route cannot be served without being described.
+fn api_routes() -> OpenApiRouter<AppState> {
+    use routes::{account, attachments, objects, saved, search};
+    let upload = {
+        let (schemas, paths, method_router) = routes!(attachments::local_upload);
+        (schemas, paths, method_router.layer(DefaultBodyLimit::max(attachments::UPLOAD_LIMIT)))
+    };
+    OpenApiRouter::with_openapi(routes::openapi::ApiDoc::openapi())
+        .routes(routes!(account::me))
+        .routes(routes!(account::customers))
+        .routes(routes!(search::search))
+        .routes(routes!(search::statistics))
+        .routes(routes!(search::recent))
+        .routes(routes!(saved::get, saved::put))
+        .routes(routes!(attachments::start))
+        .routes(routes!(attachments::download, attachments::remove))
+        .routes(routes!(attachments::confirm))
+        .routes(upload)
+        .merge(objects::changes::router())
+        .merge(objects::announcements::router())
+}
+
+/// The OpenAPI document of the API (what `/api/openapi.json` serves).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_routes().split_for_parts();
+    routes::openapi::require_csrf_on_writes(&mut doc);
+    doc
+}
+
+/// The API router: every `/api` route, the session middleware and the body limits.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/me", get(routes::account::me))
-        .route("/api/customers", get(routes::account::customers))
-        .route("/api/search", get(routes::search::search))
-        .route("/api/statistics", get(routes::search::statistics))
-        .route("/api/recent", get(routes::search::recent))
-        .route("/api/openapi.json", get(routes::openapi::openapi_json))
-        .route("/api/saved-searches", get(routes::saved::get).put(routes::saved::put))
-        .route("/api/announcements/{id}/attachments", axum::routing::post(routes::attachments::start))
-        .route(
-            "/api/announcements/{id}/attachments/{name}",
-            get(routes::attachments::download).delete(routes::attachments::remove),
-        )
-        .route("/api/announcements/{id}/attachments/{name}/confirm", axum::routing::post(routes::attachments::confirm))
-        .route(
-            "/api/uploads/announcements/{id}/attachments/{name}",
-            axum::routing::put(routes::attachments::local_upload)
-                .layer(DefaultBodyLimit::max(routes::attachments::UPLOAD_LIMIT)),
-        )
-        .merge(routes::objects::changes::router())
-        .merge(routes::objects::announcements::router())
+    let (api, mut doc) = api_routes().split_for_parts();
+    routes::openapi::require_csrf_on_writes(&mut doc);
+    let doc = Arc::new(doc);
+    api.route("/api/openapi.json", get(move || std::future::ready(axum::Json(doc.as_ref().clone()))))
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))

@@ -1,26 +1,21 @@
-//! What every handler can reach: the ports, the configuration and the session keys.
+//! What every handler can reach: the use cases' ports and configuration, and the session keys.
 
 use std::sync::Arc;
 
+use ccm_app::App;
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::config::AppConfig;
-use ccm_core::ports::{ChangeIndex, Clock, DocumentStore, IdGen, SystemClock, UploadSigner, UuidIdGen};
+use ccm_core::ports::{ChangeIndex, DocumentStore};
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn DocumentStore>,
-    pub index: Arc<dyn ChangeIndex>,
-    pub config: Arc<AppConfig>,
-    pub clock: Arc<dyn Clock>,
-    pub ids: Arc<dyn IdGen>,
+    pub app: App,
     pub keys: SessionKeys,
     pub policy: SessionPolicy,
-    /// Attachment uploads: a local route by default, presigned S3 URLs in AWS.
-    pub uploads: Arc<dyn UploadSigner>,
 }
 
 impl AppState {
-    /// State with the real clock and uuid ids.
+    /// State over `store` and `index` with the real clock, uuid ids and the local upload route.
     pub fn new(
         store: Arc<dyn DocumentStore>,
         index: Arc<dyn ChangeIndex>,
@@ -28,16 +23,7 @@ impl AppState {
         keys: SessionKeys,
         policy: SessionPolicy,
     ) -> Self {
-        Self {
-            store,
-            index,
-            config,
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(UuidIdGen),
-            keys,
-            policy,
-            uploads: Arc::new(crate::uploads::LocalUploads),
-        }
+        Self { app: App::new(store, index, config, Arc::new(crate::uploads::LocalUploads)), keys, policy }
     }
 
     /// The session policy that config.json's `portal` section asks for.

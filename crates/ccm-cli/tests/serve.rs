@@ -134,10 +134,10 @@ async fn restarting_on_the_same_data_keeps_objects_and_does_not_seed_twice() {
     let ses = repo().join("SESConfig.json");
     let first = build(&cfg, &ses, &args(dir.path())).await.unwrap();
     let q = ccm_core::ports::IndexQuery { viewer: "carol@example.com".into(), limit: 500, ..Default::default() };
-    let before = first.state.index.query(&q).await.unwrap().total;
+    let before = first.state.app.index.query(&q).await.unwrap().total;
     drop(first);
     let second = build(&cfg, &ses, &args(dir.path())).await.unwrap();
-    assert_eq!(second.state.index.query(&q).await.unwrap().total, before);
+    assert_eq!(second.state.app.index.query(&q).await.unwrap().total, before);
     assert!(before > 0);
 }
 

@@ -278,6 +278,29 @@ impl std::hash::Hash for EmailAddress {
     }
 }
 
+/// Who a signed-in user is: their e-mail address, lower-cased, so that two spellings of one address
+/// are one user everywhere (ownership, self-approval, drafts, saved searches).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(String);
+
+impl UserId {
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let email = EmailAddress::parse(raw)?;
+        Ok(Self(email.normalized()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Whether a stored user field (written by any version, in any case) names this user.
+    pub fn is(&self, stored: &str) -> bool {
+        stored.trim().to_lowercase() == self.0
+    }
+    pub fn masked(&self) -> String {
+        mask_email(&self.0)
+    }
+}
+string_newtype_serde!(UserId);
+
 /// Masks any string that looks like an e-mail address for logs: `jane@x.com` → `j***@x.com`.
 pub fn mask_email(raw: &str) -> String {
     match raw.split_once('@') {
@@ -314,6 +337,15 @@ string_newtype_serde!(FileName);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_id_is_the_lower_cased_address_and_matches_stored_spellings_in_any_case() {
+        let id = UserId::parse(" Alice@Example.COM ").unwrap();
+        assert_eq!(id.as_str(), "alice@example.com");
+        assert_eq!(id, UserId::parse("ALICE@example.com").unwrap());
+        assert!(id.is("ALICE@EXAMPLE.com") && id.is(" alice@example.com") && !id.is("bob@example.com"));
+        assert!(UserId::parse("not an address").is_err());
+    }
 
     #[test]
     fn customer_codes_accept_lowercase_digits_and_hyphens_only() {

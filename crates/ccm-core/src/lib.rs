@@ -11,9 +11,12 @@ pub mod roles;
 pub mod routing;
 pub mod schedule;
 pub mod storage_key;
+pub mod validation;
 pub mod workflow;
 
-pub use ids::{AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName};
+pub use ids::{
+    AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName, UserId,
+};
 pub use model::{Announcement, Change, Object};
 pub use roles::Role;
 pub use storage_key::{KeyError, StorageKey, Token};

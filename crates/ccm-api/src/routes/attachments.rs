@@ -3,103 +3,114 @@
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use ccm_core::ports::PutOptions;
-use ccm_core::{Object, StorageKey};
-use serde::Deserialize;
-use serde_json::json;
+use ccm_app::attachments::{Download, MAX_ATTACHMENT, parse_name};
+use ccm_app::{Family, Saved};
+use ccm_core::StorageKey;
 
-use super::common::with_etag;
+use super::common::{ApiJson, with_etag};
+use super::objects::parse_id;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
-use crate::service::attachments::{MAX_ATTACHMENT, check_size, check_type, parse_name};
-use crate::service::{Family, ObjectService, Saved};
 use crate::state::AppState;
+use crate::wire::{ErrorBody, SavedBody, UploadRequest, UploadTargetBody};
+
+/// The body limit of the local upload route.
+pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT as usize + 1;
 
 fn saved(s: Saved) -> Response {
-    with_etag(Json(json!({"object": s.view, "etag": s.etag.as_str()})).into_response(), &s.etag)
+    let etag = s.etag.clone();
+    with_etag(Json(SavedBody::from(s)).into_response(), &etag)
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UploadRequest {
-    name: String,
-    size: u64,
-    content_type: String,
-}
-
-#[utoipa::path(post, path = "/api/announcements/{id}/attachments", tag = "announcements", params(("id" = String, Path)),
-    request_body = UploadRequest,
-    responses((status = 200, description = "Where to PUT the bytes: {uploadUrl, method, headers, expiresInSeconds}", body = serde_json::Value),
-              (status = 400, description = "Bad name, size (≤ 10 MiB) or content type"),
-              (status = 422, description = "Attachments change only in draft or submitted")))]
+#[utoipa::path(post, path = "/api/announcements/{id}/attachments", tag = "announcements", operation_id = "startAttachmentUpload",
+    params(("id" = String, Path)), request_body = UploadRequest,
+    responses((status = 200, description = "Where to send the bytes", body = UploadTargetBody),
+              (status = 400, description = "Bad name, size (≤ 10 MiB) or content type, named", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody),
+              (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
+              (status = 404, description = "No such announcement", body = ErrorBody),
+              (status = 415, description = "Not JSON", body = ErrorBody),
+              (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     user: User,
     Path(id): Path<String>,
-    Json(req): Json<UploadRequest>,
-) -> ApiResult<Response> {
-    let id = Family::Announcements.parse_id(&id)?;
+    ApiJson(req): ApiJson<UploadRequest>,
+) -> ApiResult<Json<UploadTargetBody>> {
+    let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&req.name)?;
-    let target = ObjectService::new(&state, &user).upload_target(&id, &name, req.size, &req.content_type).await?;
-    let mut body = serde_json::to_value(&target).map_err(|e| ApiError::Internal(e.to_string()))?;
-    body["key"] = json!(StorageKey::Attachment(id, name).to_string());
-    Ok(Json(body).into_response())
+    let target = state.app.objects(&user.caller).upload_target(&id, &name, req.size, &req.content_type).await?;
+    Ok(Json(UploadTargetBody {
+        upload_url: target.upload_url,
+        method: target.method,
+        headers: target.headers,
+        expires_in_seconds: target.expires_in_seconds,
+        key: StorageKey::Attachment(id, name).to_string(),
+    }))
 }
 
-#[utoipa::path(post, path = "/api/announcements/{id}/attachments/{name}/confirm", tag = "announcements",
+#[utoipa::path(post, path = "/api/announcements/{id}/attachments/{name}/confirm", tag = "announcements", operation_id = "confirmAttachment",
     params(("id" = String, Path), ("name" = String, Path)),
-    responses((status = 200, description = "The announcement, now listing the attachment", body = serde_json::Value),
-              (status = 400, description = "Nothing uploaded, or it is too large or of a refused type (then deleted)")))]
+    responses((status = 200, description = "The announcement, now listing the attachment", body = SavedBody),
+              (status = 400, description = "Nothing uploaded, or not what was declared (then deleted)", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody),
+              (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
+              (status = 404, description = "No such announcement", body = ErrorBody),
+              (status = 409, description = "The announcement kept changing", body = ErrorBody),
+              (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
     user: User,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let id = Family::Announcements.parse_id(&id)?;
+    let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&name)?;
-    Ok(saved(ObjectService::new(&state, &user).confirm_attachment(&id, &name).await?))
+    Ok(saved(state.app.objects(&user.caller).confirm_attachment(&id, &name).await?))
 }
 
-#[utoipa::path(delete, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements",
+#[utoipa::path(delete, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "removeAttachment",
     params(("id" = String, Path), ("name" = String, Path)),
-    responses((status = 200, description = "The announcement without the attachment", body = serde_json::Value)))]
+    responses((status = 200, description = "The announcement without the attachment", body = SavedBody),
+              (status = 400, description = "A malformed id or name", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody),
+              (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
+              (status = 404, description = "No such announcement", body = ErrorBody),
+              (status = 409, description = "The announcement kept changing", body = ErrorBody),
+              (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     user: User,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let id = Family::Announcements.parse_id(&id)?;
+    let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&name)?;
-    Ok(saved(ObjectService::new(&state, &user).remove_attachment(&id, &name).await?))
+    Ok(saved(state.app.objects(&user.caller).remove_attachment(&id, &name).await?))
 }
 
-#[utoipa::path(get, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements",
+#[utoipa::path(get, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "downloadAttachment",
     params(("id" = String, Path), ("name" = String, Path)),
-    responses((status = 200, description = "The bytes (as a download)"), (status = 302, description = "To a presigned URL"),
-              (status = 404, description = "Not listed on the announcement")))]
+    responses((status = 200, description = "The bytes, as a download (sandboxed, never sniffed)", content_type = "application/octet-stream", body = Vec<u8>),
+              (status = 302, description = "To a presigned URL"),
+              (status = 400, description = "A malformed id or name", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody),
+              (status = 404, description = "Not listed on the announcement", body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     user: User,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let id = Family::Announcements.parse_id(&id)?;
+    let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&name)?;
-    let loaded = ObjectService::new(&state, &user).load(&id).await?;
-    let Object::Announcement(a) = &loaded.object else { return Err(ApiError::not_found("announcement")) };
-    if !a.attachments.iter().any(|x| x.name == name.as_str()) {
-        return Err(ApiError::not_found("attachment"));
-    }
-    let key = StorageKey::Attachment(id, name.clone());
-    if let Some(url) = state.uploads.download(&key, name.as_str()).await? {
-        return Ok(Redirect::to(&url).into_response());
-    }
-    let Some(doc) = state.store.get(&key).await? else { return Err(ApiError::not_found("attachment")) };
-    let mut res = Response::new(Body::from(doc.body));
+    let (body, ct) = match state.app.objects(&user.caller).download(&id, &name).await? {
+        Download::Redirect(url) => return Ok(Redirect::to(&url).into_response()),
+        Download::Bytes { body, content_type } => (body, content_type),
+    };
+    let mut res = Response::new(Body::from(body));
     let h = res.headers_mut();
-    let ct = doc.meta.content_type.unwrap_or_else(|| "application/octet-stream".into());
+    let ct = ct.unwrap_or_else(|| "application/octet-stream".into());
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
@@ -114,28 +125,53 @@ pub async fn download(
     Ok(res)
 }
 
-/// `PUT /api/uploads/announcements/{id}/attachments/{name}`: the local upload target (ccm serve only).
+/// The bytes of an upload: over the limit → 413 in our error format.
+pub struct UploadBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for UploadBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let too_large = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > UPLOAD_LIMIT as u64);
+        if too_large {
+            return Err(ApiError::TooLarge);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadJson(format!("could not read the upload: {e}"))
+            }
+        })?;
+        Ok(Self(bytes))
+    }
+}
+
+#[utoipa::path(put, path = "/api/uploads/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "uploadAttachment",
+    params(("id" = String, Path), ("name" = String, Path), ("Content-Type" = String, Header, description = "The declared type")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Exactly the declared bytes"),
+    responses((status = 204, description = "Stored; now confirm it"),
+              (status = 400, description = "Not what was declared, or no upload started", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody),
+              (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
+              (status = 404, description = "No such announcement", body = ErrorBody),
+              (status = 413, description = "Over 10 MiB", body = ErrorBody),
+              (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn local_upload(
     State(state): State<AppState>,
     user: User,
     Path((id, name)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<Response> {
-    let id = Family::Announcements.parse_id(&id)?;
+    UploadBody(body): UploadBody,
+) -> ApiResult<StatusCode> {
+    let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&name)?;
-    let service = ObjectService::new(&state, &user);
-    service.attachable(&id).await?;
-    let declared = service.declared(&id, &name).await?;
-    check_size(body.len() as u64)?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let ct = check_type(ct)?;
-    declared.check(body.len() as u64, &ct)?;
-    let options =
-        PutOptions { content_type: Some(ct), ..PutOptions::default() }.with_metadata("uploaded-by", user.email());
-    state.store.put(&StorageKey::Attachment(id, name), body, options).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    state.app.objects(&user.caller).store_upload(&id, &name, ct, body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
-
-/// The body limit of the local upload route.
-pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT as usize + 1;

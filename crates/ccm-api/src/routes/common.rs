@@ -1,5 +1,5 @@
-//! Request pieces shared by the routes: the JSON body extractor (1 MiB, errors in our format),
-//! ETag headers, and list-query parsing.
+//! Request pieces shared by the routes: the body and query extractors (their refusals in our error
+//! format, naming the field), ETag headers, and list-query parsing.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -16,28 +16,80 @@ use crate::error::{ApiError, ApiResult};
 /// Largest accepted request body.
 pub const BODY_LIMIT: usize = 1 << 20;
 
-/// A JSON object body. Too large → 413; not JSON or not an object → 400 naming the problem.
+/// The body, read whole: too large → 413, unreadable → 400, a declared type other than JSON → 415.
+async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    let declared = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+    if let Some(ct) = declared
+        && !(ct.starts_with("application/json") || ct.contains("+json"))
+    {
+        return Err(ApiError::UnsupportedMediaType(format!("the body must be JSON (application/json), not {ct:?}")));
+    }
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadJson(format!("could not read the body: {e}"))
+        }
+    })?;
+    if bytes.len() > BODY_LIMIT {
+        return Err(ApiError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// A JSON object body. Too large → 413; not JSON → 415; not parseable or not an object → 400.
 pub struct JsonObject(pub Map<String, Value>);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::BadJson(format!("could not read the body: {e}"))
-            }
-        })?;
-        if bytes.len() > BODY_LIMIT {
-            return Err(ApiError::TooLarge);
-        }
+        let bytes = json_bytes(req, state).await?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
             Ok(_) => Err(ApiError::BadJson("the body must be a JSON object".into())),
             Err(e) => Err(ApiError::BadJson(format!("the body is not valid JSON: {e}"))),
         }
+    }
+}
+
+/// A typed JSON body: shape errors are 400 naming the field (`serde_path_to_error`), never 422.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = json_bytes(req, state).await?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => Ok(Self(value)),
+            Err(e) if e.inner().is_syntax() || e.inner().is_eof() => {
+                Err(ApiError::BadJson(format!("the body is not valid JSON: {}", e.inner())))
+            }
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." { "body".to_owned() } else { path };
+                Err(ApiError::field(field, e.into_inner().to_string()))
+            }
+        }
+    }
+}
+
+/// Query parameters: a bad one is 400 naming it, in our error format.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Self).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "query".to_owned() } else { path };
+            ApiError::field(field, e.into_inner().to_string())
+        })
     }
 }
 
@@ -54,7 +106,7 @@ pub fn with_etag(mut res: Response, etag: &ETag) -> Response {
     res
 }
 
-pub fn json_with_etag(body: Value, etag: &ETag) -> Response {
+pub fn json_with_etag(body: &impl serde::Serialize, etag: &ETag) -> Response {
     with_etag(axum::Json(body).into_response(), etag)
 }
 

@@ -1,27 +1,49 @@
-//! `GET /api/openapi.json`: the OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI document: generated from the routes as they are registered (`utoipa-axum`), so a
+//! route cannot exist without its description, plus what no handler says: the session cookie and
+//! CSRF header security schemes and the document's info.
 
-use axum::Json;
+use utoipa::Modify;
 use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 
-use super::{account, attachments, objects, saved, search};
+/// The cookie the session travels in (see `ccm_auth::session::COOKIE_NAME`).
+const SESSION_COOKIE: &str = ccm_auth::session::COOKIE_NAME;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ccm API", description = "Changes and announcements for many customers: write once, approve, notify each customer through its own SES."),
-    paths(
-        account::me, account::customers,
-        objects::changes::list, objects::changes::create, objects::changes::get, objects::changes::update,
-        objects::changes::delete, objects::changes::act, objects::changes::versions, objects::changes::version,
-        objects::announcements::list, objects::announcements::create, objects::announcements::get,
-        objects::announcements::update, objects::announcements::delete, objects::announcements::act,
-        objects::announcements::versions, objects::announcements::version,
-        search::search, search::statistics, search::recent, saved::get, saved::put,
-        attachments::start, attachments::confirm, attachments::remove, attachments::download,
-    ),
     tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account")),
+    modifiers(&Security),
 )]
 pub struct ApiDoc;
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Every operation needs the session cookie; state-changing ones also the CSRF header.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components
+            .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))));
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The csrfToken of GET /api/me, on every request that changes something",
+            ))),
+        );
+        doc.security = Some(vec![SecurityRequirement::new("session", Vec::<String>::new())]);
+    }
+}
+
+/// Adds the CSRF requirement to every operation that is not a read.
+pub fn require_csrf_on_writes(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for op in
+            [item.post.as_mut(), item.put.as_mut(), item.delete.as_mut(), item.patch.as_mut()].into_iter().flatten()
+        {
+            op.security =
+                Some(vec![SecurityRequirement::new("session", Vec::<String>::new()).add("csrf", Vec::<String>::new())]);
+        }
+    }
 }

@@ -1,37 +1,41 @@
 //! `/api/search`, `/api/statistics` and `/api/recent`: answered from the index.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use ccm_core::ports::{IndexPage, SortField, Statistics};
 use serde::Deserialize;
 
-use super::common::ListParams;
+use super::common::{ApiQuery, ListParams};
 use crate::auth::User;
 use crate::error::ApiResult;
-use crate::service::view;
 use crate::state::AppState;
+use crate::wire::ErrorBody;
+use ccm_app::view;
 
-#[utoipa::path(get, path = "/api/search", tag = "search", params(ListParams),
-    responses((status = 200, description = "Changes and announcements matching every filter, one page", body = serde_json::Value),
-              (status = 400, description = "A bad filter, named")))]
+#[utoipa::path(get, path = "/api/search", tag = "search", operation_id = "search", params(ListParams),
+    responses((status = 200, description = "Changes and announcements matching every filter, one page", body = IndexPage),
+              (status = 400, description = "A bad filter, named", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     user: User,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<IndexPage>> {
     let query = p.to_query(&user)?;
-    Ok(Json(view::scoped_page(state.index.query(&query).await?, &user)))
+    Ok(Json(view::scoped_page(state.app.index.query(&query).await?, &user.caller)))
 }
 
-#[utoipa::path(get, path = "/api/statistics", tag = "search", params(ListParams),
-    responses((status = 200, description = "Counts by status: everything visible, mine, changes, announcements", body = Statistics)))]
+#[utoipa::path(get, path = "/api/statistics", tag = "search", operation_id = "statistics", params(ListParams),
+    responses((status = 200, description = "Counts by status: everything visible, mine, changes, announcements", body = Statistics),
+              (status = 400, description = "A bad filter, named", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn statistics(
     State(state): State<AppState>,
     user: User,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Statistics>> {
     let query = p.to_query(&user)?;
-    Ok(Json(state.index.statistics(&query).await?))
+    Ok(Json(state.app.index.statistics(&query).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -44,17 +48,19 @@ pub struct RecentParams {
     type_: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/recent", tag = "search", params(RecentParams),
-    responses((status = 200, description = "The most recently modified objects the user can see", body = serde_json::Value)))]
+#[utoipa::path(get, path = "/api/recent", tag = "search", operation_id = "recent", params(RecentParams),
+    responses((status = 200, description = "The most recently modified objects the user can see", body = IndexPage),
+              (status = 400, description = "A bad parameter, named", body = ErrorBody),
+              (status = 401, description = "Not signed in", body = ErrorBody)))]
 pub async fn recent(
     State(state): State<AppState>,
     user: User,
-    Query(p): Query<RecentParams>,
+    ApiQuery(p): ApiQuery<RecentParams>,
 ) -> ApiResult<Json<IndexPage>> {
     let params =
         ListParams { type_: p.type_, limit: Some(p.limit.unwrap_or(10).clamp(1, 100)), ..ListParams::default() };
     let mut query = params.to_query(&user)?;
     query.sort = SortField::Modified;
     query.descending = true;
-    Ok(Json(view::scoped_page(state.index.query(&query).await?, &user)))
+    Ok(Json(view::scoped_page(state.app.index.query(&query).await?, &user.caller)))
 }

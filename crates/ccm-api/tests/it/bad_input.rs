@@ -222,7 +222,7 @@ async fn a_version_that_is_not_a_number_is_refused() {
     let id = id_of(&alice.create("/api/changes", complete_change("x")).await);
     let (status, _, body) = alice.get(&format!("{}/versions/latest", object_path(&id))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["field"], "version");
+    assert_eq!(body["field"], "n", "the path parameter is named");
     assert_eq!(alice.get(&format!("{}/versions/v1", object_path(&id))).await.0, StatusCode::OK);
 }
 

@@ -2,29 +2,28 @@
 //! the same service the API uses (so history, versions and triggers are real).
 
 use ccm_api::AppState;
-use ccm_api::auth::User;
-use ccm_api::service::{Family, ObjectService};
-use ccm_auth::{Session, SessionUser};
+use ccm_app::{Caller, Family, Objects};
+use ccm_core::UserId;
 use ccm_core::ports::IndexQuery;
 use ccm_core::workflow::Action;
 use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 
-fn user(state: &AppState, email: &str) -> anyhow::Result<User> {
+fn user(state: &AppState, email: &str) -> anyhow::Result<Caller> {
     let demo = state
+        .app
         .config
         .portal
         .demo_users
         .iter()
         .find(|u| u.email.as_str() == email)
         .ok_or_else(|| anyhow::anyhow!("demo user {email} is not in config.json"))?;
-    let u = SessionUser {
-        email: demo.email.as_str().to_owned(),
+    Ok(Caller {
+        id: UserId::parse(demo.email.as_str())?,
         name: demo.name.clone(),
         roles: demo.roles.clone(),
         customers: (!demo.customers.is_empty()).then(|| demo.customers.clone()),
-    };
-    Ok(User(Session::new(u, Utc::now())))
+    })
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -69,15 +68,15 @@ fn announcement(kind: &str, title: &str, customers: &[&str], status: &str) -> Ma
 /// Seeds when the store has no objects yet; returns how many objects were created.
 pub async fn seed(state: &AppState) -> anyhow::Result<usize> {
     let any = IndexQuery { viewer: String::new(), limit: 1, ..IndexQuery::default() };
-    if state.index.statistics(&any).await?.all.total > 0 || state.index.query(&any).await?.total > 0 {
+    if state.app.index.statistics(&any).await?.all.total > 0 || state.app.index.query(&any).await?.total > 0 {
         return Ok(0);
     }
     let alice = user(state, "alice@example.com")?;
     let bob = user(state, "bob@example.com")?;
     let carol = user(state, "carol@example.com")?;
-    let a = ObjectService::new(state, &alice);
-    let b = ObjectService::new(state, &bob);
-    let c = ObjectService::new(state, &carol);
+    let a = Objects::new(&state.app, &alice);
+    let b = Objects::new(&state.app, &bob);
+    let c = Objects::new(&state.app, &carol);
     let mut n = 0;
 
     a.create(

@@ -229,7 +229,7 @@ fn print_banner(state: &AppState, addr: SocketAddr, args: &ServeArgs) {
         return;
     }
     println!("  sign in at http://{host}:{}/auth/dev-login as one of:", addr.port());
-    for u in &state.config.portal.demo_users {
+    for u in &state.app.config.portal.demo_users {
         let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
         let scope = if u.customers.is_empty() {
             String::new()

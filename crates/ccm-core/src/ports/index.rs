@@ -141,6 +141,7 @@ pub struct IndexQuery {
 
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IndexPage {
     pub items: Vec<IndexEntry>,
     pub next_cursor: Option<String>,

@@ -78,14 +78,16 @@ impl TestApp {
         let config = AppConfig::from_json(&raw.to_string()).unwrap();
         let clock = Arc::new(TestClock(Mutex::new(START.parse().unwrap())));
         let state = AppState {
-            store: store.clone(),
-            index: Arc::new(MemoryIndex::new()),
-            config: Arc::new(config),
-            clock: clock.clone(),
-            ids: Arc::new(UuidIdGen),
+            app: ccm_app::App {
+                store: store.clone(),
+                index: Arc::new(MemoryIndex::new()),
+                config: Arc::new(config),
+                clock: clock.clone(),
+                ids: Arc::new(UuidIdGen),
+                uploads: Arc::new(ccm_api::uploads::LocalUploads),
+            },
             keys: SessionKeys::ephemeral(),
             policy: SessionPolicy { secure_cookie: false, ..SessionPolicy::default() },
-            uploads: Arc::new(ccm_api::uploads::LocalUploads),
         };
         Self { state, store, clock, _dir: dir }
     }
@@ -93,7 +95,8 @@ impl TestApp {
     /// A session for a demo user of config.json, signed in now.
     pub fn session_for(&self, email: &str) -> Session {
         let email = EmailAddress::parse(email).unwrap();
-        let demo = self.state.config.portal.demo_user(&email).unwrap_or_else(|| panic!("{email:?} is no demo user"));
+        let demo =
+            self.state.app.config.portal.demo_user(&email).unwrap_or_else(|| panic!("{email:?} is no demo user"));
         let user = SessionUser {
             email: demo.email.as_str().to_owned(),
             name: demo.name.clone(),

@@ -1,12 +1,11 @@
 //! Turning a request body into an object: strip what only the server may write, interpret schedules
-//! entered as local date + time in the object's own time zone, and validate the content with errors
-//! that name the field.
+//! entered as local date + time in the object's own time zone, and name the field of a shape error.
+//! The content rules themselves are `ccm_core::validation`.
 
-use ccm_core::config::{AppConfig, FieldError};
+use ccm_core::ObjectKind;
+use ccm_core::config::FieldError;
 use ccm_core::model::Lifecycle;
 use ccm_core::schedule::{self, ScheduleError};
-use ccm_core::{Change, Object, ObjectKind};
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 /// Fields a client never writes: ids, lifecycle, history, audit, backend results, listing extras.
@@ -32,10 +31,6 @@ const SERVER_OWNED: &[&str] = &[
     // Attachments are listed by the upload flow only (start, upload, confirm), never by a client.
     "attachments",
 ];
-
-/// Longest accepted text field, in characters.
-const MAX_TEXT: usize = 20_000;
-const MAX_TITLE: usize = 200;
 
 fn from_schedule(e: ScheduleError) -> FieldError {
     FieldError::new(e.field, e.message)
@@ -173,124 +168,5 @@ pub fn shape_error(e: &ccm_core::model::ObjectError) -> FieldError {
             FieldError::new(top, e.to_string())
         }
         None => FieldError::new("body", e.to_string()),
-    }
-}
-
-/// How strictly to validate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strictness {
-    /// A draft: anything present must be valid, nothing is required.
-    Draft,
-    /// Submitted or later: everything a reviewer needs must be there.
-    Submission,
-}
-
-/// Content rules for an object, with config for customer codes. Every problem is reported.
-pub fn validate(object: &Object, config: &AppConfig, strictness: Strictness, now: DateTime<Utc>) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let strict = strictness == Strictness::Submission;
-    let title_key = if object.kind().is_change() { "changeTitle" } else { "title" };
-    let title = object.title().trim();
-    if strict && title.is_empty() {
-        errors.push(FieldError::new(title_key, "a title is required"));
-    }
-    if title.chars().count() > MAX_TITLE {
-        errors.push(FieldError::new(title_key, format!("at most {MAX_TITLE} characters")));
-    }
-    if strict && object.customers().is_empty() {
-        errors.push(FieldError::new("customers", "select at least one customer"));
-    }
-    for c in object.customers() {
-        if config.customer(c).is_none() {
-            errors.push(FieldError::new("customers", format!("unknown customer code {c:?}")));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    if object.customers().iter().any(|c| !seen.insert(c)) {
-        errors.push(FieldError::new("customers", "a customer is listed twice"));
-    }
-    check_text_lengths(&object.to_value(), &mut errors);
-    match object {
-        Object::Change(c) => validate_change(c, strict, now, &mut errors),
-        Object::Announcement(a) => {
-            if let Some(minutes) = a.meeting_duration
-                && let Err(e) = schedule::validate_meeting_minutes("meeting_duration", minutes)
-            {
-                errors.push(from_schedule(e));
-            }
-            if strict && a.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                errors.push(FieldError::new("summary", "a summary is required"));
-            }
-            if a.include_meeting && strict {
-                match a.meeting_date {
-                    None => errors.push(FieldError::new("meeting_date", "a meeting needs a date and time")),
-                    Some(start) => {
-                        if let Err(e) = schedule::validate_meeting(
-                            "meeting_date",
-                            "meeting_duration",
-                            start,
-                            a.meeting_duration.unwrap_or(schedule::DEFAULT_MEETING_MINUTES),
-                            now,
-                        ) {
-                            errors.push(from_schedule(e));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    errors
-}
-
-fn validate_change(c: &Change, strict: bool, now: DateTime<Utc>, errors: &mut Vec<FieldError>) {
-    if strict {
-        for (key, value) in [("changeReason", &c.change_reason), ("implementationPlan", &c.implementation_plan)] {
-            if value.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                errors.push(FieldError::new(key, "required before submission"));
-            }
-        }
-    }
-    match (c.implementation_start, c.implementation_end) {
-        (Some(start), Some(end)) => {
-            if let Err(e) = schedule::validate_window("implementationStart", "implementationEnd", start, end, now) {
-                errors.push(from_schedule(e));
-            }
-        }
-        (Some(_), None) => errors.push(FieldError::new("implementationEnd", "the window needs an end")),
-        (None, Some(_)) => errors.push(FieldError::new("implementationStart", "the window needs a start")),
-        (None, None) if strict => {
-            errors.push(FieldError::new("implementationStart", "the implementation window is required"))
-        }
-        (None, None) => {}
-    }
-    match (&c.meeting_duration, c.meeting_duration_minutes()) {
-        (Some(_), None) => errors.push(FieldError::new("meetingDuration", "must be a whole number of minutes")),
-        (_, Some(minutes)) => {
-            if let Err(e) = schedule::validate_meeting_minutes("meetingDuration", minutes) {
-                errors.push(from_schedule(e));
-            }
-        }
-        (None, None) => {}
-    }
-    if c.include_meeting
-        && strict
-        && let Some(start) = c.meeting_date.or(c.implementation_start)
-    {
-        let minutes = c.meeting_duration_minutes().unwrap_or(schedule::DEFAULT_MEETING_MINUTES);
-        if let Err(e) = schedule::validate_meeting("meetingDate", "meetingDuration", start, minutes, now) {
-            errors.push(from_schedule(e));
-        }
-    }
-}
-
-fn check_text_lengths(value: &Value, errors: &mut Vec<FieldError>) {
-    if let Value::Object(map) = value {
-        for (k, v) in map {
-            if let Value::String(s) = v
-                && s.chars().count() > MAX_TEXT
-            {
-                errors.push(FieldError::new(k.clone(), format!("at most {MAX_TEXT} characters")));
-            }
-        }
     }
 }

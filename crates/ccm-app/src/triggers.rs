@@ -7,7 +7,7 @@ use ccm_core::ports::{DocumentStore, PutOptions};
 use ccm_core::{Object, StorageKey};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TriggerResult {
     pub customer: String,
     pub success: bool,

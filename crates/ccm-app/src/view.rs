@@ -3,13 +3,26 @@
 //! customers. A customer-scoped user never sees another customer's code, history or results.
 
 use ccm_core::model::{DeliveryResult, Modification, ModificationType, PROCESSOR_USER, meeting_cancelled_key};
-use ccm_core::ports::{DocumentStore, IndexPage, list_all};
+use ccm_core::ports::{DocumentStore, IndexPage, StoreError, list_all};
 use ccm_core::{CustomerCode, Object, ObjectId, StorageKey};
 use futures::StreamExt;
-use serde_json::Value;
+use serde::{Serialize, Serializer};
 
-use crate::auth::User;
-use crate::error::ApiResult;
+use crate::caller::Caller;
+
+/// An object as one caller sees it (results merged, other customers cut out). It serializes as the
+/// stored object does: the fields the original system used, unknown ones kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectView(pub Object);
+
+impl Serialize for ObjectView {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Object::Change(c) => c.serialize(s),
+            Object::Announcement(a) => a.serialize(s),
+        }
+    }
+}
 
 /// Result documents read at once for one view.
 const RESULT_READS_IN_FLIGHT: usize = 16;
@@ -27,7 +40,7 @@ pub struct Results {
 impl Results {
     /// Reads every result of `id`: one listing, then the delivery documents. A record that does not
     /// parse is skipped and logged (it cannot hide the object).
-    pub async fn load(store: &dyn DocumentStore, id: &ObjectId) -> ApiResult<Self> {
+    pub async fn load(store: &dyn DocumentStore, id: &ObjectId) -> Result<Self, StoreError> {
         let listed = list_all(store, &StorageKey::results_prefix(id)).await?;
         let mut results = Self::default();
         let mut delivery_keys = Vec::new();
@@ -65,8 +78,8 @@ impl Results {
     }
 }
 
-/// The object as `user` may see it, with the processor's results merged into its history.
-pub fn object_view(object: &Object, results: &Results, user: &User) -> Value {
+/// The object as `caller` may see it, with the processor's results merged into its history.
+pub fn object_view(object: &Object, results: &Results, caller: &Caller) -> ObjectView {
     let mut shown = object.clone();
     let cancelled_at = results.meeting_cancelled_at(&shown);
     let life = shown.life_mut();
@@ -80,21 +93,21 @@ pub fn object_view(object: &Object, results: &Results, user: &User) -> Value {
         life.meeting_metadata = None;
     }
     life.modifications.sort_by_key(|m| m.timestamp);
-    scoped(&mut shown, user);
-    shown.to_value()
+    scoped(&mut shown, caller);
+    ObjectView(shown)
 }
 
-/// The stored object cut to the user's customers (for replies that have no results to merge, such
-/// as a version snapshot).
-pub fn scoped_value(object: &Object, user: &User) -> Value {
+/// The stored object cut to the caller's customers (for replies that have no results to merge,
+/// such as a version snapshot).
+pub fn scoped_view(object: &Object, caller: &Caller) -> ObjectView {
     let mut shown = object.clone();
-    scoped(&mut shown, user);
-    shown.to_value()
+    scoped(&mut shown, caller);
+    ObjectView(shown)
 }
 
-/// A page of list entries, each cut to the user's customers.
-pub fn scoped_page(mut page: IndexPage, user: &User) -> IndexPage {
-    if let Some(scope) = user.scope() {
+/// A page of list entries, each cut to the caller's customers.
+pub fn scoped_page(mut page: IndexPage, caller: &Caller) -> IndexPage {
+    if let Some(scope) = caller.scope() {
         for entry in &mut page.items {
             entry.customers.retain(|c| scope.contains(c));
         }
@@ -102,8 +115,8 @@ pub fn scoped_page(mut page: IndexPage, user: &User) -> IndexPage {
     page
 }
 
-fn scoped(object: &mut Object, user: &User) {
-    let Some(scope) = user.scope() else { return };
+fn scoped(object: &mut Object, caller: &Caller) {
+    let Some(scope) = caller.scope() else { return };
     let visible = |code: &str| CustomerCode::parse(code).is_ok_and(|c| scope.contains(&c));
     match object {
         Object::Change(c) => c.customers.retain(|c| scope.contains(c)),
