@@ -28,15 +28,15 @@ struct Row {
     name: &'static str,
     xml_bytes: usize,
     outcome: String,
-    wall: Vec<Duration>,
+    /// Mean CPU time per verification, over the whole batch.
     cpu_ms: f64,
+    wall: Vec<Duration>,
 }
 
-impl Row {
-    fn percentile(&self, p: f64) -> f64 {
-        let i = ((p * self.wall.len() as f64).ceil() as usize).clamp(1, self.wall.len()) - 1;
-        self.wall[i].as_secs_f64() * 1000.0
-    }
+/// The `p` percentile of sorted samples, in milliseconds.
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
 }
 
 /// CPU time of this thread so far (Linux: the first field of schedstat, in nanoseconds).
@@ -67,6 +67,8 @@ fn measure(name: &'static str, xml: &str, metadata: &IdpMetadata) -> Row {
         verify_response(&encoded, &expect)
     };
     let first = verify();
+    // The kernel updates this counter at ticks and switches (4 ms here), so only a whole batch is
+    // measured precisely enough.
     let cpu_before = thread_cpu();
     let mut wall: Vec<Duration> = (0..ITERATIONS)
         .map(|_| {
@@ -75,14 +77,15 @@ fn measure(name: &'static str, xml: &str, metadata: &IdpMetadata) -> Row {
             t.elapsed()
         })
         .collect();
-    let cpu_ms = (thread_cpu() - cpu_before).as_secs_f64() * 1000.0 / ITERATIONS as f64;
+    let cpu_ms = thread_cpu().saturating_sub(cpu_before).as_secs_f64() * 1000.0 / ITERATIONS as f64;
     wall.sort();
-    Row { name, xml_bytes: xml.len(), outcome: outcome(&first), wall, cpu_ms }
+    Row { name, xml_bytes: xml.len(), outcome: outcome(&first), cpu_ms, wall }
 }
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| response | XML bytes | outcome | CPU ms (mean) | p50 ms | p95 ms | max ms |\n|---|---:|---|---:|---:|---:|---:|\n",
+        "| response | XML bytes | outcome | CPU ms (mean) | wall p50 ms | wall p95 ms | wall max ms |\n\
+         |---|---:|---|---:|---:|---:|---:|\n",
     );
     for r in rows {
         out += &format!(
@@ -91,12 +94,18 @@ fn table(rows: &[Row]) -> String {
             r.xml_bytes,
             r.outcome,
             r.cpu_ms,
-            r.percentile(0.50),
-            r.percentile(0.95),
-            r.percentile(1.0),
+            percentile(&r.wall, 0.50),
+            percentile(&r.wall, 0.95),
+            percentile(&r.wall, 1.0),
         );
     }
     out
+}
+
+/// The length of the ACS form carrying `xml` (base64, URL-encoded, with a RelayState).
+fn form_len(xml: &str) -> usize {
+    serde_urlencoded::to_string([("SAMLResponse", STANDARD.encode(xml).as_str()), ("RelayState", REQUEST_ID)])
+        .map_or(0, |f| f.len())
 }
 
 fn main() {
@@ -111,6 +120,12 @@ fn main() {
         .expect("signed");
     let spec = stress::spec(&idp, REQUEST_ID);
     let worst = stress::padded_response(&idp, &spec, Shape::WORST).expect("signed");
+    let worst_short = stress::padded_response(&idp, &spec, Shape::WORST_SHORT_URIS).expect("signed");
+    // A user in 200 groups (Identity Center sends group ids: 36-character UUIDs).
+    let groups: Vec<String> = (0..200).map(|i| format!("{i:08x}-1234-5678-9abc-def012345678")).collect();
+    let mut member = idp.clone();
+    member.user.groups = groups;
+    let many_groups = member.response_xml(&member.spec(REQUEST_ID)).expect("signed");
     let flood = stress::namespace_flood(&spec, 26 * 1024);
     let big_flood = stress::namespace_flood(&spec, 127 * 1024);
     let deep = normal.replacen("</samlp:Status>", &format!("</samlp:Status>{}", "<d>".repeat(12_000)), 1);
@@ -118,22 +133,28 @@ fn main() {
     let rows = vec![
         measure("normal: assertion signed (test IdP, Identity Center's shape)", &normal, &metadata),
         measure("normal: response and assertion signed", &both, &metadata),
-        measure("worst accepted: every limit used (`stress::Shape::WORST`)", &worst, &metadata),
+        measure("a user in 200 groups (assertion signed)", &many_groups, &metadata),
+        measure("worst accepted: bound by the canonical form (`Shape::WORST`)", &worst, &metadata),
+        measure("worst accepted: bound by bytes and elements (`Shape::WORST_SHORT_URIS`)", &worst_short, &metadata),
         measure("issue #9: 26 KiB of namespaces + PrefixList naming them", &flood, &metadata),
         measure("issue #9: 127 KiB of the same", &big_flood, &metadata),
         measure("12 000 unclosed nested elements", &deep, &metadata),
     ];
-    assert!(rows[2].outcome.starts_with("accepted"), "the worst shape must be accepted: {}", rows[2].outcome);
-    let worst_row = &rows[2];
-    let worst_ms = worst_row.cpu_ms.max(worst_row.percentile(0.95));
-    let verdict = if worst_ms <= GOAL_MS { "met" } else { "NOT met" };
+    let worst_rows: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("worst accepted")).collect();
+    for row in &worst_rows {
+        assert!(row.outcome.starts_with("accepted"), "{} must be accepted: {}", row.name, row.outcome);
+    }
+    let worst_cpu = worst_rows.iter().map(|r| r.cpu_ms).fold(0.0, f64::max);
+    let worst_p95 = worst_rows.iter().map(|r| percentile(&r.wall, 0.95)).fold(0.0, f64::max);
+    let verdict = if worst_cpu <= GOAL_MS && worst_p95 <= GOAL_MS { "met" } else { "NOT met" };
     let limits = Limits::RESPONSE;
     let section = format!(
         "{SECTION}\n\n\
          `POST /saml/acs` verifies the posted response before anyone is signed in, so its cost is what an \
          anonymous client can make the server spend (issue #9: a 26 KiB post cost 15 s in a debug build, 127 KiB \
          minutes in release). Goal: **the worst accepted response costs ≤ {GOAL_MS} ms of CPU in release** — \
-         {verdict} ({worst_ms:.2} ms: the larger of its mean CPU time and its p95 wall time).\n\n\
+         {verdict} (the two worst shapes: at most {worst_cpu:.2} ms of CPU on average, p95 wall time at most \
+         {worst_p95:.2} ms; a verification is single-threaded, so its wall time bounds its CPU time).\n\n\
          - Command: `cargo bench -p ccm-auth --bench acs` (release build, one thread, {ITERATIONS} timed \
          iterations per row after one untimed run; `verify_response` on the base64 form value, as the ACS calls \
          it on the blocking pool)\n\
@@ -143,16 +164,19 @@ fn main() {
          elements, depth ≤ {depth}, ≤ {attrs} attributes per element, ≤ {decls_el} namespace declarations per \
          element and {decls} in all, ≤ {prefixes} distinct prefixes, PrefixList ≤ {list} prefixes, canonical form \
          ≤ 4 × the XML limit, time budget {budget:?}.\n\
-         - Worst accepted: {worst_bytes} bytes of XML ({body_bytes} bytes as a form value), signed on the Response \
-         and the Assertion with a 16-prefix PrefixList; 32 distinct prefixes in scope; chains at the depth limit \
-         re-declaring the 16 listed prefixes at every level until the declaration limit; then sibling elements up \
-         to the byte and element limits, each rendering declarations of long URIs again. Every check runs and the \
-         response is accepted.\n\n\
+         - Worst accepted (crates/ccm-auth/src/saml/stress.rs): signed on the Response and the Assertion (so the \
+         assertion is canonicalized twice) with a 16-prefix PrefixList; 32 distinct prefixes in scope; chains at \
+         the depth limit re-declaring the 16 listed prefixes at every level until the declaration limit; then \
+         sibling elements, each rendering its own declarations again, as many as the limits allow: with 64-character \
+         URIs the canonical-form bound stops them ({worst_bytes} bytes of XML, {body_bytes} as a form value), with \
+         8-character URIs the byte limit ({short_bytes} bytes of XML; {short_body} as a form value, so through \
+         the ACS the 64 KiB body limit would already answer 413). Every check runs and both are accepted.\n\n\
          {table}\n\
-         CPU ms is this thread's CPU time (`/proc/thread-self/schedstat`) per verification; the other columns are \
-         wall time. The refused rows stop at the pre-scan of the text (size, declarations, depth) before roxmltree \
-         parses anything. Other engineers were building on the same 2 cores during the run, so wall-time tails are \
-         noisy.\n",
+         CPU ms is this thread's CPU time (`/proc/thread-self/schedstat`) over all iterations of a row, divided \
+         by their number (the counter moves in scheduler ticks, so per-call values would be too coarse); the wall \
+         columns are per call. The refused rows stop at the pre-scan of the text (size, declarations, depth) \
+         before roxmltree parses anything. Other engineers were building on the same 2 cores during the run, so \
+         wall-time tails are noisy.\n",
         machine = ccm_testkit::perf_doc::machine(),
         date = Utc::now().format("%Y-%m-%d %H:%M UTC"),
         body = MAX_ACS_BODY_BYTES / 1024,
@@ -166,7 +190,9 @@ fn main() {
         list = ccm_auth::saml::MAX_INCLUSIVE_PREFIXES,
         budget = DEFAULT_BUDGET,
         worst_bytes = worst.len(),
-        body_bytes = STANDARD.encode(&worst).len(),
+        body_bytes = form_len(&worst),
+        short_bytes = worst_short.len(),
+        short_body = form_len(&worst_short),
         table = table(&rows),
     );
     println!("{section}");
