@@ -45,6 +45,7 @@ build:
 bench:
 	$(CARGO) bench -p ccm-embedded --bench index
 	$(CARGO) bench -p ccm-processor --bench fanout
+	$(CARGO) bench -p ccm-auth --bench acs
 	$(CARGO) build -p ccm-cli --bin ccm
 	cd tests/e2e && node bench/first-view.mjs 10000
 

@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::log_value::untrusted;
 use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
 
 /// What the session routes need.
@@ -70,7 +71,7 @@ async fn current_session(State(state): State<AuthState>, headers: HeaderMap) -> 
 
 async fn logout(State(state): State<AuthState>, headers: HeaderMap) -> Response {
     if let Some(s) = session_from(&headers, &state) {
-        tracing::info!(user = %ccm_core::ids::mask_email(&s.user.email), "signed out");
+        tracing::info!(user = %untrusted(&ccm_core::ids::mask_email(&s.user.email)), "signed out");
     }
     let mut res = Json(json!({"signedOut": true})).into_response();
     if let Ok(v) = HeaderValue::from_str(&session::clear_cookie(&state.policy)) {
@@ -162,13 +163,13 @@ async fn dev_login(State(state): State<AuthState>, headers: HeaderMap, body: axu
         return error(StatusCode::FORBIDDEN, "forbidden", "not a demo user of this configuration", Some("email"));
     };
     let user = SessionUser {
-        email: demo.email.as_str().to_owned(),
+        email: demo.email.normalized(),
         name: demo.name.clone(),
         roles: demo.roles.clone(),
         customers: (!demo.customers.is_empty()).then(|| demo.customers.clone()),
     };
     let session = Session::new(user, Utc::now());
-    tracing::info!(user = %email.masked(), "development sign-in");
+    tracing::info!(user = %untrusted(&email.masked()), "development sign-in");
     let cookie = session::set_cookie(&state.keys.seal(&session), &state.policy);
     let mut res = if is_json {
         Json(json!({"user": session.user, "csrfToken": session.csrf})).into_response()

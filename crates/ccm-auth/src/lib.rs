@@ -3,6 +3,7 @@
 //! (refused inside AWS Lambda).
 
 pub mod dev_login;
+pub mod log_value;
 pub mod saml;
 pub mod session;
 

@@ -22,6 +22,8 @@ const AAD: &[u8] = b"ccm-session-v1";
 /// Who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {
+    /// Lower case: the SAML and development sign-ins store it so, and [`SessionKeys::open`]
+    /// lower-cases cookies sealed before they did.
     pub email: String,
     pub name: String,
     pub roles: Vec<Role>,
@@ -202,7 +204,9 @@ impl SessionKeys {
             .cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: AAD })
             .map_err(|_| SessionError::Forged)?;
-        serde_json::from_slice(&plain).map_err(|_| SessionError::Malformed)
+        let mut session: Session = serde_json::from_slice(&plain).map_err(|_| SessionError::Malformed)?;
+        session.user.email = session.user.email.to_lowercase();
+        Ok(session)
     }
 }
 

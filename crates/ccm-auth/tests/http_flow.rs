@@ -4,12 +4,13 @@
 mod common;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ccm_auth::saml::authn_request::inflate_request;
 use ccm_auth::saml::test_idp::TestIdp;
+use ccm_auth::saml::{MAX_ACS_BODY_BYTES, VerifyPool};
 use ccm_auth::{Session, SessionKeys, SessionPolicy};
 use ccm_core::{CustomerCode, Role};
 use chrono::{Duration, Utc};
@@ -280,4 +281,116 @@ async fn logout_clears_the_session_cookie() {
     let reply = send(&app, req).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.cookies.iter().any(|c| c.starts_with("ccm_session=;") && c.contains("Max-Age=0")));
+}
+
+async fn post_acs_body(app: &Router, body: Body, content_length: Option<usize>) -> Reply {
+    let mut req = Request::post("/saml/acs").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(n) = content_length {
+        req = req.header(header::CONTENT_LENGTH, n);
+    }
+    send(app, req.body(body).unwrap()).await
+}
+
+#[tokio::test]
+async fn an_acs_body_declared_larger_than_64_kib_is_answered_413_without_being_read() {
+    let (app, _) = app();
+    // A body that fails when read: only a refusal before reading can answer 413.
+    let unreadable = Body::from_stream(futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("the body must not be read"))
+    }));
+    let reply = post_acs_body(&app, unreadable, Some(MAX_ACS_BODY_BYTES + 1)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.body.contains("larger than 64 KiB"), "{}", reply.body);
+    assert!(reply.cookies.iter().all(|c| !c.starts_with("ccm_session=")));
+}
+
+#[tokio::test]
+async fn an_acs_body_growing_past_64_kib_is_answered_413_even_without_a_length() {
+    let (app, _) = app();
+    let started = start_login(&app, "/auth/login").await;
+    let idp = idp();
+    // A correctly signed response, padded past the limit: refused for its size, not verified.
+    let mut spec = idp.spec(&started.id);
+    spec.user.name = "x".repeat(MAX_ACS_BODY_BYTES);
+    let form = serde_urlencoded::to_string([
+        ("SAMLResponse", STANDARD.encode(idp.response_xml(&spec).unwrap()).as_str()),
+        ("RelayState", started.relay_state.as_str()),
+    ])
+    .unwrap();
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        form.into_bytes().chunks(4096).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let streamed = Body::from_stream(futures::stream::iter(chunks));
+    let reply = post_acs_body(&app, streamed, None).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_response_over_the_time_budget_is_refused() {
+    let (app, _) = app_with(VerifyPool::new(std::time::Duration::ZERO, 1));
+    let started = start_login(&app, "/auth/login").await;
+    let idp = idp();
+    let response = idp.response_xml(&idp.spec(&started.id)).unwrap();
+    let (guard, logs) = capture_logs_from_here();
+    let reply = post_acs(&app, &response, &started.relay_state, Some(&started.cookie)).await;
+    drop(guard);
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.cookies.iter().all(|c| !c.starts_with("ccm_session=")));
+    assert!(logs.text().contains("budget"), "{}", logs.text());
+}
+
+#[tokio::test]
+async fn a_separator_only_customer_code_is_refused_with_a_page_saying_why() {
+    let (app, _) = app();
+    let started = start_login(&app, "/auth/login").await;
+    let idp = idp();
+    let mut spec = idp.spec(&started.id);
+    spec.user.customer_codes = Some(" , ,".into());
+    let reply = post_acs(&app, &idp.response_xml(&spec).unwrap(), &started.relay_state, Some(&started.cookie)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.cookies.iter().all(|c| !c.starts_with("ccm_session=")));
+    assert!(reply.body.contains("customer assignment (customerCode)"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_mixed_case_email_signs_in_lower_case() {
+    let (app, keys) = app();
+    let started = start_login(&app, "/auth/login").await;
+    let idp = idp();
+    let mut spec = idp.spec(&started.id);
+    spec.user.email = "Dana@Example.COM".into();
+    let reply = post_acs(&app, &idp.response_xml(&spec).unwrap(), &started.relay_state, Some(&started.cookie)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(keys.open(&session_cookie(&reply.cookies)).unwrap().user.email, "dana@example.com");
+}
+
+#[tokio::test]
+async fn request_values_in_log_lines_are_escaped_so_a_newline_cannot_forge_a_line() {
+    let (app, _) = app();
+    let forged_line = "2030-01-01T00:00:00.000000Z  INFO ccm: signed in with SAML user=admin";
+    let (guard, logs) = capture_logs_from_here();
+
+    // A signed attribute value: an unknown customer code is logged before sign-in goes on.
+    let started = start_login(&app, "/auth/login").await;
+    let idp = idp();
+    let mut spec = idp.spec(&started.id);
+    spec.user.customer_codes = Some(format!("acme,nope\n{forged_line}"));
+    let reply = post_acs(&app, &idp.response_xml(&spec).unwrap(), &started.relay_state, Some(&started.cookie)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+
+    // An algorithm URI (a character reference survives attribute-value normalisation): quoted in
+    // the refusal reason.
+    let started = start_login(&app, "/auth/login").await;
+    let response = idp.response_xml(&idp.spec(&started.id)).unwrap().replacen(
+        "xmldsig-more#rsa-sha256",
+        &format!("xmldsig-more#rsa-sha256&#10;{forged_line}"),
+        1,
+    );
+    let reply = post_acs(&app, &response, &started.relay_state, Some(&started.cookie)).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    drop(guard);
+
+    let text = logs.text();
+    assert!(text.contains("nope\\n2030-01-01"), "{text}");
+    assert!(text.contains("rsa-sha256\\n2030-01-01"), "{text}");
+    assert!(text.lines().all(|line| !line.starts_with("2030-01-01")), "a forged line: {text}");
 }

@@ -7,6 +7,7 @@ use ccm_core::config::AppConfig;
 use ccm_core::{CustomerCode, EmailAddress, Role};
 
 use super::response::VerifiedAssertion;
+use crate::log_value::{truncated, untrusted, untrusted_capped};
 use crate::session::SessionUser;
 
 /// The SAML attribute names ccm reads (Identity Center: "attribute mappings" of the application).
@@ -14,7 +15,8 @@ use crate::session::SessionUser;
 pub struct AttributeNames {
     /// Group names or ids, mapped to roles by `portal.role_mappings`.
     pub groups: String,
-    /// Optional comma-separated customer codes scoping the user.
+    /// Optional comma-separated customer codes scoping the user. Absent or empty: every customer;
+    /// present with only separators or unknown codes: refused.
     pub customer_code: String,
     /// Optional display name.
     pub name: String,
@@ -56,16 +58,42 @@ pub enum AccessError {
     NoRole,
     #[error("customerCode lists no configured customer, and an unscoped user would see every customer")]
     NoKnownCustomer,
+    #[error(
+        "customerCode holds only separators ({0:?}): it names no customer, and an unscoped user would see every customer"
+    )]
+    OnlySeparators(String),
 }
 
-/// The session user for a verified assertion. Unknown customer codes are dropped with a log line;
-/// if the attribute is present but none of its codes is known the user is refused, never widened
-/// to "all customers".
+impl AccessError {
+    /// What the refused user is told: what to ask an administrator for, never the assertion's content.
+    pub fn user_message(&self) -> &'static str {
+        match self {
+            Self::NotAnEmail => {
+                "Your identity provider did not send an e-mail address as your user name. Ask an administrator to \
+                 check the application's attribute mappings."
+            }
+            Self::DomainNotAllowed(_) => "Your e-mail domain may not sign in to ccm. Ask an administrator for access.",
+            Self::NoRole => {
+                "Your account is not in a group that has access to ccm. Ask an administrator to add you to one."
+            }
+            Self::NoKnownCustomer | Self::OnlySeparators(_) => {
+                "Your account's customer assignment (customerCode) names no customer that ccm knows, so you cannot \
+                 be signed in. Ask an administrator to correct it."
+            }
+        }
+    }
+}
+
+/// The session user for a verified assertion, with the e-mail address lower-cased (addresses
+/// compare case-insensitively everywhere). Unknown customer codes are dropped with a log line; if
+/// the attribute is present with anything but white space and names no known code (only
+/// separators, or unknown codes) the user is refused, never widened to "all customers".
 pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Result<SessionUser, AccessError> {
     let email = EmailAddress::parse(&assertion.name_id).map_err(|_| AccessError::NotAnEmail)?;
+    let address = email.normalized();
     let domain = email.domain().to_lowercase();
     if !rules.allowed_email_domains.contains(&domain) {
-        return Err(AccessError::DomainNotAllowed(domain));
+        return Err(AccessError::DomainNotAllowed(truncated(&domain, 100)));
     }
     let values = |name: &str| assertion.attributes.get(name).map(Vec::as_slice).unwrap_or_default();
 
@@ -79,14 +107,15 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
         return Err(AccessError::NoRole);
     }
 
-    let raw_codes: Vec<&str> = values(&rules.attributes.customer_code)
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
-    let customers = if raw_codes.is_empty() {
+    // Empty values are what an IdP sends for an unset user attribute: the same as no attribute.
+    let scoping: Vec<&str> =
+        values(&rules.attributes.customer_code).iter().map(String::as_str).filter(|v| !v.trim().is_empty()).collect();
+    let raw_codes: Vec<&str> =
+        scoping.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|c| !c.is_empty()).collect();
+    let customers = if scoping.is_empty() {
         None
+    } else if raw_codes.is_empty() {
+        return Err(AccessError::OnlySeparators(truncated(&scoping.join(" | "), 40)));
     } else {
         let mut known = Vec::new();
         for raw in raw_codes {
@@ -97,8 +126,8 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
                     }
                 }
                 _ => tracing::warn!(
-                    user = %email.masked(),
-                    code = %raw.chars().take(32).collect::<String>(),
+                    user = %untrusted(&email.masked()),
+                    code = %untrusted_capped(raw, 32),
                     "ignoring a customerCode that is not configured"
                 ),
             }
@@ -113,6 +142,6 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
         .first()
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| email.as_str().to_owned());
-    Ok(SessionUser { email: email.as_str().to_owned(), name, roles: roles.into_iter().collect(), customers })
+        .unwrap_or_else(|| address.clone());
+    Ok(SessionUser { email: address, name, roles: roles.into_iter().collect(), customers })
 }

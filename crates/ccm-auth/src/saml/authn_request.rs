@@ -52,16 +52,46 @@ pub fn redirect_url(sso_url: &str, request_xml: &str, relay_state: &str) -> Stri
     format!("{sso_url}{separator}{query}")
 }
 
-/// Inflates a `SAMLRequest` query value (the IdP side; used by the test IdP and tests).
+/// The most an inflated `SAMLRequest` may hold (an AuthnRequest is a few hundred bytes).
+const MAX_INFLATED_BYTES: u64 = 64 * 1024;
+
+/// Inflates a `SAMLRequest` query value (the IdP side; used by the test IdP and tests). Bounded
+/// before decoding and while inflating: `None` for anything larger than [`MAX_INFLATED_BYTES`].
 pub fn inflate_request(b64: &str) -> Option<String> {
     use std::io::Read;
+    if b64.len() as u64 > MAX_INFLATED_BYTES {
+        return None;
+    }
     let deflated = STANDARD.decode(b64).ok()?;
     let mut xml = String::new();
-    // Bounded: an AuthnRequest is a few hundred bytes.
-    flate2::read::DeflateDecoder::new(deflated.as_slice()).take(64 * 1024).read_to_string(&mut xml).ok()?;
-    Some(xml)
+    flate2::read::DeflateDecoder::new(deflated.as_slice())
+        .take(MAX_INFLATED_BYTES + 1)
+        .read_to_string(&mut xml)
+        .ok()?;
+    (xml.len() as u64 <= MAX_INFLATED_BYTES).then_some(xml)
 }
 
 pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_round_trips_and_a_deflate_bomb_is_not_inflated() {
+        let url = redirect_url("https://idp.example/sso", "<r/>", "_x");
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        assert_eq!(inflate_request(&params[0].1).as_deref(), Some("<r/>"));
+
+        // One MiB of zeros deflates to about a kilobyte: the inflated size is bounded, not the input.
+        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(&vec![b'a'; 1 << 20]).unwrap();
+        let bomb = STANDARD.encode(encoder.finish().unwrap());
+        assert!(bomb.len() < 4096);
+        assert_eq!(inflate_request(&bomb), None);
+        assert_eq!(inflate_request(&"A".repeat(100_000)), None);
+    }
 }

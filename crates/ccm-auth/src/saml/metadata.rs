@@ -9,6 +9,7 @@ use rsa::pkcs8::DecodePublicKey;
 use x509_cert::Certificate;
 use x509_cert::der::{Decode, Encode};
 
+use super::limits::Limits;
 use super::xml::{self, NS_DSIG, NS_METADATA};
 
 const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
@@ -35,7 +36,7 @@ pub struct IdpMetadata {
 
 impl IdpMetadata {
     pub fn parse(text: &str) -> Result<Self, MetadataError> {
-        let doc = xml::parse(text.trim_start_matches('\u{feff}'))?;
+        let doc = xml::parse(text.trim_start_matches('\u{feff}'), &Limits::METADATA)?;
         let entity = doc
             .descendants()
             .find(|n| {

@@ -4,7 +4,9 @@
 
 pub mod access;
 pub mod authn_request;
+pub mod budget;
 mod c14n;
+pub mod limits;
 pub mod metadata;
 pub mod replay;
 pub mod request_state;
@@ -12,19 +14,25 @@ pub mod response;
 pub mod routes;
 pub mod settings;
 mod signature;
+pub mod verify_pool;
 mod xml;
 
 #[cfg(feature = "test-idp")]
 pub mod signer;
 #[cfg(feature = "test-idp")]
+pub mod stress;
+#[cfg(feature = "test-idp")]
 pub mod test_idp;
 
 pub use access::{AccessError, AccessRules, AttributeNames};
+pub use budget::{Deadline, OverBudget};
+pub use limits::Limits;
 pub use metadata::{IdpMetadata, MetadataError};
 pub use replay::{InMemoryReplayCache, ReplayCache};
 pub use request_state::RequestStateKeys;
 pub use response::{Expectations, ResponseError, VerifiedAssertion, verify_response, verify_response_xml};
-pub use routes::{SamlState, saml_routes};
+pub use routes::{MAX_ACS_BODY_BYTES, SamlState, saml_routes};
 pub use settings::{SamlSettings, ServiceProvider, SettingsError};
-pub use signature::SignatureError;
+pub use signature::{MAX_INCLUSIVE_PREFIXES, SignatureError};
+pub use verify_pool::{VerifyError, VerifyPool};
 pub use xml::XmlError;

@@ -13,6 +13,9 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
 use roxmltree::Node;
 
+use super::budget::{Deadline, OverBudget};
+use super::c14n::C14nError;
+use super::limits::Limits;
 use super::metadata::IdpMetadata;
 use super::signature::{self, SignatureError};
 use super::xml::{self, NS_ASSERTION, NS_PROTOCOL, XmlError};
@@ -31,6 +34,8 @@ pub struct Expectations<'a> {
     pub now: DateTime<Utc>,
     /// Tolerated clock difference with the IdP.
     pub skew: Duration,
+    /// When to give up (the ACS gives every verification a time budget).
+    pub deadline: Deadline,
 }
 
 /// An assertion that passed every check. Its content comes only from the signed element.
@@ -81,13 +86,22 @@ pub enum ResponseError {
     Confirmation(&'static str),
     #[error("malformed assertion: {0}")]
     Malformed(&'static str),
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
 }
 
-/// Verifies a base64 `SAMLResponse` form value.
+/// Verifies a base64 `SAMLResponse` form value (HTTP-POST binding: base64 only, never DEFLATE, so
+/// nothing is decompressed). The encoded size is checked before decoding.
 pub fn verify_response(saml_response: &str, expect: &Expectations<'_>) -> Result<VerifiedAssertion, ResponseError> {
+    let limit = Limits::RESPONSE.bytes;
+    // Base64 carries 3 bytes in 4 characters; line breaks (some IdPs wrap lines) add a few more.
+    let max_encoded = limit.div_ceil(3) * 4;
+    if saml_response.len() > max_encoded * 2 {
+        return Err(XmlError::TooLarge { limit }.into());
+    }
     let compact: String = saml_response.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    if compact.len() > xml::MAX_XML_BYTES * 4 / 3 + 4 {
-        return Err(XmlError::TooLarge.into());
+    if compact.len() > max_encoded {
+        return Err(XmlError::TooLarge { limit }.into());
     }
     let bytes = STANDARD.decode(compact).map_err(|_| ResponseError::Encoding)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| ResponseError::Encoding)?;
@@ -96,7 +110,8 @@ pub fn verify_response(saml_response: &str, expect: &Expectations<'_>) -> Result
 
 /// Verifies the XML of a response (already base64-decoded).
 pub fn verify_response_xml(text: &str, expect: &Expectations<'_>) -> Result<VerifiedAssertion, ResponseError> {
-    let doc = xml::parse(text)?;
+    let doc = xml::parse(text, &Limits::RESPONSE)?;
+    expect.deadline.check()?;
     let response = doc.root_element();
     if !xml::is(response, NS_PROTOCOL, "Response") || response.attribute("Version") != Some("2.0") {
         return Err(ResponseError::NotAResponse);
@@ -112,7 +127,12 @@ pub fn verify_response_xml(text: &str, expect: &Expectations<'_>) -> Result<Veri
     };
 
     let resolve = |id: &str| ids.get(id).copied();
-    let signature_error = |which| move |error| ResponseError::Signature { which, error };
+    let signature_error = |which| {
+        move |error| match error {
+            SignatureError::C14n(C14nError::OverBudget(over)) => ResponseError::OverBudget(over),
+            error => ResponseError::Signature { which, error },
+        }
+    };
     let response_signed = signature::signature_of(response).map_err(signature_error("Response"))?.is_some();
     let assertion_signed = signature::signature_of(assertion).map_err(signature_error("Assertion"))?.is_some();
     if !response_signed && !assertion_signed {
@@ -120,14 +140,15 @@ pub fn verify_response_xml(text: &str, expect: &Expectations<'_>) -> Result<Veri
     }
     // Every signature present must verify; either one covers the assertion.
     if response_signed {
-        signature::verify_enveloped(response, resolve, &expect.idp.signing_keys)
+        signature::verify_enveloped(response, resolve, &expect.idp.signing_keys, expect.deadline)
             .map_err(signature_error("Response"))?;
     }
     if assertion_signed {
-        signature::verify_enveloped(assertion, resolve, &expect.idp.signing_keys)
+        signature::verify_enveloped(assertion, resolve, &expect.idp.signing_keys, expect.deadline)
             .map_err(signature_error("Assertion"))?;
     }
 
+    expect.deadline.check()?;
     check_response(response, response_signed, expect)?;
     check_assertion(assertion, expect)
 }

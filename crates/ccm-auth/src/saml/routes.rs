@@ -1,26 +1,31 @@
 //! The SAML routes: `GET /auth/login?return=PATH` (AuthnRequest, HTTP-Redirect), `POST /saml/acs`
 //! (HTTP-POST) and `GET /auth/saml/metadata` (this service provider's metadata, for registration).
-//! Every refusal is logged with its reason and answered 403 with a plain page.
+//! Every refusal is logged with its reason (capped and escaped: it may quote the request) and
+//! answered with a plain page: 413 for a body over [`MAX_ACS_BODY_BYTES`] (not read further),
+//! 503 when too many sign-ins are being verified, otherwise 403.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State, rejection::QueryRejection};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use ccm_core::config::AppConfig;
 use chrono::{DateTime, Utc};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 
 use super::access::{self, AccessError, AccessRules};
 use super::authn_request::{self, escape};
 use super::replay::{InMemoryReplayCache, ReplayCache};
 use super::request_state::{self, RequestState, RequestStateError, RequestStateKeys};
-use super::response::{self, Expectations, ResponseError};
+use super::response::ResponseError;
 use super::settings::{SamlSettings, ServiceProvider};
+use super::verify_pool::{VerifyError, VerifyPool};
 use crate::dev_login::safe_return_path;
+use crate::log_value::{untrusted, untrusted_capped};
 use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
 
 /// What the SAML routes need; built once per process.
@@ -32,7 +37,13 @@ pub struct SamlState {
     pub rules: Arc<AccessRules>,
     pub request_keys: RequestStateKeys,
     pub replay: Arc<dyn ReplayCache>,
+    /// Where and within which budget responses are verified (off the async executor).
+    pub verify: VerifyPool,
 }
+
+/// The largest `POST /saml/acs` body read: the form with `SAMLResponse` and `RelayState`. IAM
+/// Identity Center responses are a few KiB; a larger body is answered 413 before anything is parsed.
+pub const MAX_ACS_BODY_BYTES: usize = 64 * 1024;
 
 impl SamlState {
     /// The state for these settings and config.json's `portal` rules, with an in-memory replay cache.
@@ -50,6 +61,7 @@ impl SamlState {
             rules: Arc::new(AccessRules::from_config(config, settings.attributes)),
             request_keys,
             replay: Arc::new(InMemoryReplayCache::default()),
+            verify: VerifyPool::default(),
         }
     }
 }
@@ -93,6 +105,12 @@ pub enum AcsError {
     RequestState(#[from] RequestStateError),
     #[error(transparent)]
     Response(#[from] ResponseError),
+    #[error("too many sign-ins are being verified at once")]
+    Busy,
+    #[error("the response took longer than the {0:?} budget to verify")]
+    OverBudget(std::time::Duration),
+    #[error("the verification failed unexpectedly: {0}")]
+    Failed(String),
     #[error("assertion replayed (its id was already used)")]
     Replayed,
     #[error(transparent)]
@@ -108,17 +126,31 @@ struct AcsForm {
 }
 
 #[tracing::instrument(skip_all)]
-async fn acs(State(state): State<SamlState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn acs(State(state): State<SamlState>, headers: HeaderMap, body: Body) -> Response {
+    let body = match read_body(&headers, body).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            tracing::warn!(limit = MAX_ACS_BODY_BYTES, "SAML sign-in refused: the POST body is too large (not read)");
+            return too_large_page();
+        }
+        Err(BodyError::Unreadable) => {
+            tracing::warn!("SAML sign-in refused: the POST body could not be read");
+            return refused_page(None);
+        }
+    };
     let form = serde_urlencoded::from_bytes::<AcsForm>(&body).ok();
     let relay = form.as_ref().map(|f| f.relay_state.clone()).filter(|r| request_state::is_request_id(r));
     let result = match form {
-        Some(form) => accept(&state, &form, headers.get(header::COOKIE).and_then(|v| v.to_str().ok()), Utc::now()),
+        Some(form) => {
+            let cookies = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+            accept(&state, form, cookies, Utc::now()).await
+        }
         None => Err(AcsError::Form),
     };
     let mut res = match result {
         Ok((user, return_to)) => {
             tracing::info!(
-                user = %ccm_core::ids::mask_email(&user.email),
+                user = %untrusted(&ccm_core::ids::mask_email(&user.email)),
                 roles = ?user.roles,
                 scoped = user.customers.is_some(),
                 "signed in with SAML"
@@ -130,8 +162,9 @@ async fn acs(State(state): State<SamlState>, headers: HeaderMap, body: Bytes) ->
             res
         }
         Err(refusal) => {
-            tracing::warn!(reason = %refusal, "SAML sign-in refused");
-            refused_page()
+            // The reason may quote the response (an algorithm URI, a prefix, a domain): capped, escaped.
+            tracing::warn!(reason = %untrusted_capped(&refusal.to_string(), 300), "SAML sign-in refused");
+            refusal_page(&refusal)
         }
     };
     // The request state is single-use whatever the outcome.
@@ -141,24 +174,42 @@ async fn acs(State(state): State<SamlState>, headers: HeaderMap, body: Bytes) ->
     res
 }
 
-/// The checks of the ACS, in order: request state, response, replay, authorization.
-fn accept(
+enum BodyError {
+    TooLarge,
+    Unreadable,
+}
+
+/// The body, refused by its declared length before reading, or as soon as it grows past the limit.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, BodyError> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_ACS_BODY_BYTES as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match Limited::new(body, MAX_ACS_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// The checks of the ACS, in order: request state, response (on the blocking pool, within the
+/// budget), replay, authorization.
+async fn accept(
     state: &SamlState,
-    form: &AcsForm,
+    form: AcsForm,
     cookies: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(SessionUser, String), AcsError> {
     let request = state.request_keys.open(&form.relay_state, cookies, now)?;
-    let sp = &state.sp;
-    let expect = Expectations {
-        idp: &sp.idp,
-        sp_entity_id: &sp.entity_id,
-        acs_url: &sp.acs_url,
-        in_response_to: &request.id,
-        now,
-        skew: sp.clock_skew,
-    };
-    let assertion = response::verify_response(&form.saml_response, &expect)?;
+    let assertion = state.verify.verify(form.saml_response, state.sp.clone(), request.id.clone(), now).await.map_err(
+        |e| match e {
+            VerifyError::Response(e) => AcsError::Response(e),
+            VerifyError::Busy => AcsError::Busy,
+            VerifyError::OverBudget(_) => AcsError::OverBudget(state.verify.budget()),
+            VerifyError::Failed(why) => AcsError::Failed(why),
+        },
+    )?;
     if !state.replay.first_use(&assertion.assertion_id, assertion.valid_until, now) {
         return Err(AcsError::Replayed);
     }
@@ -166,12 +217,46 @@ fn accept(
     Ok((user, safe_return_path(Some(&request.return_to))))
 }
 
-fn refused_page() -> Response {
-    let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ccm · sign-in refused</title>\
-                <link rel=\"stylesheet\" href=\"/css/app.css\"></head><body><main><h1>Sign-in refused</h1>\
-                <p>Your sign-in could not be completed. If this keeps happening, ask an administrator to check \
-                the sign-in log.</p><p><a href=\"/auth/login\">Try again</a></p></main></body></html>";
-    (StatusCode::FORBIDDEN, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+/// The page for a refusal: what the user can act on for access decisions (never the assertion's
+/// content), a generic text for everything about the response itself.
+fn refusal_page(refusal: &AcsError) -> Response {
+    match refusal {
+        AcsError::Busy => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-in busy",
+            "Too many sign-ins are being checked at this moment. Please try again in a minute.",
+        ),
+        AcsError::Access(e) => refused_page(Some(e.user_message())),
+        _ => refused_page(None),
+    }
+}
+
+fn too_large_page() -> Response {
+    page(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Sign-in refused",
+        "The sign-in response is larger than 64 KiB and was not read. If this keeps happening, ask an \
+         administrator to check the sign-in log.",
+    )
+}
+
+fn refused_page(why: Option<&str>) -> Response {
+    let why = why.unwrap_or(
+        "Your sign-in could not be completed. If this keeps happening, ask an administrator to check the sign-in log.",
+    );
+    page(StatusCode::FORBIDDEN, "Sign-in refused", why)
+}
+
+/// A plain page; `title` and `text` are fixed strings of this crate, never request content.
+fn page(status: StatusCode, title: &str, text: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ccm · {title}</title>\
+         <link rel=\"stylesheet\" href=\"/css/app.css\"></head><body><main><h1>{title}</h1>\
+         <p>{text}</p><p><a href=\"/auth/login\">Try again</a></p></main></body></html>",
+        title = escape(title),
+        text = escape(text),
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
 
 async fn sp_metadata(State(state): State<SamlState>) -> Response {

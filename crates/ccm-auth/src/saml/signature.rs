@@ -11,14 +11,22 @@ use roxmltree::{Node, NodeId};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha256, Sha512};
 
+use super::budget::Deadline;
 use super::c14n::{self, EXC_C14N};
 use super::xml::{self, NS_DSIG};
+use crate::log_value::truncated;
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 pub(crate) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
 pub(crate) const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
+
+/// The most prefixes an InclusiveNamespaces PrefixList may name. Real IdPs name a handful
+/// (`xs`, `#default saml ds xs xsi`); each listed prefix is looked up at every element.
+pub const MAX_INCLUSIVE_PREFIXES: usize = 16;
+/// Algorithm URIs and other quoted values are cut to this many characters in errors.
+const QUOTE_CHARS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -30,6 +38,8 @@ pub enum SignatureError {
     Malformed(&'static str),
     #[error("unsupported algorithm {0}")]
     Unsupported(String),
+    #[error("the InclusiveNamespaces PrefixList names more than {MAX_INCLUSIVE_PREFIXES} prefixes")]
+    PrefixList,
     #[error("the signature does not reference the element it is attached to")]
     WrongReference,
     #[error("the signed content was changed (digest mismatch)")]
@@ -73,6 +83,7 @@ pub(crate) fn verify_enveloped(
     element: Node<'_, '_>,
     resolve: impl Fn(&str) -> Option<NodeId>,
     keys: &[RsaPublicKey],
+    deadline: Deadline,
 ) -> Result<(), SignatureError> {
     let signature = signature_of(element)?.ok_or(SignatureError::Missing)?;
     let mut parts = signature.children().filter(Node::is_element);
@@ -100,7 +111,7 @@ pub(crate) fn verify_enveloped(
     let sig_hash = match method.attribute("Algorithm") {
         Some(RSA_SHA256) => Hash::Sha256,
         Some(RSA_SHA512) => Hash::Sha512,
-        other => return Err(SignatureError::Unsupported(other.unwrap_or_default().to_owned())),
+        other => return Err(unsupported(other)),
     };
     let reference =
         info.next().filter(|n| xml::is(*n, NS_DSIG, "Reference")).ok_or(SignatureError::Malformed("Reference"))?;
@@ -125,7 +136,7 @@ pub(crate) fn verify_enveloped(
     let digest_hash = match digest_method.attribute("Algorithm") {
         Some(SHA256) => Hash::Sha256,
         Some(SHA512) => Hash::Sha512,
-        other => return Err(SignatureError::Unsupported(other.unwrap_or_default().to_owned())),
+        other => return Err(unsupported(other)),
     };
     let digest_value = ref_parts
         .next()
@@ -134,13 +145,13 @@ pub(crate) fn verify_enveloped(
         .and_then(|t| decode_b64(&t))
         .ok_or(SignatureError::Malformed("DigestValue"))?;
 
-    let canonical = c14n::canonicalize(element, Some(signature.id()), &inclusive)?;
+    let info_inclusive = inclusive_prefixes(c14n_method)?;
+    let canonical = c14n::canonicalize(element, Some(signature.id()), &inclusive, deadline)?;
     if digest_hash.digest(canonical.as_bytes()) != digest_value {
         return Err(SignatureError::DigestMismatch);
     }
 
-    let info_inclusive = inclusive_prefixes(c14n_method);
-    let canonical_info = c14n::canonicalize(signed_info, None, &info_inclusive)?;
+    let canonical_info = c14n::canonicalize(signed_info, None, &info_inclusive, deadline)?;
     let hashed = sig_hash.digest(canonical_info.as_bytes());
     let signature_value =
         xml::simple_text(value).and_then(|t| decode_b64(&t)).ok_or(SignatureError::Malformed("SignatureValue"))?;
@@ -154,8 +165,13 @@ pub(crate) fn verify_enveloped(
 fn require_exc_c14n(method: Node<'_, '_>) -> Result<(), SignatureError> {
     match method.attribute("Algorithm") {
         Some(EXC_C14N) => Ok(()),
-        other => Err(SignatureError::Unsupported(other.unwrap_or_default().to_owned())),
+        other => Err(unsupported(other)),
     }
+}
+
+/// The error for an algorithm outside the profile, quoting (a bounded part of) its URI.
+fn unsupported(algorithm: Option<&str>) -> SignatureError {
+    SignatureError::Unsupported(truncated(algorithm.unwrap_or_default(), QUOTE_CHARS))
 }
 
 /// Exactly `enveloped-signature` then exclusive c14n; returns the c14n's inclusive prefixes.
@@ -171,19 +187,28 @@ fn check_transforms(reference: Node<'_, '_>) -> Result<Vec<String>, SignatureErr
                 && xml::is(*second, NS_DSIG, "Transform") =>
         {
             require_exc_c14n(*second)?;
-            Ok(inclusive_prefixes(*second))
+            inclusive_prefixes(*second)
         }
         _ => Err(SignatureError::Unsupported("transforms other than enveloped-signature + exc-c14n".into())),
     }
 }
 
-fn inclusive_prefixes(method: Node<'_, '_>) -> Vec<String> {
-    method
+/// The PrefixList of an exclusive c14n method (at most [`MAX_INCLUSIVE_PREFIXES`], checked before
+/// anything is canonicalized).
+fn inclusive_prefixes(method: Node<'_, '_>) -> Result<Vec<String>, SignatureError> {
+    let list = method
         .children()
         .find(|n| xml::is(*n, EXC_C14N, "InclusiveNamespaces"))
         .and_then(|n| n.attribute("PrefixList"))
-        .map(|list| list.split_ascii_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let mut prefixes = Vec::new();
+    for prefix in list.split_ascii_whitespace() {
+        if prefixes.len() == MAX_INCLUSIVE_PREFIXES {
+            return Err(SignatureError::PrefixList);
+        }
+        prefixes.push(prefix.to_owned());
+    }
+    Ok(prefixes)
 }
 
 fn decode_b64(text: &str) -> Option<Vec<u8>> {

@@ -177,6 +177,16 @@ impl TestIdp {
         Ok(xml)
     }
 
+    /// The signing key (for the signer's other entry points).
+    pub fn key(&self) -> &RsaPrivateKey {
+        &self.key
+    }
+
+    /// The certificate (DER) embedded in `KeyInfo`.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
     /// Signs the element with this `ID` (enveloped, exclusive c14n, RSA-SHA256).
     pub fn sign(&self, xml: &str, id: &str) -> Result<String, SignError> {
         signer::sign_enveloped(xml, id, &self.key, &self.cert_der)

@@ -1,51 +1,61 @@
-//! Parsing untrusted SAML XML: size, node and depth limits, no DTD (so no entity tricks), and the
-//! few navigation helpers the verifier needs. Built on roxmltree, which implements the XML data
+//! Parsing untrusted SAML XML: the structural limits of [`Limits`] checked before parsing, no DTD
+//! (so no entity tricks), and the few navigation helpers the verifier needs. Built on roxmltree, which implements the XML data
 //! model (attribute-value and line-end normalisation) that canonicalization depends on.
 
 use std::collections::HashMap;
 
 use roxmltree::{Document, Node, NodeId, ParsingOptions};
 
+use super::limits::{self, Limits};
+use crate::log_value::truncated;
+
 pub(crate) const NS_PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub(crate) const NS_ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 pub(crate) const NS_METADATA: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 pub(crate) const NS_DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
-/// Larger than any real response (Identity Center's are a few KiB), small enough to parse cheaply.
-pub(crate) const MAX_XML_BYTES: usize = 256 * 1024;
-const MAX_NODES: u32 = 20_000;
-const MAX_DEPTH: usize = 48;
+/// Nodes roxmltree may build (elements, text, comments): a backstop behind [`Limits`].
+const MAX_NODES: u32 = 40_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlError {
-    #[error("the XML is larger than {MAX_XML_BYTES} bytes")]
-    TooLarge,
+    #[error("the XML is larger than {limit} bytes")]
+    TooLarge { limit: usize },
     #[error("the XML contains a DTD (refused: no entities)")]
     Dtd,
-    #[error("the XML is nested deeper than {MAX_DEPTH} levels or has too many nodes")]
-    TooComplex,
+    #[error("the XML has more than {limit} {what}")]
+    Limit { what: &'static str, limit: usize },
     #[error("the XML is not well-formed: {0}")]
     Malformed(String),
     #[error("the XML declares an encoding other than UTF-8")]
     Encoding,
 }
 
-/// Parses untrusted XML with DTDs refused and bounded size, node count and depth.
-pub(crate) fn parse(text: &str) -> Result<Document<'_>, XmlError> {
-    if text.len() > MAX_XML_BYTES {
-        return Err(XmlError::TooLarge);
-    }
+/// Parses untrusted XML within `limits` (checked by a linear pre-scan before roxmltree sees the
+/// text), with DTDs refused.
+pub(crate) fn parse<'i>(text: &'i str, limits: &Limits) -> Result<Document<'i>, XmlError> {
+    limits::check(text, limits)?;
     let options = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(text, options).map_err(|e| match e {
         roxmltree::Error::DtdDetected => XmlError::Dtd,
-        roxmltree::Error::NodesLimitReached => XmlError::TooComplex,
-        other => XmlError::Malformed(other.to_string()),
+        roxmltree::Error::NodesLimitReached => XmlError::Limit { what: "nodes", limit: MAX_NODES as usize },
+        // roxmltree's messages may quote names from the text: keep them short (logs escape them).
+        other => XmlError::Malformed(truncated(&other.to_string(), 120)),
     })?;
     if declared_encoding(text).is_some_and(|enc| !enc.eq_ignore_ascii_case("utf-8")) {
         return Err(XmlError::Encoding);
     }
-    if doc.descendants().filter(Node::is_element).any(|n| n.ancestors().count() > MAX_DEPTH) {
-        return Err(XmlError::TooComplex);
+    // The pre-scan bounds depth already; this linear pass makes sure the parser saw the same.
+    // Nodes come in document order, so a parent's depth is known before its children's.
+    let mut depth = vec![0usize; doc.descendants().count() + 1];
+    for node in doc.descendants().filter(Node::is_element) {
+        let parent = node.parent().map_or(0, |p| depth.get(p.id().get_usize()).copied().unwrap_or(0));
+        if parent >= limits.depth {
+            return Err(XmlError::Limit { what: "levels of nesting", limit: limits.depth });
+        }
+        if let Some(d) = depth.get_mut(node.id().get_usize()) {
+            *d = parent + 1;
+        }
     }
     Ok(doc)
 }
@@ -122,27 +132,31 @@ mod tests {
     #[test]
     fn dtds_and_entities_are_refused() {
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>"#;
-        assert_eq!(parse(bomb).err(), Some(XmlError::Dtd));
-        assert!(matches!(parse("<r>&unknown;</r>"), Err(XmlError::Malformed(_))));
+        assert_eq!(parse(bomb, &Limits::RESPONSE).err(), Some(XmlError::Dtd));
+        assert!(matches!(parse("<r>&unknown;</r>", &Limits::RESPONSE), Err(XmlError::Malformed(_))));
     }
 
     #[test]
     fn only_utf8_is_accepted() {
-        assert_eq!(parse(r#"<?xml version="1.0" encoding="ISO-8859-1"?><r/>"#).err(), Some(XmlError::Encoding));
-        assert!(parse(r#"<?xml version="1.0" encoding='utf-8'?><r/>"#).is_ok());
+        let latin1 = r#"<?xml version="1.0" encoding="ISO-8859-1"?><r/>"#;
+        assert_eq!(parse(latin1, &Limits::RESPONSE).err(), Some(XmlError::Encoding));
+        assert!(parse(r#"<?xml version="1.0" encoding='utf-8'?><r/>"#, &Limits::RESPONSE).is_ok());
     }
 
     #[test]
-    fn deep_nesting_and_huge_input_are_refused() {
+    fn deep_nesting_and_huge_input_are_refused_before_parsing() {
         let deep = format!("{}{}", "<a>".repeat(60), "</a>".repeat(60));
-        assert_eq!(parse(&deep).err(), Some(XmlError::TooComplex));
-        let big = format!("<r>{}</r>", "x".repeat(MAX_XML_BYTES));
-        assert_eq!(parse(&big).err(), Some(XmlError::TooLarge));
+        assert_eq!(
+            parse(&deep, &Limits::RESPONSE).err(),
+            Some(XmlError::Limit { what: "levels of nesting", limit: 32 })
+        );
+        let big = format!("<r>{}</r>", "x".repeat(Limits::RESPONSE.bytes));
+        assert_eq!(parse(&big, &Limits::RESPONSE).err(), Some(XmlError::TooLarge { limit: Limits::RESPONSE.bytes }));
     }
 
     #[test]
     fn text_joins_around_comments_and_duplicate_ids_are_found() {
-        let doc = parse(r#"<r><a ID="x">al<!-- c -->ice</a><b ID="x"/></r>"#).unwrap();
+        let doc = parse(r#"<r><a ID="x">al<!-- c -->ice</a><b ID="x"/></r>"#, &Limits::RESPONSE).unwrap();
         let a = doc.descendants().find(|n| n.has_tag_name("a")).unwrap();
         assert_eq!(simple_text(a).as_deref(), Some("alice"));
         assert_eq!(id_index(&doc).err().as_deref(), Some("x"));

@@ -8,8 +8,8 @@ use axum::Router;
 use ccm_auth::dev_login::{AuthState, session_routes};
 use ccm_auth::saml::test_idp::{TestIdp, TestUser};
 use ccm_auth::saml::{
-    AccessRules, AttributeNames, Expectations, IdpMetadata, InMemoryReplayCache, RequestStateKeys, ResponseError,
-    SamlState, ServiceProvider, VerifiedAssertion, saml_routes, verify_response_xml,
+    AccessRules, AttributeNames, Deadline, Expectations, IdpMetadata, InMemoryReplayCache, RequestStateKeys,
+    ResponseError, SamlState, ServiceProvider, VerifiedAssertion, VerifyPool, saml_routes, verify_response_xml,
 };
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::{CustomerCode, Role};
@@ -58,6 +58,7 @@ pub fn verify_at(xml: &str, in_response_to: &str, now: DateTime<Utc>) -> Result<
         in_response_to,
         now,
         skew: Duration::minutes(2),
+        deadline: Deadline::NONE,
     };
     verify_response_xml(xml, &expect)
 }
@@ -88,6 +89,11 @@ pub fn rules() -> AccessRules {
 
 /// The app as the `ccm-auth` Lambda wires it, with its session keys.
 pub fn app() -> (Router, SessionKeys) {
+    app_with(VerifyPool::default())
+}
+
+/// The app with another verification pool (a tiny time budget, one verification at a time).
+pub fn app_with(verify: VerifyPool) -> (Router, SessionKeys) {
     let keys = SessionKeys::ephemeral();
     let policy = SessionPolicy::default();
     let state = SamlState {
@@ -102,6 +108,7 @@ pub fn app() -> (Router, SessionKeys) {
         rules: Arc::new(rules()),
         request_keys: RequestStateKeys::ephemeral(),
         replay: Arc::new(InMemoryReplayCache::default()),
+        verify,
     };
     let sessions = AuthState { keys: keys.clone(), policy, demo_users: Arc::new(Vec::new()) };
     (saml_routes(state).merge(session_routes(sessions)), keys)
@@ -123,4 +130,47 @@ pub fn replace_assertion(xml: &str, replacement: &str) -> String {
 pub fn after_response_issuer(xml: &str, content: &str) -> String {
     let at = xml.find("</saml:Issuer>").unwrap() + "</saml:Issuer>".len();
     format!("{}{content}{}", &xml[..at], &xml[at..])
+}
+
+/// Runs `f` with a text-format log subscriber (as `ccm serve` prints) on this thread; returns what
+/// it logged.
+pub fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let buffer = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(buffer.clone()).finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    (out, buffer.text())
+}
+
+/// A text-format log subscriber for this thread (async tests on the current-thread runtime):
+/// keep the guard alive while the code under test runs, then read the buffer.
+pub fn capture_logs_from_here() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
+    let buffer = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(buffer.clone()).finish();
+    (tracing::subscriber::set_default(subscriber), buffer)
+}
+
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogBuffer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+    type Writer = LogBuffer;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
