@@ -209,6 +209,10 @@ pub fn validate(object: &Object, config: &AppConfig, strictness: Strictness, now
         errors.push(FieldError::new("customers", "a customer is listed twice"));
     }
     check_text_lengths(&object.to_value(), &mut errors);
+    // Control and bidi characters (ccm_core::text): refused here, stripped again when mail is rendered.
+    for (field, why) in ccm_core::text::refused_in_fields(&object.to_value()) {
+        errors.push(FieldError::new(field, why));
+    }
     match object {
         Object::Change(c) => validate_change(c, strict, now, &mut errors),
         Object::Announcement(a) => {

@@ -11,6 +11,7 @@ pub mod roles;
 pub mod routing;
 pub mod schedule;
 pub mod storage_key;
+pub mod text;
 pub mod workflow;
 
 pub use ids::{AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName};
