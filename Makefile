@@ -4,13 +4,14 @@
 CARGO ?= cargo
 PORT ?= 8080
 
-.PHONY: run test setup lint fmt check build bench clean help
+.PHONY: run test setup lint fmt check build bench clean help screenshots
 
 help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
 	@echo "make test   - install test tools (moto, Chromium), then fmt check, clippy, every Rust test and the browser suite"
 	@echo "make bench  - benchmarks (release build), results in docs/performance.md"
 	@echo "make lint   - fmt check and clippy only"
+	@echo "make screenshots - the browser suite, saving every page in docs/screenshots/"
 
 run:
 	$(CARGO) run -p ccm-cli --bin ccm -- serve --demo --port $(PORT)
@@ -32,6 +33,10 @@ test: setup lint
 
 check:
 	$(CARGO) check --workspace --all-targets
+
+# The browser suite again, saving every page at desktop and phone widths in docs/screenshots/.
+screenshots:
+	CCM_SCREENSHOTS=1 scripts/e2e.sh
 
 build:
 	$(CARGO) build --workspace

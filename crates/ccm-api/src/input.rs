@@ -29,6 +29,8 @@ const SERVER_OWNED: &[&str] = &[
     "size",
     "userId",
     "modificationType",
+    // Attachments are listed by the upload flow only (start, upload, confirm), never by a client.
+    "attachments",
 ];
 
 /// Longest accepted text field, in characters.
@@ -162,17 +164,16 @@ pub fn check_shapes(body: &Map<String, Value>) -> Result<(), Vec<FieldError>> {
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// Turns serde's complaint about a body into a field error.
+/// Turns serde's complaint about a body into a field error naming the top-level field (the one a
+/// form shows); the message keeps the full path (`customers[2]: …`).
 pub fn shape_error(e: &ccm_core::model::ObjectError) -> FieldError {
-    let text = e.to_string();
-    // serde_json names the offending field in messages like "invalid type: …" only indirectly; look
-    // for the common cases so the user sees which field to fix.
-    let field =
-        ["customers", "changeId", "announcement_type", "status", "include_meeting", "meeting_duration", "attachments"]
-            .into_iter()
-            .find(|f| text.contains(f))
-            .unwrap_or("body");
-    FieldError::new(field, text)
+    match e.field() {
+        Some(path) => {
+            let top = path.split(['.', '[']).next().filter(|s| !s.is_empty()).unwrap_or(path);
+            FieldError::new(top, e.to_string())
+        }
+        None => FieldError::new("body", e.to_string()),
+    }
 }
 
 /// How strictly to validate.
@@ -216,6 +217,11 @@ pub fn validate(object: &Object, config: &AppConfig, strictness: Strictness, now
     match object {
         Object::Change(c) => validate_change(c, strict, now, &mut errors),
         Object::Announcement(a) => {
+            if let Some(minutes) = a.meeting_duration
+                && let Err(e) = schedule::validate_meeting_minutes("meeting_duration", minutes)
+            {
+                errors.push(from_schedule(e));
+            }
             if strict && a.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
                 errors.push(FieldError::new("summary", "a summary is required"));
             }
@@ -227,7 +233,7 @@ pub fn validate(object: &Object, config: &AppConfig, strictness: Strictness, now
                             "meeting_date",
                             "meeting_duration",
                             start,
-                            a.meeting_duration.unwrap_or(60),
+                            a.meeting_duration.unwrap_or(schedule::DEFAULT_MEETING_MINUTES),
                             now,
                         ) {
                             errors.push(from_schedule(e));
@@ -261,14 +267,20 @@ fn validate_change(c: &Change, strict: bool, now: DateTime<Utc>, errors: &mut Ve
         }
         (None, None) => {}
     }
-    if c.meeting_duration.is_some() && c.meeting_duration_minutes().is_none() {
-        errors.push(FieldError::new("meetingDuration", "must be a number of minutes"));
+    match (&c.meeting_duration, c.meeting_duration_minutes()) {
+        (Some(_), None) => errors.push(FieldError::new("meetingDuration", "must be a whole number of minutes")),
+        (_, Some(minutes)) => {
+            if let Err(e) = schedule::validate_meeting_minutes("meetingDuration", minutes) {
+                errors.push(from_schedule(e));
+            }
+        }
+        (None, None) => {}
     }
     if c.include_meeting
         && strict
         && let Some(start) = c.meeting_date.or(c.implementation_start)
     {
-        let minutes = c.meeting_duration_minutes().unwrap_or(60);
+        let minutes = c.meeting_duration_minutes().unwrap_or(schedule::DEFAULT_MEETING_MINUTES);
         if let Err(e) = schedule::validate_meeting("meetingDate", "meetingDuration", start, minutes, now) {
             errors.push(from_schedule(e));
         }

@@ -45,6 +45,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         .layer(DefaultBodyLimit::max(routes::common::BODY_LIMIT))
+        // No API answer is ever sniffed into something else (an HTML page, a script).
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
 }
 

@@ -123,7 +123,7 @@ async fn dev_login_page(State(state): State<AuthState>, Query(q): Query<ReturnTo
     }
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>ccm · development sign-in</title><link rel=\"stylesheet\" href=\"/css/app.css\"></head><body class=\"dev-login\">\
+         <title>ccm · development sign-in</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/css/app.css\"></head><body class=\"dev-login\">\
          <main><h1>Development sign-in</h1><p>This page exists only in <code>ccm serve</code>; in AWS users sign in with IAM Identity Center.</p>\
          <ul class=\"demo-users\">{rows}</ul></main></body></html>"
     ))

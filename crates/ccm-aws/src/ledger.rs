@@ -122,55 +122,10 @@ impl DeliveryLedger for S3Ledger {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
-    use ccm_core::ports::{Document, ETag, ListPage, ObjectMeta, Precondition};
     use ccm_core::{CustomerCode, EmailAddress, ObjectId};
-    use chrono::Utc;
+    use ccm_testkit::MemoryStore;
 
     use super::*;
-
-    /// Just enough of a document store for the ledger: get, and puts that honour create-only.
-    #[derive(Default)]
-    struct MemoryStore {
-        docs: Mutex<HashMap<String, Bytes>>,
-    }
-
-    #[async_trait]
-    impl DocumentStore for MemoryStore {
-        async fn get(&self, key: &StorageKey) -> Result<Option<Document>, StoreError> {
-            let docs = self.docs.lock().unwrap();
-            Ok(docs.get(&key.to_string()).map(|body| Document {
-                body: body.clone(),
-                meta: ObjectMeta {
-                    etag: ETag::from_header("x"),
-                    size: body.len() as u64,
-                    last_modified: Utc::now(),
-                    content_type: None,
-                    metadata: Default::default(),
-                },
-            }))
-        }
-        async fn head(&self, _key: &StorageKey) -> Result<Option<ObjectMeta>, StoreError> {
-            Ok(None)
-        }
-        async fn put(&self, key: &StorageKey, body: Bytes, options: PutOptions) -> Result<ETag, StoreError> {
-            let mut docs = self.docs.lock().unwrap();
-            if options.precondition == Precondition::IfNoneMatch && docs.contains_key(&key.to_string()) {
-                return Err(StoreError::PreconditionFailed { key: key.to_string() });
-            }
-            docs.insert(key.to_string(), body);
-            Ok(ETag::from_header("x"))
-        }
-        async fn delete(&self, key: &StorageKey) -> Result<(), StoreError> {
-            self.docs.lock().unwrap().remove(&key.to_string());
-            Ok(())
-        }
-        async fn list(&self, _prefix: &str, _next: Option<&str>, _limit: usize) -> Result<ListPage, StoreError> {
-            Ok(ListPage::default())
-        }
-    }
 
     fn key(event: &str) -> DeliveryKey {
         let recipient = EmailAddress::parse("Jane@Example.com").unwrap();
@@ -188,9 +143,9 @@ mod tests {
         (S3Ledger::new(store.clone()), store)
     }
 
-    fn stored(store: &MemoryStore, key: &DeliveryKey) -> serde_json::Value {
-        let docs = store.docs.lock().unwrap();
-        serde_json::from_slice(&docs[&ledger_key(key).unwrap().to_string()]).unwrap()
+    async fn stored(store: &MemoryStore, key: &DeliveryKey) -> serde_json::Value {
+        let doc = store.get(&ledger_key(key).unwrap()).await.unwrap().unwrap();
+        serde_json::from_slice(&doc.body).unwrap()
     }
 
     #[tokio::test]
@@ -198,7 +153,7 @@ mod tests {
         let (ledger, store) = ledger();
         assert_eq!(ledger.reserve(&key("approved")).await.unwrap(), Reservation::Acquired);
         assert_eq!(ledger.reserve(&key("approved")).await.unwrap(), Reservation::InFlight);
-        assert_eq!(stored(&store, &key("approved"))["state"], "reserved");
+        assert_eq!(stored(&store, &key("approved")).await["state"], "reserved");
     }
 
     #[tokio::test]
@@ -207,7 +162,7 @@ mod tests {
         ledger.reserve(&key("approved")).await.unwrap();
         ledger.confirm(&key("approved"), &SendReceipt { message_id: "m-1".into() }).await.unwrap();
         assert_eq!(ledger.reserve(&key("approved")).await.unwrap(), Reservation::Sent);
-        let record = stored(&store, &key("approved"));
+        let record = stored(&store, &key("approved")).await;
         assert_eq!((record["state"].as_str(), record["message_id"].as_str()), (Some("sent"), Some("m-1")));
     }
 
@@ -229,7 +184,7 @@ mod tests {
     async fn an_unreadable_record_is_treated_as_in_flight() {
         let (ledger, store) = ledger();
         let k = key("approved");
-        store.docs.lock().unwrap().insert(ledger_key(&k).unwrap().to_string(), Bytes::from_static(b"garbage"));
+        store.put(&ledger_key(&k).unwrap(), Bytes::from_static(b"garbage"), PutOptions::default()).await.unwrap();
         assert_eq!(ledger.reserve(&k).await.unwrap(), Reservation::InFlight);
     }
 

@@ -127,6 +127,18 @@ impl DocumentStore for S3DocumentStore {
         }
     }
 
+    #[tracing::instrument(skip_all, fields(bucket = %self.bucket, key = %key))]
+    async fn delete_if_match(&self, key: &StorageKey, etag: &ETag) -> Result<(), StoreError> {
+        let key = key.to_string();
+        let request = self.client.delete_object().bucket(&self.bucket).key(&key).if_match(etag.as_str());
+        match request.send().await {
+            Ok(_) => Ok(()),
+            // A key that is gone no longer matches (S3 answers 404; a changed one 412, mapped below).
+            Err(err) if is_not_found(&err) => Err(StoreError::PreconditionFailed { key }),
+            Err(err) => Err(map_error("DeleteObject", &key, &err)),
+        }
+    }
+
     #[tracing::instrument(skip_all, fields(bucket = %self.bucket, prefix = %prefix))]
     async fn list(&self, prefix: &str, continuation: Option<&str>, limit: usize) -> Result<ListPage, StoreError> {
         let max_keys = limit.clamp(1, MAX_LIST_PAGE) as i32;

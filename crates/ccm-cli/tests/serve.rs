@@ -169,8 +169,29 @@ fn the_development_sign_in_refuses_to_start_inside_aws_lambda() {
     assert!(stderr.contains("not available inside AWS Lambda"), "{stderr}");
 }
 
+/// `GET {path}` as carol, the demo admin (the outbox shows every customer's mail: admins only).
+async fn admin_get(http: &reqwest::Client, base: &str, path: &str) -> reqwest::Response {
+    let (cookie, _) = sign_in(http, base, "carol@example.com").await;
+    http.get(format!("{base}{path}")).header("cookie", cookie).send().await.unwrap()
+}
+
 async fn outbox(http: &reqwest::Client, base: &str) -> Vec<Value> {
-    http.get(format!("{base}/dev/outbox.json")).send().await.unwrap().json::<Vec<Value>>().await.unwrap()
+    admin_get(http, base, "/dev/outbox.json").await.json::<Vec<Value>>().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_outbox_is_for_signed_in_admins_only() {
+    let app = start().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let anonymous = http.get(format!("{}/dev/outbox.json", app.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let page = http.get(format!("{}/dev/outbox", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 303, "signed out, the page sends you to sign in");
+    assert!(page.headers()["location"].to_str().unwrap().starts_with("/auth/login?return=/dev/outbox"));
+    let (alice, _) = sign_in(&http, &app.base, "alice@example.com").await;
+    let as_author = http.get(format!("{}/dev/outbox.json", app.base)).header("cookie", alice).send().await.unwrap();
+    assert_eq!(as_author.status(), 403);
+    assert_eq!(admin_get(&http, &app.base, "/dev/outbox.json").await.status(), 200);
 }
 
 /// Waits (up to ~10 s) until the outbox holds at least `want` messages matching `pred` for each of
@@ -233,19 +254,8 @@ async fn submitting_and_approving_a_change_mails_both_customers_subscribers_thro
 
     // The rendered message escapes the title and shows the Paris schedule.
     let first = &notices[0];
-    let html = http
-        .get(format!(
-            "{}/dev/outbox/{}/{}",
-            app.base,
-            first["customer"].as_str().unwrap(),
-            first["file"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let path = format!("/dev/outbox/{}/{}", first["customer"].as_str().unwrap(), first["file"].as_str().unwrap());
+    let html = admin_get(&http, &app.base, &path).await.text().await.unwrap();
     assert!(html.contains("&lt;script&gt;") && !html.contains("<script>x"));
     assert!(html.contains("9:00 AM CE"), "Paris time with its abbreviation");
 }

@@ -8,6 +8,19 @@ use chrono_tz::Tz;
 /// The zone of an object that names none, as in the original.
 pub const DEFAULT_ZONE: &str = "America/New_York";
 
+/// Meeting lengths the API accepts, in minutes (the original's limits, reference §10.6).
+pub const MEETING_MINUTES: std::ops::RangeInclusive<i64> = 15..=480;
+/// The length of a meeting that names none.
+pub const DEFAULT_MEETING_MINUTES: i64 = 60;
+
+/// The end of a meeting of `minutes` starting at `start`. A stored length outside
+/// [`MEETING_MINUTES`] (written by an older version, which checked nothing) is clamped into it, so
+/// no stored value can overflow the date arithmetic; `None` only at the very end of time.
+pub fn meeting_end(start: DateTime<Utc>, minutes: Option<i64>) -> Option<DateTime<Utc>> {
+    let minutes = minutes.unwrap_or(DEFAULT_MEETING_MINUTES).clamp(*MEETING_MINUTES.start(), *MEETING_MINUTES.end());
+    start.checked_add_signed(TimeDelta::try_minutes(minutes)?)
+}
+
 /// A date, time or zone that was refused, naming the form or JSON field it came from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -110,7 +123,7 @@ pub fn validate_window(
     if end <= start {
         return Err(ScheduleError::new(end_field, "must be after the start"));
     }
-    let length = end - start;
+    let length = end.signed_duration_since(start);
     if length < TimeDelta::minutes(15) {
         return Err(ScheduleError::new(end_field, "the window must last at least 15 minutes"));
     }
@@ -129,17 +142,27 @@ pub fn validate_meeting(
     duration_minutes: i64,
     now: DateTime<Utc>,
 ) -> Result<(), ScheduleError> {
-    if start < now - TimeDelta::minutes(5) {
+    if now.checked_sub_signed(TimeDelta::minutes(5)).is_some_and(|earliest| start < earliest) {
         return Err(ScheduleError::new(field, "is in the past"));
     }
     let latest = now.checked_add_months(Months::new(24)).unwrap_or(DateTime::<Utc>::MAX_UTC);
     if start > latest {
         return Err(ScheduleError::new(field, "is more than 2 years in the future"));
     }
-    if !(15..=480).contains(&duration_minutes) {
-        return Err(ScheduleError::new(duration_field, "must be between 15 and 480 minutes"));
+    validate_meeting_minutes(duration_field, duration_minutes)
+}
+
+/// A meeting length, checked wherever one is given (drafts too): the date arithmetic downstream
+/// relies on it being in [`MEETING_MINUTES`].
+pub fn validate_meeting_minutes(field: &str, minutes: i64) -> Result<(), ScheduleError> {
+    if MEETING_MINUTES.contains(&minutes) {
+        Ok(())
+    } else {
+        Err(ScheduleError::new(
+            field,
+            format!("must be between {} and {} minutes", MEETING_MINUTES.start(), MEETING_MINUTES.end()),
+        ))
     }
-    Ok(())
 }
 
 /// "January 2, 2026 at 3:04 PM EST", for mail and pages showing the object's zone.

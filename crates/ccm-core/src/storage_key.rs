@@ -12,8 +12,11 @@
 //! | `versions/{id}/v{n}.json` | the pre-image saved before version `n + 1` was written |
 //! | `deleted/archive/{id}.json`, `deleted/drafts/{id}.json`, `deleted/customers/{code}/{id}.json` | soft deletes |
 //! | `announcements/{id}/attachments/{file}` | attachment bytes |
+//! | `announcements/{id}/uploads/{file}.json` | an upload in progress: the size and type declared when it started |
 //! | `surveys/forms/{code}/{id}/{unix}-{survey}.json`, `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | surveys |
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
+//! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
+//! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
 
 use std::fmt;
@@ -34,9 +37,38 @@ pub enum StorageKey {
     DeletedDraft(ObjectId),
     DeletedTrigger(CustomerCode, ObjectId),
     Attachment(ObjectId, FileName),
-    SurveyForm { customer: CustomerCode, object: ObjectId, unix: i64, survey: Token },
-    SurveyResult { customer: CustomerCode, year: i32, quarter: u8, unix: i64, form: Token },
-    Ledger { object: ObjectId, version: u32, event: Token, customer: CustomerCode, recipient: Token },
+    /// What the uploader declared when an attachment upload started; the confirmation must match it.
+    PendingUpload(ObjectId, FileName),
+    SurveyForm {
+        customer: CustomerCode,
+        object: ObjectId,
+        unix: i64,
+        survey: Token,
+    },
+    SurveyResult {
+        customer: CustomerCode,
+        year: i32,
+        quarter: u8,
+        unix: i64,
+        form: Token,
+    },
+    Ledger {
+        object: ObjectId,
+        version: u32,
+        event: Token,
+        customer: CustomerCode,
+        recipient: Token,
+    },
+    /// The processor's result for one (object version, customer, event): written once, never
+    /// rewritten, so processors never contend with people for `archive/`.
+    Result {
+        object: ObjectId,
+        version: u32,
+        customer: CustomerCode,
+        event: Token,
+    },
+    /// A record of the object's meeting (created, rescheduled, cancelled).
+    MeetingResult(ObjectId, Token),
     SavedSearches(Token),
 }
 
@@ -94,6 +126,11 @@ impl Token {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// For tokens built from hex digits and fixed ASCII words inside the core.
+    pub(crate) fn from_trusted(raw: String) -> Self {
+        debug_assert!(Self::parse(&raw).is_ok(), "{raw:?} is not a key token");
+        Self(raw)
+    }
 }
 
 impl fmt::Display for Token {
@@ -128,6 +165,11 @@ impl StorageKey {
     /// `ledger/{id}/v{n}/`
     pub fn ledger_prefix(id: &ObjectId, version: u32) -> String {
         format!("ledger/{id}/v{version}/")
+    }
+
+    /// `results/{id}/`: every processor result of an object.
+    pub fn results_prefix(id: &ObjectId) -> String {
+        format!("results/{id}/")
     }
 
     /// True for the keys whose creation must notify the processor.
@@ -181,6 +223,10 @@ impl StorageKey {
             ["announcements", id, "attachments", file] => {
                 Self::Attachment(ObjectId::parse(id).map_err(bad)?, FileName::parse(file).map_err(bad)?)
             }
+            ["announcements", id, "uploads", file] => {
+                let name = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::PendingUpload(ObjectId::parse(id).map_err(bad)?, FileName::parse(name).map_err(bad)?)
+            }
             ["surveys", "forms", c, id, file] => {
                 let (unix, survey) = unix_and_token(file)?;
                 Self::SurveyForm { customer: code(c)?, object: ObjectId::parse(id).map_err(bad)?, unix, survey }
@@ -203,6 +249,20 @@ impl StorageKey {
                     event: token(event)?,
                     customer: code(c)?,
                     recipient: token(recipient)?,
+                }
+            }
+            ["results", id, "meeting", file] => {
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::MeetingResult(ObjectId::parse(id).map_err(bad)?, token(stem)?)
+            }
+            ["results", id, v, c, file] => {
+                let version = v.strip_prefix('v').and_then(parse_canonical_int::<u32>).ok_or_else(unknown)?;
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::Result {
+                    object: ObjectId::parse(id).map_err(bad)?,
+                    version,
+                    customer: code(c)?,
+                    event: token(stem)?,
                 }
             }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
@@ -231,6 +291,7 @@ impl fmt::Display for StorageKey {
             Self::DeletedDraft(id) => write!(f, "deleted/drafts/{id}.json"),
             Self::DeletedTrigger(c, id) => write!(f, "deleted/customers/{c}/{id}.json"),
             Self::Attachment(id, file) => write!(f, "announcements/{id}/attachments/{file}"),
+            Self::PendingUpload(id, file) => write!(f, "announcements/{id}/uploads/{file}.json"),
             Self::SurveyForm { customer, object, unix, survey } => {
                 write!(f, "surveys/forms/{customer}/{object}/{unix}-{survey}.json")
             }
@@ -240,6 +301,10 @@ impl fmt::Display for StorageKey {
             Self::Ledger { object, version, event, customer, recipient } => {
                 write!(f, "ledger/{object}/v{version}/{event}/{customer}/{recipient}")
             }
+            Self::Result { object, version, customer, event } => {
+                write!(f, "results/{object}/v{version}/{customer}/{event}.json")
+            }
+            Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
         }
     }
@@ -269,6 +334,7 @@ mod tests {
             StorageKey::DeletedDraft(id()),
             StorageKey::DeletedTrigger(code(), id()),
             StorageKey::Attachment(ObjectId::parse("CIC-1").unwrap(), FileName::parse("plan (v2).pdf").unwrap()),
+            StorageKey::PendingUpload(ObjectId::parse("CIC-1").unwrap(), FileName::parse("plan (v2).pdf").unwrap()),
             StorageKey::SurveyForm {
                 customer: code(),
                 object: id(),
@@ -289,6 +355,8 @@ mod tests {
                 customer: code(),
                 recipient: Token::parse("0a1b2c").unwrap(),
             },
+            StorageKey::Result { object: id(), version: 4, customer: code(), event: Token::parse("approved").unwrap() },
+            StorageKey::MeetingResult(id(), Token::parse("cancelled-v5").unwrap()),
             StorageKey::SavedSearches(Token::parse("u123").unwrap()),
         ];
         for key in keys {

@@ -118,6 +118,9 @@ pub enum TransitionError {
     NotAllowed { from: Status, action: Action },
     #[error("you cannot approve an object you created or submitted")]
     SelfApproval,
+    /// The stored version is at its maximum: no further version can be recorded.
+    #[error("this object has reached its last version number and cannot be changed")]
+    VersionExhausted,
 }
 
 impl std::fmt::Display for Action {
@@ -175,10 +178,11 @@ pub fn apply(
     let life = object.life();
     let transition = decide(life.status, action, actor, object.created_by(), life.submitted_by.as_deref())?;
     if let Transition::To { to, record, .. } = transition {
+        let next_version = life.version.checked_add(1).ok_or(TransitionError::VersionExhausted)?;
         let life = object.life_mut();
         life.prior_status = Some(life.status);
         life.status = to;
-        life.version += 1;
+        life.version = next_version;
         life.modified_at = Some(now);
         life.modified_by = Some(actor.user.to_owned());
         let who = Some(actor.user.to_owned());

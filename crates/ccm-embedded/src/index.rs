@@ -402,7 +402,13 @@ impl<'q> Filter<'q> {
             query,
             viewer: entries.users.get(query.viewer.to_ascii_lowercase().as_str()),
             scope: query.scope.as_deref().map(customers),
-            customers: Some(&query.customers).filter(|c| !c.is_empty()).map(|c| customers(c)),
+            // Only the wanted customers within the viewer's scope count: filtering a shared object by
+            // another customer must not reveal that the object is shared with them.
+            customers: (!query.customers.is_empty()).then(|| {
+                let in_scope = |c: &&CustomerCode| query.scope.as_ref().is_none_or(|scope| scope.contains(c));
+                let wanted: Vec<CustomerCode> = query.customers.iter().filter(in_scope).cloned().collect();
+                customers(&wanted)
+            }),
             authors,
             words,
         }

@@ -221,6 +221,21 @@ impl DocumentStore for EmbeddedStore {
         Ok(())
     }
 
+    async fn delete_if_match(&self, key: &StorageKey, etag: &ETag) -> Result<(), StoreError> {
+        let key_s = key.to_string();
+        let _guard = self.lock_for(&key_s).lock().await;
+        if self.catalog.read().await.get(&key_s).map(|m| &m.etag) != Some(etag) {
+            return Err(StoreError::PreconditionFailed { key: key_s });
+        }
+        match tokio::fs::remove_file(self.path_of(&key_s)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("deleting an object", e)),
+        }
+        self.catalog.write().await.remove(&key_s);
+        Ok(())
+    }
+
     async fn list(&self, prefix: &str, continuation: Option<&str>, limit: usize) -> Result<ListPage, StoreError> {
         let limit = limit.clamp(1, MAX_LIST_PAGE);
         let catalog = self.catalog.read().await;

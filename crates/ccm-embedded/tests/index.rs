@@ -432,11 +432,21 @@ async fn rebuild_from_an_embedded_store_finds_archive_and_draft_objects_and_skip
     put(StorageKey::Archive(oid("CHG-3")), br#"{"neither": "change nor announcement"}"#.to_vec()).await;
     let trigger = change("CHG-9").json.to_string().into_bytes();
     put(StorageKey::Trigger(code("acme"), oid("CHG-9")), trigger).await;
+    // Written by an older version that checked nothing: a meeting of i64::MAX minutes, a version at
+    // its limit. They load (the meeting end clamped) instead of stopping start-up.
+    let hostile = announcement("CIC-7", AnnouncementType::Cic)
+        .set("include_meeting", true)
+        .set("meeting_date", "2026-06-10T14:00:00Z")
+        .set("meeting_duration", i64::MAX)
+        .set("version", u32::MAX);
+    put(StorageKey::Archive(oid("CIC-7")), hostile.json.to_string().into_bytes()).await;
 
     let index = MemoryIndex::rebuild_from(store.as_ref()).await.unwrap();
 
-    assert_eq!(index.len(), 2);
-    assert_eq!(ids(&index, &as_viewer(ALICE)).await, ["CHG-1", "FIN-1"]);
+    assert_eq!(index.len(), 3);
+    assert_eq!(ids(&index, &as_viewer(ALICE)).await, ["CHG-1", "CIC-7", "FIN-1"]);
+    let clamped = index.get(&oid("CIC-7")).await.unwrap().unwrap();
+    assert_eq!(clamped.end.unwrap().to_rfc3339(), "2026-06-10T22:00:00+00:00");
     assert_eq!(index.get(&oid("CHG-1")).await.unwrap().unwrap().title, "Archived");
     assert!(index.get(&oid("FIN-1")).await.unwrap().unwrap().draft);
 }

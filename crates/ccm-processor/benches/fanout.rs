@@ -245,7 +245,6 @@ async fn run(p: &Params, endpoint: &str, data: &std::path::Path) -> Run {
         config,
         clock: Arc::new(SystemClock),
         settings: Settings { send_concurrency: p.send_concurrency, ..Settings::default() },
-        index: None,
     });
 
     let change = approved_change(p);

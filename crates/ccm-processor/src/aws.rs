@@ -24,6 +24,5 @@ pub async fn processor(sdk: &SdkConfig, config: Arc<AppConfig>, bucket: &str, se
         config,
         clock: Arc::new(SystemClock),
         settings,
-        index: None,
     }
 }

@@ -3,7 +3,11 @@
 //! receives, moves them to the dead-letter queue). Malformed messages and permanent failures are
 //! logged and acknowledged.
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use crate::events::{Parsed, parse_body};
 use crate::processor::{Outcome, Processor};
@@ -37,7 +41,10 @@ pub struct ItemFailure {
 /// Processes one message; `true` when it must be retried.
 pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool {
     let span = tracing::info_span!("message", id = %message.message_id);
-    let _enter = span.enter();
+    handle_message_in_span(processor, message).instrument(span).await
+}
+
+async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> bool {
     let triggers = match parse_body(&message.body) {
         Ok(Parsed::Triggers(t)) => t,
         Ok(Parsed::Ignore(why)) => {
@@ -55,14 +62,20 @@ pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool
             tracing::debug!(key = %t.key(), "own write ignored");
             continue;
         }
-        match processor.process(&t.customer, &t.id).await {
-            Ok(Outcome::NothingToSend(why)) => tracing::info!(key = %t.key(), reason = %why, "nothing to send"),
-            Ok(_) => {}
-            Err(e) if e.retryable => {
+        // A bug must not turn one poison trigger into a failed batch (and every other customer's
+        // message into a retry): a panic while processing is logged and the trigger acknowledged.
+        let outcome = AssertUnwindSafe(processor.process(&t.customer, &t.id)).catch_unwind().await;
+        match outcome {
+            Ok(Ok(Outcome::NothingToSend(why))) => tracing::info!(key = %t.key(), reason = %why, "nothing to send"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.retryable => {
                 tracing::warn!(key = %t.key(), error = %e, "will be retried");
                 retry = true;
             }
-            Err(e) => tracing::error!(key = %t.key(), error = %e, "failed permanently; acknowledged"),
+            Ok(Err(e)) => tracing::error!(key = %t.key(), error = %e, "failed permanently; acknowledged"),
+            Err(_) => {
+                tracing::error!(key = %t.key(), "processing panicked; the trigger is acknowledged (a bug: report it)")
+            }
         }
     }
     retry

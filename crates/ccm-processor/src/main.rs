@@ -27,7 +27,6 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default(),
         send_concurrency: std::env::var("CCM_SEND_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
-        ..Settings::default()
     };
     let sdk = ccm_aws::sdk::load_base_config(None).await;
     let processor = ccm_processor::aws::processor(&sdk, Arc::new(config), &bucket, settings).await;

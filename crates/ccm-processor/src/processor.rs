@@ -1,16 +1,17 @@
 //! Processing one trigger for one customer: check it is still pending, load the archived object (the
 //! source of truth, never the trigger body), cancel a meeting that no longer stands, send the routed
 //! notification to the customer's subscribers exactly once each (the delivery ledger), record the
-//! result on the archive, and delete the trigger.
+//! result create-only under `results/` (never in `archive/`: only people write the object, so their
+//! `If-Match` means exactly what HTTP says), and delete the trigger.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use ccm_core::config::AppConfig;
-use ccm_core::model::{Modification, ModificationType};
+use ccm_core::model::{DeliveryResult, Modification, ModificationType, PROCESSOR_USER};
 use ccm_core::ports::{
-    Calendar, ChangeIndex, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore,
-    IndexEntry, MailError, Mailer, OutgoingEmail, PutOptions, Reservation, StoreError,
+    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, MailError, Mailer,
+    OutgoingEmail, PutOptions, Reservation, StoreError,
 };
 use ccm_core::render::{self, NotificationContext};
 use ccm_core::routing::{self, Route};
@@ -32,9 +33,6 @@ pub struct Processor {
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
-    /// An index to refresh after each archive write-back (`ccm serve`); `None` where the index
-    /// follows the store by other means.
-    pub index: Option<Arc<dyn ChangeIndex>>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,13 +42,11 @@ pub struct Settings {
     /// Principals whose writes are the processor's own (event-loop prevention): substrings of the
     /// S3 event's `userIdentity.principalId`.
     pub own_principals: Vec<String>,
-    /// Attempts at the conditional archive write-back before giving up (retryable).
-    pub write_back_attempts: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { send_concurrency: 8, own_principals: Vec::new(), write_back_attempts: 5 }
+        Self { send_concurrency: 8, own_principals: Vec::new() }
     }
 }
 
@@ -110,9 +106,11 @@ impl Processor {
             return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
         };
         // A cancelled (or re-submitted) object's meeting goes before its notification does.
-        let object = if route.cancel_meeting { self.cancel_meeting(object).await? } else { object };
+        if route.cancel_meeting {
+            self.cancel_meeting(&object).await?;
+        }
         let summary = self.notify(customer, customer_config, &object, &route).await?;
-        self.record(id, customer, &object, &summary).await?;
+        self.record(customer, &object, &summary).await?;
         self.store.delete(&trigger).await.map_err(store_err)?;
         tracing::info!(
             event = %summary.event, topic = %summary.topic, sent = summary.sent, already_sent = summary.already_sent,
@@ -121,30 +119,25 @@ impl Processor {
         Ok(Outcome::Sent(summary))
     }
 
-    async fn cancel_meeting(&self, object: Object) -> Result<Object, ProcessError> {
-        let (Some(calendar), Some(meeting)) = (&self.calendar, object.life().meeting_metadata.clone()) else {
-            return Ok(object);
+    /// Cancels the object's meeting once: the marker `results/{id}/meeting/cancelled-{meeting}.json`
+    /// says it was done (by this trigger's earlier delivery or another customer's trigger).
+    async fn cancel_meeting(&self, object: &Object) -> Result<(), ProcessError> {
+        let (Some(calendar), Some(meeting)) = (&self.calendar, object.life().meeting_metadata.as_ref()) else {
+            return Ok(());
         };
+        let marker = ccm_core::model::meeting_cancelled_key(object.id(), &meeting.meeting_id);
+        if self.store.head(&marker).await.map_err(store_err)?.is_some() {
+            return Ok(());
+        }
         let message = format!("{} was {}.", object.title(), object.life().status);
         calendar
-            .cancel(&meeting, &message)
+            .cancel(meeting, &message)
             .await
             .map_err(|e| ProcessError::retryable(format!("cancelling the meeting: {e}")))?;
-        let now = self.clock.now();
-        let updated = self
-            .update_archive(object.id(), |o| {
-                if o.life().meeting_metadata.is_none() {
-                    return false;
-                }
-                let life = o.life_mut();
-                let mut entry = Modification::new(ModificationType::MeetingCancelled, "ccm-processor", now);
-                entry.comment = Some(format!("meeting {} cancelled", meeting.meeting_id));
-                life.modifications.push(entry);
-                life.meeting_metadata = None;
-                true
-            })
-            .await?;
-        Ok(updated.unwrap_or(object))
+        let mut entry = Modification::new(ModificationType::MeetingCancelled, PROCESSOR_USER, self.clock.now());
+        entry.comment = Some(format!("meeting {} cancelled", meeting.meeting_id));
+        entry.extra.insert("version".into(), object.life().version.into());
+        self.put_result(&marker, &entry).await
     }
 
     async fn notify(
@@ -254,73 +247,33 @@ impl Processor {
         }
     }
 
-    /// Appends a `processed` entry for (customer, version, event), once.
-    async fn record(
-        &self,
-        id: &ObjectId,
-        customer: &CustomerCode,
-        object: &Object,
-        s: &Summary,
-    ) -> Result<(), ProcessError> {
-        let version = object.life().version;
-        let now = self.clock.now();
-        let comment = format!(
-            "{}: {} sent to {} ({} already sent, {} held back by restricted_recipients, {} rejected)",
-            s.event, s.sent, s.topic, s.already_sent, s.restricted, s.rejected
-        );
-        self.update_archive(id, |o| {
-            let done = o.life().modifications.iter().any(|m| {
-                m.modification_type == ModificationType::Processed
-                    && m.customer_code.as_deref() == Some(customer.as_str())
-                    && m.extra.get("version").and_then(serde_json::Value::as_u64) == Some(u64::from(version))
-                    && m.extra.get("event").and_then(serde_json::Value::as_str) == Some(s.event.as_str())
-            });
-            if done {
-                return false;
-            }
-            let mut entry = Modification::new(ModificationType::Processed, "ccm-processor", now);
-            entry.customer_code = Some(customer.to_string());
-            entry.comment = Some(comment.clone());
-            entry.extra.insert("version".into(), version.into());
-            entry.extra.insert("event".into(), s.event.clone().into());
-            o.life_mut().modifications.push(entry);
-            true
-        })
-        .await?;
-        Ok(())
+    /// Writes the delivery result for (object version, customer, event), once: a redelivered trigger
+    /// finds it already there and moves on.
+    async fn record(&self, customer: &CustomerCode, object: &Object, s: &Summary) -> Result<(), ProcessError> {
+        let result = DeliveryResult {
+            object: object.id().clone(),
+            version: object.life().version,
+            customer: customer.clone(),
+            event: s.event.clone(),
+            topic: s.topic.clone(),
+            at: self.clock.now(),
+            subscribers: s.subscribers,
+            restricted: s.restricted,
+            sent: s.sent,
+            already_sent: s.already_sent,
+            rejected: s.rejected,
+        };
+        let key = result.key().ok_or_else(|| ProcessError::permanent(format!("no result key for {}", s.event)))?;
+        self.put_result(&key, &result).await
     }
 
-    /// Read-modify-write of the archive with If-Match, retried on conflict; `change` returns false when
-    /// there is nothing to write. Every field the processor does not know is kept (the model preserves them).
-    async fn update_archive(
-        &self,
-        id: &ObjectId,
-        change: impl Fn(&mut Object) -> bool,
-    ) -> Result<Option<Object>, ProcessError> {
-        let key = StorageKey::Archive(id.clone());
-        for attempt in 0..self.settings.write_back_attempts.max(1) {
-            let Some(doc) = self.store.get(&key).await.map_err(store_err)? else { return Ok(None) };
-            let mut object = Object::from_json(&doc.body).map_err(|e| ProcessError::permanent(e.to_string()))?;
-            if !change(&mut object) {
-                return Ok(Some(object));
-            }
-            let options = PutOptions::if_match(doc.meta.etag.clone()).with_metadata("updated-by", "ccm-processor");
-            match self.store.put(&key, Bytes::from(object.to_json()), options).await {
-                Ok(_) => {
-                    if let Some(index) = &self.index
-                        && let Err(e) = index.upsert(IndexEntry::from_object(&object)).await
-                    {
-                        tracing::warn!(error = %e, "the index could not be refreshed after a write-back");
-                    }
-                    return Ok(Some(object));
-                }
-                Err(StoreError::PreconditionFailed { .. }) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-                }
-                Err(e) => return Err(store_err(e)),
-            }
+    async fn put_result(&self, key: &StorageKey, record: &impl serde::Serialize) -> Result<(), ProcessError> {
+        let body = serde_json::to_vec_pretty(record).map_err(|e| ProcessError::permanent(e.to_string()))?;
+        let options = PutOptions::create_only().with_metadata("written-by", PROCESSOR_USER);
+        match self.store.put(key, Bytes::from(body), options).await {
+            Ok(_) | Err(StoreError::PreconditionFailed { .. }) => Ok(()),
+            Err(e) => Err(store_err(e)),
         }
-        Err(ProcessError::retryable("the archive kept changing during the write-back"))
     }
 }
 

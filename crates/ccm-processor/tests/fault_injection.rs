@@ -74,6 +74,9 @@ impl DocumentStore for KStore {
     async fn delete(&self, key: &StorageKey) -> Result<(), StoreError> {
         self.1.call(self.0.delete(key)).await
     }
+    async fn delete_if_match(&self, key: &StorageKey, etag: &ETag) -> Result<(), StoreError> {
+        self.1.call(self.0.delete_if_match(key, etag)).await
+    }
     async fn list(&self, prefix: &str, c: Option<&str>, limit: usize) -> Result<ListPage, StoreError> {
         self.1.call(self.0.list(prefix, c, limit)).await
     }

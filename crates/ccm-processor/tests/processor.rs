@@ -2,7 +2,6 @@
 
 mod support;
 
-use ccm_core::model::ModificationType;
 use ccm_processor::{Outcome, SqsEvent};
 use ccm_testkit::fakes::Behaviour;
 use serde_json::json;
@@ -25,12 +24,11 @@ async fn an_approved_change_reaches_every_announce_subscriber_once_and_the_trigg
     assert!(sent[0].email.subject.starts_with("🟢 Rotate certificates"));
     assert!(!rig.trigger_exists("acme", o.id()).await);
 
-    let archived = rig.archived(o.id()).await;
-    let processed: Vec<_> =
-        archived.life().modifications.iter().filter(|m| m.modification_type == ModificationType::Processed).collect();
-    assert_eq!(processed.len(), 1);
-    assert_eq!(processed[0].customer_code.as_deref(), Some("acme"));
-    assert_eq!(archived.to_value()["unknownField"], json!({"kept": true}), "the write-back keeps unknown fields");
+    assert_eq!(rig.archived(o.id()).await, o, "the processor never writes the archive");
+    let results = rig.results(o.id()).await;
+    assert_eq!(results.len(), 1);
+    assert_eq!((results[0].customer.as_str(), results[0].event.as_str(), results[0].sent), ("acme", "approved", 5));
+    assert_eq!(results[0].version, o.life().version);
 }
 
 #[tokio::test]
@@ -46,15 +44,9 @@ async fn a_redelivered_message_sends_nothing_again() {
     let Outcome::Sent(s) = rig.processor.process(&code("acme"), o.id()).await.unwrap() else { panic!() };
     assert_eq!((s.sent, s.already_sent), (0, 3));
     assert_eq!(rig.mailer.sent().len(), 3);
-    let processed = rig
-        .archived(o.id())
-        .await
-        .life()
-        .modifications
-        .iter()
-        .filter(|m| m.modification_type == ModificationType::Processed)
-        .count();
-    assert_eq!(processed, 1, "the processed entry is written once");
+    let results = rig.results(o.id()).await;
+    assert_eq!(results.len(), 1, "the result is written once");
+    assert_eq!((results[0].sent, results[0].already_sent), (3, 0), "the first delivery's result stands");
 }
 
 #[tokio::test]
@@ -201,7 +193,7 @@ mod meeting_order {
 
     use async_trait::async_trait;
     use ccm_core::CustomerCode;
-    use ccm_core::model::{MeetingMetadata, ModificationType};
+    use ccm_core::model::MeetingMetadata;
     use ccm_core::ports::{Calendar, CalendarError, MailError, Mailer, MeetingRequest, OutgoingEmail, SendReceipt};
     use serde_json::json;
 
@@ -252,10 +244,13 @@ mod meeting_order {
         let events = timeline.0.lock().unwrap().clone();
         assert_eq!(events.first().map(String::as_str), Some("cancel teams-1"), "{events:?}");
         assert_eq!(events.len(), 3, "one cancellation, two mails: {events:?}");
-        let archived = rig.archived(o.id()).await;
-        assert!(archived.life().meeting_metadata.is_none(), "the meeting is gone from the archive");
-        assert!(
-            archived.life().modifications.iter().any(|m| m.modification_type == ModificationType::MeetingCancelled)
-        );
+        assert_eq!(rig.archived(o.id()).await, o, "the processor never writes the archive");
+        let keys = rig.result_keys(o.id()).await;
+        assert!(keys.iter().any(|k| k.contains("/meeting/cancelled-")), "{keys:?}");
+        // Another customer's trigger (or a redelivery) does not cancel the meeting twice.
+        rig.archive_and_trigger(&o).await;
+        rig.processor.process(&code("acme"), o.id()).await.unwrap();
+        let cancels = timeline.0.lock().unwrap().iter().filter(|e| e.starts_with("cancel")).count();
+        assert_eq!(cancels, 1);
     }
 }

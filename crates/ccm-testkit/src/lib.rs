@@ -6,6 +6,9 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;
 pub mod store_contract;
+
+pub use memory_store::MemoryStore;

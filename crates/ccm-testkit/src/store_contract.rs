@@ -31,6 +31,8 @@ pub async fn run_all(store: &dyn DocumentStore) {
     if_match_on_a_missing_key_fails(store).await;
     deleting_a_missing_key_succeeds(store).await;
     a_deleted_key_is_gone(store).await;
+    a_conditional_delete_with_the_current_etag_deletes(store).await;
+    a_conditional_delete_with_a_stale_etag_or_of_a_missing_key_fails_and_keeps_the_body(store).await;
     list_returns_only_the_keys_under_the_prefix_in_key_order_with_sizes(store).await;
     list_paginates_with_continuation_tokens(store).await;
     list_all_collects_every_key_exactly_once(store, 25).await;
@@ -156,6 +158,26 @@ pub async fn if_match_on_a_missing_key_fails(store: &dyn DocumentStore) {
 pub async fn deleting_a_missing_key_succeeds(store: &dyn DocumentStore) {
     let key = archive_key("delete-missing");
     store.delete(&key).await.expect("deleting a missing key succeeds");
+}
+
+pub async fn a_conditional_delete_with_the_current_etag_deletes(store: &dyn DocumentStore) {
+    let key = archive_key("delete-if-match");
+    let etag = put(store, &key, b"doomed", PutOptions::default()).await;
+    store.delete_if_match(&key, &etag).await.expect("conditional delete with the current ETag");
+    assert!(body_of(store, &key).await.is_none(), "get after a conditional delete");
+}
+
+pub async fn a_conditional_delete_with_a_stale_etag_or_of_a_missing_key_fails_and_keeps_the_body(
+    store: &dyn DocumentStore,
+) {
+    let check = "conditional delete with a stale ETag";
+    let key = archive_key("delete-stale");
+    let v1 = put(store, &key, b"v1", PutOptions::default()).await;
+    put(store, &key, b"v2", PutOptions::if_match(v1.clone())).await;
+    assert_precondition_failed(check, store.delete_if_match(&key, &v1).await);
+    assert_eq!(body_of(store, &key).await.as_deref(), Some(&b"v2"[..]), "{check}: the newer body stays");
+    let missing = archive_key("delete-if-match-missing");
+    assert_precondition_failed("conditional delete of a missing key", store.delete_if_match(&missing, &v1).await);
 }
 
 pub async fn a_deleted_key_is_gone(store: &dyn DocumentStore) {

@@ -128,8 +128,13 @@ export async function settled(page) {
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'), null, { timeout: 15000 }).catch(() => {});
 }
 
-/** Saves a screenshot of `page` at desktop and phone widths: docs/screenshots/<name>-desktop.png, -phone.png. */
+/**
+ * Saves a screenshot of `page` at desktop and phone widths: docs/screenshots/<name>-desktop.png,
+ * -phone.png. Only with CCM_SCREENSHOTS=1 (`make screenshots`): the tracked files stay untouched by
+ * an ordinary test run.
+ */
 export async function screenshots(page, name) {
+  if (process.env.CCM_SCREENSHOTS !== '1') return;
   await mkdir(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize();
   // Toasts are transient; a style override would trip the CSP, so they are simply dismissed.
@@ -144,7 +149,9 @@ export async function screenshots(page, name) {
   if (before) await page.setViewportSize(before);
 }
 
-/** The approval deep link of the newest outbox message about `objectId` for `customer`. */
+/** Every outbox message; `ctx` must be signed in as an admin (the outbox shows every customer's mail). */
 export async function outbox(ctx) {
-  return (await ctx.request.get('/dev/outbox.json')).json();
+  const r = await ctx.request.get('/dev/outbox.json');
+  if (!r.ok()) throw new Error(`the outbox answered ${r.status()} (sign the context in as an admin)`);
+  return r.json();
 }

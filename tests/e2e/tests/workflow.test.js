@@ -48,15 +48,19 @@ test('an author submits a change for two customers and an approver approves it f
   assert.match(id, /^CHG-/);
   await assertInert(null, alice, page);
 
-  // The approval request went to each customer's aws-approval subscribers, with the deep link.
+  // The approval request went to each customer's aws-approval subscribers, with the deep link. The
+  // outbox is for admins only: carol reads it.
+  const carol = await newContext(browser.browser, server.url);
+  await signInApi(carol, 'carol@example.com');
   const requests = {};
   for (const customer of ['acme', 'globex']) {
-    const { hits } = await waitForMail(alice, (m) => m.customer === customer && m.topic === 'aws-approval' && m.subject.includes(title), `${customer} approval request`);
+    const { hits } = await waitForMail(carol, (m) => m.customer === customer && m.topic === 'aws-approval' && m.subject.includes(title), `${customer} approval request`);
     requests[customer] = hits;
     const to = hits.map((m) => m.to);
     assert.ok(to.includes('bob@example.com') && to.includes(`security@${customer}.example.com`), to.join(','));
   }
-  const mail = await (await alice.request.get(`/dev/outbox/acme/${requests.acme[0].file}`)).text();
+  assert.equal((await alice.request.get('/dev/outbox.json')).status(), 403, 'an author cannot read the outbox');
+  const mail = await (await carol.request.get(`/dev/outbox/acme/${requests.acme[0].file}`)).text();
   const link = /href="([^"]*\/approvals\.html\?[^"]*)"/.exec(mail);
   assert.ok(link, 'the approval e-mail links to the approvals page');
   const deep = new URL(link[1].replaceAll('&amp;', '&'));
@@ -81,7 +85,7 @@ test('an author submits a change for two customers and an approver approves it f
 
   // The approval notice reached both customers' aws-announce subscribers (not those who opted out).
   for (const customer of ['acme', 'globex']) {
-    const { hits } = await waitForMail(bob, (m) => m.customer === customer && m.topic === 'aws-announce' && m.subject.includes(title), `${customer} approved notice`);
+    const { hits } = await waitForMail(carol, (m) => m.customer === customer && m.topic === 'aws-announce' && m.subject.includes(title), `${customer} approved notice`);
     const to = hits.map((m) => m.to);
     assert.ok(to.includes(`ops@${customer}.example.com`), to.join(','));
     assert.ok(!to.includes('bob@example.com') && !to.includes(`finance@${customer}.example.com`), `opted-out recipients got mail: ${to}`);
@@ -92,4 +96,5 @@ test('an author submits a change for two customers and an approver approves it f
   assert.deepEqual([...alice.problems, ...bob.problems], []);
   await alice.close();
   await bob.close();
+  await carol.close();
 });

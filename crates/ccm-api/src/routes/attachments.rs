@@ -19,7 +19,7 @@ use crate::service::{Family, ObjectService, Saved};
 use crate::state::AppState;
 
 fn saved(s: Saved) -> Response {
-    with_etag(Json(json!({"object": s.object.to_value(), "etag": s.etag.as_str()})).into_response(), &s.etag)
+    with_etag(Json(json!({"object": s.view, "etag": s.etag.as_str()})).into_response(), &s.etag)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -105,6 +105,8 @@ pub async fn download(
         HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Even if a browser rendered it, an attachment runs in an opaque sandbox, never as our origin.
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
     let disposition = format!("attachment; filename=\"{}\"", name.as_str());
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
@@ -122,10 +124,13 @@ pub async fn local_upload(
 ) -> ApiResult<Response> {
     let id = Family::Announcements.parse_id(&id)?;
     let name = parse_name(&name)?;
-    ObjectService::new(&state, &user).attachable(&id).await?;
+    let service = ObjectService::new(&state, &user);
+    service.attachable(&id).await?;
+    let declared = service.declared(&id, &name).await?;
     check_size(body.len() as u64)?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let ct = check_type(ct)?;
+    declared.check(body.len() as u64, &ct)?;
     let options =
         PutOptions { content_type: Some(ct), ..PutOptions::default() }.with_metadata("uploaded-by", user.email());
     state.store.put(&StorageKey::Attachment(id, name), body, options).await?;

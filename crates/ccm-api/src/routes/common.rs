@@ -45,10 +45,6 @@ pub fn if_match(headers: &HeaderMap) -> Option<ETag> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(ETag::from_header)
 }
 
-pub fn if_none_match(headers: &HeaderMap) -> Option<ETag> {
-    headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(ETag::from_header)
-}
-
 /// Adds `ETag` and `Cache-Control: no-cache` to a response.
 pub fn with_etag(mut res: Response, etag: &ETag) -> Response {
     if let Ok(v) = HeaderValue::from_str(etag.as_str()) {

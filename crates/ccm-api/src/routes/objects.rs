@@ -8,16 +8,16 @@ use axum::response::{IntoResponse, Response};
 use ccm_core::workflow::Action;
 use serde_json::json;
 
-use super::common::{JsonObject, ListParams, if_match, if_none_match, json_with_etag, with_etag};
+use super::common::{JsonObject, ListParams, if_match, json_with_etag, with_etag};
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
-use crate::service::{self, Family, ObjectService, Saved};
+use crate::service::{self, Family, ObjectService, Saved, view};
 use crate::state::AppState;
 
 fn saved_response(status: StatusCode, saved: Saved) -> Response {
     let failed = saved.triggers.iter().filter(|t| !t.success).count();
     let body = json!({
-        "object": saved.object.to_value(),
+        "object": saved.view,
         "etag": saved.etag.as_str(),
         "triggers": saved.triggers,
         "summary": {"total": saved.triggers.len(), "successful": saved.triggers.len() - failed, "failed": failed},
@@ -43,7 +43,7 @@ pub async fn list(family: Family, state: AppState, user: User, params: ListParam
         }
     }
     let page = state.index.query(&query).await?;
-    Ok(Json(page).into_response())
+    Ok(Json(view::scoped_page(page, &user)).into_response())
 }
 
 pub async fn create(family: Family, state: AppState, user: User, body: JsonObject) -> ApiResult<Response> {
@@ -51,14 +51,14 @@ pub async fn create(family: Family, state: AppState, user: User, body: JsonObjec
     Ok(saved_response(StatusCode::CREATED, saved))
 }
 
-pub async fn get(family: Family, state: AppState, user: User, id: String, headers: HeaderMap) -> ApiResult<Response> {
+/// The object with its ETag (the stored object's; `If-Match` on writes compares exactly that). The
+/// view also carries the processor's results, which change without the ETag changing, so GET
+/// answers in full every time (no 304).
+pub async fn get(family: Family, state: AppState, user: User, id: String) -> ApiResult<Response> {
     let id = family.parse_id(&id)?;
-    let loaded = ObjectService::new(&state, &user).load(&id).await?;
-    let etag = loaded.api_etag();
-    if if_none_match(&headers).as_ref() == Some(&etag) {
-        return Ok(with_etag(StatusCode::NOT_MODIFIED.into_response(), &etag));
-    }
-    Ok(json_with_etag(loaded.object.to_value(), &etag))
+    let service = ObjectService::new(&state, &user);
+    let loaded = service.load(&id).await?;
+    Ok(json_with_etag(service.view(&loaded.object).await?, &loaded.etag))
 }
 
 pub async fn update(
@@ -74,9 +74,15 @@ pub async fn update(
     Ok(saved_response(StatusCode::OK, saved))
 }
 
-pub async fn delete(family: Family, state: AppState, user: User, id: String) -> ApiResult<Response> {
+pub async fn delete(
+    family: Family,
+    state: AppState,
+    user: User,
+    id: String,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id = family.parse_id(&id)?;
-    let path = ObjectService::new(&state, &user).delete(&id).await?;
+    let path = ObjectService::new(&state, &user).delete(&id, if_match(&headers)).await?;
     Ok(Json(json!({"success": true, "deletedPath": path, "id": id.as_str()})).into_response())
 }
 
@@ -113,10 +119,10 @@ pub async fn version(family: Family, state: AppState, user: User, id: String, n:
     let n: u32 = n.trim_start_matches('v').parse().map_err(|_| ApiError::field("version", "a version number"))?;
     let loaded = ObjectService::new(&state, &user).load(&id).await?;
     if loaded.object.life().version == n {
-        return Ok(json_with_etag(loaded.object.to_value(), &loaded.api_etag()));
+        return Ok(json_with_etag(view::scoped_value(&loaded.object, &user), &loaded.etag));
     }
     match service::load_version(&*state.store, &id, n).await? {
-        Some(o) => Ok(Json(o.to_value()).into_response()),
+        Some(o) => Ok(Json(view::scoped_value(&o, &user)).into_response()),
         None => Err(ApiError::NotFound(format!("version {n} of {id} not found"))),
     }
 }
@@ -142,10 +148,10 @@ macro_rules! family_routes {
             }
 
             #[utoipa::path(get, path = concat!($base, "/{id}"), tag = $tag, params(("id" = String, Path)),
-                responses((status = 200, description = "The object, with an ETag header", body = $schema),
-                          (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Not found or not visible")))]
-            pub async fn get(State(s): State<AppState>, u: User, Path(id): Path<String>, h: HeaderMap) -> ApiResult<Response> {
-                super::get($family, s, u, id, h).await
+                responses((status = 200, description = "The object (with the processor's results in its history), with an ETag header", body = $schema),
+                          (status = 404, description = "Not found or not visible")))]
+            pub async fn get(State(s): State<AppState>, u: User, Path(id): Path<String>) -> ApiResult<Response> {
+                super::get($family, s, u, id).await
             }
 
             #[utoipa::path(put, path = concat!($base, "/{id}"), tag = $tag, params(("id" = String, Path), ("If-Match" = String, Header)),
@@ -158,11 +164,12 @@ macro_rules! family_routes {
                 super::update($family, s, u, id, h, b).await
             }
 
-            #[utoipa::path(delete, path = concat!($base, "/{id}"), tag = $tag, params(("id" = String, Path)),
+            #[utoipa::path(delete, path = concat!($base, "/{id}"), tag = $tag, params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
                 responses((status = 200, description = "Moved to deleted/ (draft or cancelled only)", body = serde_json::Value),
+                          (status = 409, description = "Changed since it was read (If-Match), or during the delete"),
                           (status = 422, description = "Not deletable in this status")))]
-            pub async fn delete(State(s): State<AppState>, u: User, Path(id): Path<String>) -> ApiResult<Response> {
-                super::delete($family, s, u, id).await
+            pub async fn delete(State(s): State<AppState>, u: User, Path(id): Path<String>, h: HeaderMap) -> ApiResult<Response> {
+                super::delete($family, s, u, id, h).await
             }
 
             #[utoipa::path(post, path = concat!($base, "/{id}/{action}"), tag = $tag,

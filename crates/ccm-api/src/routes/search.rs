@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::common::ListParams;
 use crate::auth::User;
 use crate::error::ApiResult;
+use crate::service::view;
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/api/search", tag = "search", params(ListParams),
@@ -19,7 +20,7 @@ pub async fn search(
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<IndexPage>> {
     let query = p.to_query(&user)?;
-    Ok(Json(state.index.query(&query).await?))
+    Ok(Json(view::scoped_page(state.index.query(&query).await?, &user)))
 }
 
 #[utoipa::path(get, path = "/api/statistics", tag = "search", params(ListParams),
@@ -55,5 +56,5 @@ pub async fn recent(
     let mut query = params.to_query(&user)?;
     query.sort = SortField::Modified;
     query.descending = true;
-    Ok(Json(state.index.query(&query).await?))
+    Ok(Json(view::scoped_page(state.index.query(&query).await?, &user)))
 }

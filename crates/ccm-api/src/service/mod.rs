@@ -7,6 +7,7 @@ mod objects;
 pub mod saved_searches;
 mod triggers;
 mod versions;
+pub mod view;
 
 pub use objects::{Family, Loaded, Location, ObjectService, Saved};
 pub use triggers::{TriggerResult, write_triggers};

@@ -3,10 +3,11 @@
 use bytes::Bytes;
 use ccm_core::ports::{ETag, IndexEntry, PutOptions, StoreError};
 use ccm_core::workflow::{self, Action, Actor, Status, Transition};
-use ccm_core::{Object, ObjectId, ObjectKind, Role, StorageKey};
+use ccm_core::{CustomerCode, Object, ObjectId, ObjectKind, Role, StorageKey};
 use serde_json::{Map, Value};
 
 use super::triggers::{TriggerResult, write_triggers};
+use super::view::{self, Results};
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{self, Strictness};
@@ -36,41 +37,31 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The ETag clients see for this object (see [`api_etag`]).
-    pub fn api_etag(&self) -> ETag {
-        api_etag(&self.object, &self.etag)
-    }
-
-    /// Does a client's `If-Match` still hold? Exactly the current tag, `*`, or the same version: the
-    /// processor annotates the archive (history entries, meeting data) without bumping the version,
-    /// and such annotations must not turn a user's next action into a conflict. Every human edit and
-    /// transition bumps the version, so version equality means nobody else acted in between.
+    /// Does a client's `If-Match` hold? Exactly the stored ETag, or `*`. Only people write the object
+    /// (the processor writes its results beside it), so any other tag means someone else acted.
     pub fn matches(&self, tag: &ETag) -> bool {
-        tag.as_str() == "\"*\"" || *tag == self.api_etag() || tag_version(tag) == Some(self.object.life().version)
+        tag.as_str() == "\"*\"" || *tag == self.etag
+    }
+
+    /// A draft whose submission began (its draft copy already says "submitted") but whose move to
+    /// the archive has not finished: nobody may edit it until the move completes.
+    fn is_mid_submission(&self) -> bool {
+        self.location == Location::Draft && self.object.life().status != Status::Draft
     }
 }
 
-/// The ETag of the API: the object's version and the stored bytes' hash, `"v{version}.{md5}"`. It
-/// changes with every stored byte (so `If-None-Match` sees meeting data arrive) and tells which
-/// version the client read (so `If-Match` can ignore the processor's annotations).
-pub fn api_etag(object: &Object, stored: &ETag) -> ETag {
-    ETag(format!("\"v{}.{}\"", object.life().version, stored.as_str().trim_matches('"')))
-}
-
-fn tag_version(tag: &ETag) -> Option<u32> {
-    tag.as_str().trim_matches('"').strip_prefix('v')?.split('.').next()?.parse().ok()
-}
-
-/// The outcome of a write: the object as stored, its new ETag, and each trigger's result.
+/// The outcome of a write: the object as stored, as the user sees it, its new ETag, and each
+/// trigger's result.
 #[derive(Debug, Clone)]
 pub struct Saved {
     pub object: Object,
+    pub view: Value,
     pub etag: ETag,
     pub triggers: Vec<TriggerResult>,
 }
 
-/// How often an action is retried when a concurrent writer (e.g. the processor adding meeting data)
-/// changed the object between our read and our conditional write.
+/// How often an action without `If-Match` is decided again when another person's write landed
+/// between our read and our conditional write.
 const CONFLICT_RETRIES: usize = 3;
 
 pub struct ObjectService<'a> {
@@ -87,9 +78,23 @@ impl<'a> ObjectService<'a> {
         Actor { user: self.user.email(), allow_self_approval: self.state.config.portal.allow_self_approval }
     }
 
+    fn not_found(id: &ObjectId) -> ApiError {
+        ApiError::not_found(if id.kind().is_change() { "change" } else { "announcement" })
+    }
+
     /// The object as this user may see it: archived objects in their scope, drafts they own.
-    /// Anything else is "not found", so ids of other customers' objects do not leak.
+    /// Anything else is "not found", so ids of other customers' objects do not leak. A submission
+    /// interrupted between its two writes is finished here, whoever looks first.
     pub async fn load(&self, id: &ObjectId) -> ApiResult<Loaded> {
+        let loaded = self.read(id).await?.ok_or_else(|| Self::not_found(id))?;
+        if loaded.is_mid_submission() {
+            self.finish_submission(&loaded).await?;
+            return self.read(id).await?.ok_or_else(|| Self::not_found(id));
+        }
+        Ok(loaded)
+    }
+
+    async fn read(&self, id: &ObjectId) -> ApiResult<Option<Loaded>> {
         let store = &*self.state.store;
         for location in [Location::Archive, Location::Draft] {
             if let Some(doc) = store.get(&location.key(id)).await? {
@@ -100,12 +105,18 @@ impl<'a> ObjectService<'a> {
                     Location::Draft => object.created_by().is_some_and(|o| o.eq_ignore_ascii_case(self.user.email())),
                 };
                 if !visible {
-                    break;
+                    return Ok(None);
                 }
-                return Ok(Loaded { object, etag: doc.meta.etag, location });
+                return Ok(Some(Loaded { object, etag: doc.meta.etag, location }));
             }
         }
-        Err(ApiError::not_found(if id.kind().is_change() { "change" } else { "announcement" }))
+        Ok(None)
+    }
+
+    /// The view of `object` for this user: its results merged in, other customers cut out.
+    pub async fn view(&self, object: &Object) -> ApiResult<Value> {
+        let results = Results::load(&*self.state.store, object.id()).await?;
+        Ok(view::object_view(object, &results, self.user))
     }
 
     fn check_customers_in_scope(&self, object: &Object) -> ApiResult<()> {
@@ -177,8 +188,7 @@ impl<'a> ObjectService<'a> {
             if status == Status::Draft { Vec::new() } else { write_triggers(&*self.state.store, &object).await };
         self.index(&object).await?;
         tracing::info!(object = %object.id(), status = %status, "created");
-        let etag = api_etag(&object, &etag);
-        Ok(Saved { object, etag, triggers })
+        self.saved(object, etag, triggers).await
     }
 
     /// `PUT`: replace the editable fields; needs the ETag the client read.
@@ -193,7 +203,7 @@ impl<'a> ObjectService<'a> {
         let current = self.load(id).await?;
         self.require_owner(&current.object)?;
         if !current.matches(&if_match) {
-            return Err(self.conflict(&current));
+            return Err(self.conflict(&current).await);
         }
         input::strip_server_owned(&mut body);
         // The type of an announcement fixes its id prefix: it cannot change on edit.
@@ -207,34 +217,50 @@ impl<'a> ObjectService<'a> {
             merged.insert(k, v);
         }
         let mut object = Object::from_map(merged).map_err(|e| ApiError::from(vec![input::shape_error(&e)]))?;
+        self.keep_customers_out_of_scope(&current.object, &mut object);
         let transition = workflow::apply(&mut object, Action::Edit, self.actor(), self.state.clock.now())?;
         self.check_customers_in_scope(&object)?;
         let strictness = if object.life().status == Status::Draft { Strictness::Draft } else { Strictness::Submission };
         self.validate(&object, strictness)?;
-        self.snapshot(&current.object).await?;
-        let etag = match self.put(current.location, &object, PutOptions::if_match(current.etag.clone())).await {
-            Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?)),
+        let etag = match self.save_edit(&current, &object).await {
+            Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?).await),
             other => other?,
         };
         let triggers = match transition {
             Transition::To { notify: true, .. } => write_triggers(&*self.state.store, &object).await,
             _ => Vec::new(),
         };
-        self.index(&object).await?;
-        let etag = api_etag(&object, &etag);
-        Ok(Saved { object, etag, triggers })
+        self.saved(object, etag, triggers).await
     }
 
-    fn conflict(&self, current: &Loaded) -> ApiError {
+    /// A customer-scoped user sees (and sends back) only their customers: the others stay listed.
+    fn keep_customers_out_of_scope(&self, stored: &Object, edited: &mut Object) {
+        let Some(scope) = self.user.scope() else { return };
+        let hidden: Vec<CustomerCode> = stored.customers().iter().filter(|c| !scope.contains(c)).cloned().collect();
+        let list = match edited {
+            Object::Change(c) => &mut c.customers,
+            Object::Announcement(a) => &mut a.customers,
+        };
+        for c in hidden {
+            if !list.contains(&c) {
+                list.push(c);
+            }
+        }
+    }
+
+    /// 409 with the object as it is now (as this user may see it).
+    async fn conflict(&self, current: &Loaded) -> ApiError {
         let by = current.object.life().modified_by.clone().unwrap_or_else(|| "someone else".into());
+        let object = match self.view(&current.object).await {
+            Ok(v) => v,
+            Err(_) => view::scoped_value(&current.object, self.user),
+        };
         ApiError::Conflict {
             message: format!(
                 "{by} changed this object (now version {}); reload it and try again",
                 current.object.life().version
             ),
-            current: Some(Box::new(
-                serde_json::json!({"object": current.object.to_value(), "etag": current.api_etag().as_str()}),
-            )),
+            current: Some(Box::new(serde_json::json!({"object": object, "etag": current.etag.as_str()}))),
         }
     }
 
@@ -274,7 +300,7 @@ impl<'a> ObjectService<'a> {
             if let Some(want) = &if_match
                 && !current.matches(want)
             {
-                return Err(self.conflict(&current));
+                return Err(self.conflict(&current).await);
             }
             self.authorize(action, &current.object)?;
             self.check_customers_in_scope(&current.object)?;
@@ -291,38 +317,74 @@ impl<'a> ObjectService<'a> {
                     };
                     self.index(&object).await?;
                     tracing::info!(object = %id, action = action.as_str(), status = %object.life().status, "action applied");
-                    let etag = api_etag(&object, &etag);
-                    return Ok(Saved { object, etag, triggers });
+                    return self.saved(object, etag, triggers).await;
                 }
-                // A concurrent writer won: decide again on the fresh object, unless the client pinned an ETag.
+                // Another person's write won: decide again on the fresh object, unless the client pinned an ETag.
                 Err(ApiError::Conflict { .. }) if if_match.is_none() && attempt < CONFLICT_RETRIES => continue,
-                Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?)),
+                Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?).await),
                 Err(e) => return Err(e),
             }
         }
     }
 
-    /// Writes an acted-on object: a submitted draft moves to the archive (create-only) and its draft is
-    /// kept under `deleted/drafts/`; an archived object is snapshotted, then replaced with If-Match.
+    /// Writes an acted-on object. An archived object is snapshotted, then replaced with If-Match. A
+    /// submitted draft moves to the archive in three conditional steps, so that exactly one of a
+    /// submission and a concurrent edit wins: (1) the draft is overwritten with the submitted object
+    /// with If-Match on what was read (an edit that landed first makes this fail: 409); (2) the archive
+    /// is created (create-only); (3) the draft goes to `deleted/drafts/` and is deleted with If-Match
+    /// on step 1's ETag. A crash between the steps leaves a draft that says "submitted", which
+    /// [`Self::load`] finishes moving and nobody may edit meanwhile.
     async fn commit(&self, current: &Loaded, object: &Object) -> ApiResult<ETag> {
         self.snapshot(&current.object).await?;
         match current.location {
             Location::Draft => {
-                let etag = self.put(Location::Archive, object, PutOptions::create_only()).await?;
-                self.move_to_deleted(&current.object, Location::Draft, "submitted").await?;
-                Ok(etag)
+                let claim = self.put(Location::Draft, object, PutOptions::if_match(current.etag.clone())).await?;
+                let claimed = Loaded { object: object.clone(), etag: claim, location: Location::Draft };
+                self.finish_submission(&claimed).await
             }
             Location::Archive => self.put(Location::Archive, object, PutOptions::if_match(current.etag.clone())).await,
         }
     }
 
-    /// `DELETE`: a draft or cancelled object moves to `deleted/`.
-    pub async fn delete(&self, id: &ObjectId) -> ApiResult<String> {
+    /// Steps 2 and 3 of a submission (see [`Self::commit`]); returns the archive's ETag.
+    async fn finish_submission(&self, claimed: &Loaded) -> ApiResult<ETag> {
+        let object = &claimed.object;
+        let etag = match self.put(Location::Archive, object, PutOptions::create_only()).await {
+            Ok(etag) => etag,
+            // Finished by someone else (a concurrent load of the half-moved draft): take theirs.
+            Err(ApiError::Conflict { .. }) => {
+                self.state.store.head(&StorageKey::Archive(object.id().clone())).await?.map(|m| m.etag).ok_or_else(
+                    || ApiError::Internal(format!("the archive of {} vanished mid-submission", object.id())),
+                )?
+            }
+            Err(e) => return Err(e),
+        };
+        match self.move_to_deleted(object, Location::Draft, &claimed.etag, "submitted").await {
+            Ok(_) => {}
+            // Only a finisher deletes a claimed draft: if it is gone, another finisher got there first.
+            Err(ApiError::Conflict { .. })
+                if self.state.store.head(&StorageKey::Draft(object.id().clone())).await?.is_none() => {}
+            Err(e) => return Err(e),
+        }
+        self.index(object).await?;
+        Ok(etag)
+    }
+
+    /// `DELETE`: a draft or cancelled object moves to `deleted/`, unless it changed since it was read.
+    pub async fn delete(&self, id: &ObjectId, if_match: Option<ETag>) -> ApiResult<String> {
         let current = self.load(id).await?;
+        if let Some(want) = &if_match
+            && !current.matches(want)
+        {
+            return Err(self.conflict(&current).await);
+        }
         self.authorize(Action::Delete, &current.object)?;
         let life = current.object.life();
         workflow::decide(life.status, Action::Delete, self.actor(), current.object.created_by(), None)?;
-        let path = self.move_to_deleted(&current.object, current.location, "deleted").await?;
+        let path = match self.move_to_deleted(&current.object, current.location, &current.etag, "deleted").await {
+            Err(ApiError::Conflict { .. }) => return Err(self.conflict(&self.load(id).await?).await),
+            other => other?,
+        };
         if current.location == Location::Archive {
             for customer in current.object.customers() {
                 self.state.store.delete(&StorageKey::Trigger(customer.clone(), id.clone())).await?;
@@ -333,7 +395,9 @@ impl<'a> ObjectService<'a> {
         Ok(path)
     }
 
-    async fn move_to_deleted(&self, object: &Object, from: Location, reason: &str) -> ApiResult<String> {
+    /// Copies the object to `deleted/`, then deletes it from `from` only if it is still the bytes
+    /// with `etag` (409 otherwise: someone wrote it after it was read, and their write stays).
+    async fn move_to_deleted(&self, object: &Object, from: Location, etag: &ETag, reason: &str) -> ApiResult<String> {
         let id = object.id();
         let (source, dest) = match from {
             Location::Draft => (StorageKey::Draft(id.clone()), StorageKey::DeletedDraft(id.clone())),
@@ -351,8 +415,14 @@ impl<'a> ObjectService<'a> {
             .with_metadata("deletion-reason", reason)
             .with_metadata("original-path", source.to_string());
         self.state.store.put(&dest, Bytes::from(copy.to_json()), options).await?;
-        self.state.store.delete(&source).await?;
-        Ok(dest.to_string())
+        match self.state.store.delete_if_match(&source, etag).await {
+            Ok(()) => Ok(dest.to_string()),
+            Err(StoreError::PreconditionFailed { .. }) => Err(ApiError::Conflict {
+                message: "the object was modified by someone else; reload it and try again".into(),
+                current: None,
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// `POST /{id}/duplicate`: a new draft copy owned by the caller.
@@ -371,17 +441,24 @@ impl<'a> ObjectService<'a> {
         }
         let etag = self.put(Location::Draft, &copy, PutOptions::create_only()).await?;
         self.index(&copy).await?;
-        let etag = api_etag(&copy, &etag);
-        Ok(Saved { object: copy, etag, triggers: Vec::new() })
+        self.saved(copy, etag, Vec::new()).await
     }
 
     /// Writes an edited object in place (snapshot of the old one, If-Match on the new one) and indexes
-    /// it; returns the API ETag.
+    /// it; returns the stored ETag. A draft that is being submitted is not editable.
     pub(crate) async fn save_edit(&self, current: &Loaded, object: &Object) -> ApiResult<ETag> {
+        if current.is_mid_submission() {
+            return Err(ApiError::Conflict { message: "the draft is being submitted".into(), current: None });
+        }
         self.snapshot(&current.object).await?;
         let etag = self.put(current.location, object, PutOptions::if_match(current.etag.clone())).await?;
         self.index(object).await?;
-        Ok(api_etag(object, &etag))
+        Ok(etag)
+    }
+
+    pub(crate) async fn saved(&self, object: Object, etag: ETag, triggers: Vec<TriggerResult>) -> ApiResult<Saved> {
+        let view = self.view(&object).await?;
+        Ok(Saved { object, view, etag, triggers })
     }
 
     async fn snapshot(&self, object: &Object) -> ApiResult<()> {

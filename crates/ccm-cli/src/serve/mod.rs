@@ -140,7 +140,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
     let (processor, contacts) = match &embedded {
         Some(store) => {
-            let (p, c) = processor(store.clone(), state.index.clone(), &config, &ses, args, &links)?;
+            let (p, c) = processor(store.clone(), &config, &ses, args, &links)?;
             (Some(p), Some(c))
         }
         None => (None, None),
@@ -167,7 +167,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
         .merge(dev_login::session_routes(auth))
         .merge(sign_in)
         .merge(dev)
-        .merge(outbox::routes(outbox_dir.clone()))
+        .merge(outbox::routes(outbox_dir.clone(), state.clone()))
         .merge(unsubscribe)
         .fallback_service(assets::service(args.html.clone()));
     Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts })
@@ -197,7 +197,6 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
 /// data directory (the same ledger code as on AWS, over the embedded store).
 fn processor(
     store: Arc<EmbeddedStore>,
-    index: Arc<dyn ChangeIndex>,
     config: &Arc<ccm_core::config::AppConfig>,
     ses: &ccm_core::config::SesConfig,
     args: &ServeArgs,
@@ -225,7 +224,6 @@ fn processor(
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),
-        index: Some(index),
     };
     Ok((processor, contacts))
 }

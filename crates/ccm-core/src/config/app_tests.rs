@@ -118,6 +118,19 @@ fn each_customer_field_rule_names_its_field() {
 }
 
 #[test]
+fn a_logo_is_an_absolute_url_or_a_plain_path_on_the_portal() {
+    for good in ["/logos/acme.svg", "https://cdn.example.com/acme.png"] {
+        let mut doc = shipped();
+        doc["customer_mappings"]["acme"]["logo_url"] = json!(good);
+        assert!(AppConfig::from_json(&doc.to_string()).is_ok(), "{good}");
+    }
+    for bad in ["//evil.example.com/x.png", "/logos/../secret", "/logos/a b.svg", "javascript:alert(1)"] {
+        let err = error_after(|d| d["customer_mappings"]["acme"]["logo_url"] = json!(bad));
+        assert_names(&err, "customer_mappings.acme.logo_url");
+    }
+}
+
+#[test]
 fn an_unknown_environment_is_refused() {
     let err = error_after(|d| d["customer_mappings"]["initech"]["environment"] = json!("staging"));
     assert_names(&err, "customer_mappings.initech.environment");

@@ -9,8 +9,9 @@ pub(crate) fn aws_region(raw: &str) -> Result<(), String> {
     let letters = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
     let shape_ok = parts.len() >= 3
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(letters)
-        && parts.last().is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        && parts.split_last().is_some_and(|(number, words)| {
+            words.iter().all(letters) && !number.is_empty() && number.chars().all(|c| c.is_ascii_digit())
+        });
     if shape_ok { Ok(()) } else { Err(format!("{raw:?} is not an AWS region such as us-east-1")) }
 }
 
@@ -95,6 +96,21 @@ pub(crate) fn absolute_url(raw: &str) -> Result<(), String> {
         return Err(bad("it contains white space"));
     }
     Ok(())
+}
+
+/// An image the portal shows: an absolute http(s) URL, or a path on the portal itself (`/logos/acme.svg`).
+pub(crate) fn image_url(raw: &str) -> Result<(), String> {
+    if let Some(path) = raw.strip_prefix('/') {
+        let ok = !path.starts_with('/')
+            && !path.contains("..")
+            && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c));
+        return if ok {
+            Ok(())
+        } else {
+            Err(format!("{raw:?} is not a plain path on the portal such as /logos/acme.svg"))
+        };
+    }
+    absolute_url(raw)
 }
 
 /// An absolute http(s) URL to build links on, returned without its trailing `/` so links are

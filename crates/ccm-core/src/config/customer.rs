@@ -109,7 +109,7 @@ impl CustomerConfig {
                 "must be a positive number of messages per second",
             );
         }
-        if let Some(Err(why)) = self.logo_url.as_deref().map(checks::absolute_url) {
+        if let Some(Err(why)) = self.logo_url.as_deref().map(checks::image_url) {
             p.add(at("logo_url"), why);
         }
     }

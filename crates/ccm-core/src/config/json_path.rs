@@ -4,6 +4,9 @@
 //! position, then drop the offending part of the document and deserialize again, so an operator
 //! sees every type error at once instead of fixing them one start-up at a time.
 
+// Offsets and indices here are bounded by the length of an operator's config file.
+#![allow(clippy::arithmetic_side_effects)]
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

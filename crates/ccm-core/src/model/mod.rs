@@ -7,6 +7,7 @@ mod meeting;
 mod modification;
 mod normalize;
 mod object;
+mod result;
 
 pub use announcement::{Announcement, Attachment};
 pub use change::Change;
@@ -14,6 +15,7 @@ pub use lifecycle::Lifecycle;
 pub use meeting::MeetingMetadata;
 pub use modification::{Modification, ModificationType};
 pub use object::{Object, ObjectError};
+pub use result::{DeliveryResult, PROCESSOR_USER, meeting_cancelled_key};
 
 #[cfg(test)]
 mod tests;

@@ -21,13 +21,25 @@ pub(crate) fn number_to_string(map: &mut Map<String, Value>, key: &str) {
 }
 
 /// Turns a numeric string into a number in place (`meeting_duration: "60"` → `60`).
+/// A whole number written as a float (`1e12`, `60.0`) becomes an integer too (saturating at the
+/// i64 bounds), so range checks, not the parser, judge it.
 pub(crate) fn string_to_number(map: &mut Map<String, Value>, key: &str) {
-    if let Some(Value::String(s)) = map.get(key) {
-        if let Ok(n) = s.trim().parse::<i64>() {
-            map.insert(key.to_owned(), Value::from(n));
-        } else if s.trim().is_empty() {
-            map.remove(key);
+    match map.get(key) {
+        Some(Value::String(s)) => {
+            if let Ok(n) = s.trim().parse::<i64>() {
+                map.insert(key.to_owned(), Value::from(n));
+            } else if s.trim().is_empty() {
+                map.remove(key);
+            }
         }
+        Some(Value::Number(n)) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0) {
+                // `as` saturates at the bounds for floats out of range.
+                #[allow(clippy::cast_possible_truncation)]
+                map.insert(key.to_owned(), Value::from(f as i64));
+            }
+        }
+        _ => {}
     }
 }
 

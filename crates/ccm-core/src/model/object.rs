@@ -23,6 +23,32 @@ pub enum ObjectError {
     UnknownKind,
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// A field has the wrong type or value; `field` is its path (`customers[2]`, `meeting_duration`).
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+}
+
+impl ObjectError {
+    /// The field the problem is in, when one can be named.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Field { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+/// Deserializes with the path of the offending field kept, so a caller can name it.
+fn from_value_at_path<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ObjectError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.into_inner().to_string();
+        if field == "." {
+            ObjectError::Json(serde::de::Error::custom(message))
+        } else {
+            ObjectError::Field { field, message }
+        }
+    })
 }
 
 impl Object {
@@ -37,10 +63,10 @@ impl Object {
     pub fn from_map(mut map: Map<String, Value>) -> Result<Self, ObjectError> {
         if is_change(&map) {
             Change::normalize(&mut map);
-            Ok(Self::Change(Box::new(serde_json::from_value(Value::Object(map))?)))
+            Ok(Self::Change(Box::new(from_value_at_path(Value::Object(map))?)))
         } else if is_announcement(&map) {
             Announcement::normalize(&mut map);
-            Ok(Self::Announcement(Box::new(serde_json::from_value(Value::Object(map))?)))
+            Ok(Self::Announcement(Box::new(from_value_at_path(Value::Object(map))?)))
         } else {
             Err(ObjectError::UnknownKind)
         }
@@ -162,7 +188,7 @@ impl Object {
         match self {
             Self::Change(c) => (c.implementation_start, c.implementation_end),
             Self::Announcement(a) => {
-                let end = a.meeting_date.map(|d| d + chrono::Duration::minutes(a.meeting_duration.unwrap_or(60)));
+                let end = a.meeting_date.and_then(|d| crate::schedule::meeting_end(d, a.meeting_duration));
                 (a.meeting_date, end)
             }
         }

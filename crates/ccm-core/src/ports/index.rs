@@ -119,6 +119,9 @@ pub struct IndexQuery {
     /// Only changes (`Some(true)`) or only announcements (`Some(false)`).
     pub changes_only: Option<bool>,
     pub statuses: Vec<Status>,
+    /// Objects with any of these customers. With a `scope`, only the wanted customers inside the
+    /// scope count (none inside: nothing matches), so a filter cannot reveal who else an object
+    /// is shared with.
     pub customers: Vec<CustomerCode>,
     /// Substring of createdBy, case-insensitive.
     pub created_by: Option<String>,
@@ -162,15 +165,16 @@ pub struct StatusCounts {
 
 impl StatusCounts {
     pub fn add(&mut self, status: Status) {
-        self.total += 1;
-        match status {
-            Status::Draft => self.draft += 1,
-            Status::Submitted => self.submitted += 1,
-            Status::Approved => self.approved += 1,
-            Status::Completed => self.completed += 1,
-            Status::Cancelled => self.cancelled += 1,
-        }
-        self.active = self.submitted + self.approved;
+        let count = match status {
+            Status::Draft => &mut self.draft,
+            Status::Submitted => &mut self.submitted,
+            Status::Approved => &mut self.approved,
+            Status::Completed => &mut self.completed,
+            Status::Cancelled => &mut self.cancelled,
+        };
+        *count = count.saturating_add(1);
+        self.total = self.total.saturating_add(1);
+        self.active = self.submitted.saturating_add(self.approved);
     }
 }
 

@@ -126,6 +126,10 @@ pub trait DocumentStore: Send + Sync {
     async fn put(&self, key: &StorageKey, body: Bytes, options: PutOptions) -> Result<ETag, StoreError>;
     /// Deletes the key; deleting a missing key succeeds (as on S3).
     async fn delete(&self, key: &StorageKey) -> Result<(), StoreError>;
+    /// Deletes the key only if its ETag is still `etag` (S3's conditional delete, `If-Match`);
+    /// [`StoreError::PreconditionFailed`] when it changed or is gone. Moves (draft → archive,
+    /// object → `deleted/`) end with this, so a write nobody saw is never deleted.
+    async fn delete_if_match(&self, key: &StorageKey, etag: &ETag) -> Result<(), StoreError>;
     /// Keys that start with `prefix`, in key order, at most `limit` (capped at [`MAX_LIST_PAGE`]) per
     /// page, continuing after `continuation` (the `next` of the previous page).
     async fn list(&self, prefix: &str, continuation: Option<&str>, limit: usize) -> Result<ListPage, StoreError>;

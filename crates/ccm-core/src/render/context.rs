@@ -204,7 +204,12 @@ impl TemplateData {
             if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
         let survey_url = life.survey_url.as_deref().filter(|_| ctx.event == Event::Completed).map(|url| {
             let url = one_line(url);
-            let quarter = (ctx.now.month() - 1) / 3 + 1;
+            let quarter = match ctx.now.month0() {
+                0..=2 => 1,
+                3..=5 => 2,
+                6..=8 => 3,
+                _ => 4,
+            };
             let (event_type, subtype) = match kind {
                 ObjectKind::Change => ("change", "general"),
                 ObjectKind::Announcement(t) => ("announcement", t.as_str()),

@@ -51,7 +51,6 @@ impl Rig {
             config: config(),
             clock: Arc::new(FixedClock),
             settings: Settings::default(),
-            index: None,
         };
         Self { dir, store, contacts, mailer, ledger, processor }
     }
@@ -78,6 +77,25 @@ impl Rig {
     pub async fn archived(&self, id: &ObjectId) -> Object {
         let doc = self.store.get(&StorageKey::Archive(id.clone())).await.unwrap().unwrap();
         Object::from_json(&doc.body).unwrap()
+    }
+
+    /// The delivery results written for `id`, in key order.
+    pub async fn results(&self, id: &ObjectId) -> Vec<ccm_core::model::DeliveryResult> {
+        let mut out = Vec::new();
+        for listed in ccm_core::ports::list_all(&*self.store, &StorageKey::results_prefix(id)).await.unwrap() {
+            let key = StorageKey::parse(&listed.key).unwrap();
+            if let StorageKey::Result { .. } = key {
+                let doc = self.store.get(&key).await.unwrap().unwrap();
+                out.push(serde_json::from_slice(&doc.body).unwrap());
+            }
+        }
+        out
+    }
+
+    /// The keys under `results/{id}/`.
+    pub async fn result_keys(&self, id: &ObjectId) -> Vec<String> {
+        let listed = ccm_core::ports::list_all(&*self.store, &StorageKey::results_prefix(id)).await.unwrap();
+        listed.into_iter().map(|l| l.key).collect()
     }
 
     pub async fn trigger_exists(&self, customer: &str, id: &ObjectId) -> bool {

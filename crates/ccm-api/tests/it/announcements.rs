@@ -1,10 +1,8 @@
 //! `/api/announcements`: the four types, their workflow, the type filter and the family boundary.
 
-mod support;
-
+use crate::support::{TestApp, complete_announcement, complete_change, history, id_of, ids, object_path};
 use http::StatusCode;
 use serde_json::json;
-use support::{TestApp, complete_announcement, complete_change, history, id_of, ids, object_path};
 
 #[tokio::test]
 async fn each_announcement_type_gets_its_own_id_prefix_and_object_type() {

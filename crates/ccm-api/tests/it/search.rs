@@ -1,13 +1,11 @@
 //! `/api/search`, `/api/statistics`, `/api/recent`, `/api/openapi.json` and unknown routes.
 
-mod support;
-
 use std::collections::HashSet;
 
+use crate::support::{Client, TestApp, complete_announcement, complete_change, id_of, ids};
 use chrono::Duration;
 use http::StatusCode;
 use serde_json::{Value, json};
-use support::{Client, TestApp, complete_announcement, complete_change, id_of, ids};
 
 /// Five objects, each created 20 minutes after the previous one (from 2026-06-01T12:00Z):
 /// a submitted "Database upgrade" for acme (snow ticket INC-4242), a draft "Network maintenance" for

@@ -1,10 +1,8 @@
 //! Announcement attachments (upload target, local upload, confirm, download, remove) and saved searches.
 
-mod support;
-
+use crate::support::*;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use support::*;
 
 async fn draft_announcement(app: &TestApp) -> (Client, String) {
     let alice = app.login("alice@example.com");
@@ -52,12 +50,65 @@ async fn an_attachment_is_uploaded_confirmed_listed_downloaded_and_removed() {
     assert_eq!(body2, json!(String::from_utf8(pdf).unwrap()));
     assert_eq!(headers2["content-type"], "application/pdf");
     assert!(headers2["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert_eq!(headers2["content-security-policy"], "sandbox", "a download can never run as a page of ours");
+    assert_eq!(headers2["x-content-type-options"], "nosniff");
+    assert!(app.stored(&format!("announcements/{id}/uploads/report q3.pdf.json")).await.is_none(), "declaration gone");
     let _ = (headers, body);
 
     let (status, _, removed) = alice.delete(&format!("/api/announcements/{id}/attachments/report%20q3.pdf")).await;
     assert_eq!(status, StatusCode::OK, "{removed}");
     assert!(removed["object"].get("attachments").is_none_or(|a| a.as_array().unwrap().is_empty()));
     assert!(app.stored(&format!("announcements/{id}/attachments/report q3.pdf")).await.is_none());
+}
+
+#[tokio::test]
+async fn attachments_sent_by_a_client_are_ignored_on_create_and_edit() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    let fake = json!([{"name": "invoice.pdf", "s3_key": "announcements/CIC-x/attachments/invoice.pdf", "size": 5}]);
+    let mut body = complete_announcement("cic", "Spoofed");
+    body["attachments"] = fake.clone();
+    let created = alice.create("/api/announcements", body).await;
+    assert!(created.get("attachments").is_none(), "{created}");
+    let id = id_of(&created);
+    let (_, etag) = alice.fetch(&id).await;
+    let (status, _, saved) = alice.put(&object_path(&id), &etag, json!({"attachments": fake})).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert!(saved["object"].get("attachments").is_none(), "{saved}");
+    assert!(app.stored(&format!("drafts/{id}.json")).await.unwrap().get("attachments").is_none());
+}
+
+#[tokio::test]
+async fn an_upload_must_be_the_size_and_type_declared_when_it_started() {
+    let app = TestApp::new().await;
+    let (alice, id) = draft_announcement(&app).await;
+    let start = |name: &str, size: usize| json!({"name": name, "size": size, "contentType": "application/pdf"});
+    // Confirming or uploading without a start is refused.
+    let (status, _, body) =
+        alice.post(&format!("/api/announcements/{id}/attachments/none.pdf/confirm"), json!({})).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("name")), "{body}");
+    let (status, _, body) = alice
+        .call(Method::PUT, &format!("/api/uploads/announcements/{id}/attachments/none.pdf"))
+        .raw(b"%PDF".to_vec())
+        .header("content-type", "application/pdf")
+        .send()
+        .await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("name")), "{body}");
+
+    // Declared 4 bytes of PDF; 10 bytes, or a PNG, are refused naming what differs.
+    assert_eq!(alice.post(&format!("/api/announcements/{id}/attachments"), start("a.pdf", 4)).await.0, StatusCode::OK);
+    let upload = format!("/api/uploads/announcements/{id}/attachments/a.pdf");
+    let (status, _, body) = alice
+        .call(Method::PUT, &upload)
+        .raw(b"%PDF-1.4 x".to_vec())
+        .header("content-type", "application/pdf")
+        .send()
+        .await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("size")), "{body}");
+    let (status, _, body) =
+        alice.call(Method::PUT, &upload).raw(b"\x89PNG".to_vec()).header("content-type", "image/png").send().await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("contentType")), "{body}");
+    assert!(app.stored(&format!("announcements/{id}/attachments/a.pdf")).await.is_none(), "nothing stored");
 }
 
 #[tokio::test]

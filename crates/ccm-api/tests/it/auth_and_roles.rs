@@ -1,12 +1,10 @@
 //! Sessions, CSRF, roles and customer scoping.
 
-mod support;
-
+use crate::support::{TestApp, approved_change, complete_change, id_of, ids, object_path, submitted_change};
 use ccm_core::Role;
 use chrono::Duration;
 use http::{Method, StatusCode, header};
 use serde_json::json;
-use support::{TestApp, approved_change, complete_change, id_of, ids, object_path, submitted_change};
 
 #[tokio::test]
 async fn me_shows_the_user_roles_customers_and_csrf_token() {
@@ -45,7 +43,7 @@ async fn customers_lists_every_configured_customer_by_name() {
     let acme = &list[0];
     assert_eq!(acme["code"], "acme");
     assert_eq!(acme["environment"], "prod");
-    assert_eq!(acme["logoUrl"], "https://assets.example.com/logos/acme.png");
+    assert_eq!(acme["logoUrl"], "/logos/acme.svg");
     assert_eq!(list[2]["environment"], "nonprod");
 }
 
@@ -114,7 +112,7 @@ async fn a_session_older_than_eight_hours_has_expired_even_when_active() {
     let app = TestApp::new().await;
     let mut session = app.session_for("alice@example.com");
     // Signed in 8 h 1 min ago, active a minute ago.
-    let now = chrono::DateTime::parse_from_rfc3339(support::START).unwrap().timestamp();
+    let now = chrono::DateTime::parse_from_rfc3339(crate::support::START).unwrap().timestamp();
     session.created = now - 8 * 3600 - 60;
     session.last_seen = now - 60;
     let (status, _, body) = app.client_with(&session).get("/api/me").await;
@@ -316,7 +314,7 @@ async fn a_scoped_user_sees_only_their_customers_objects() {
         let mut seen = ids(&page);
         seen.sort_unstable();
         if path.contains("globex") {
-            assert_eq!(seen, [both.as_str()], "{path}");
+            assert!(seen.is_empty(), "{path}: filtering by another customer reveals nothing: {seen:?}");
         } else {
             let mut want = [acme.as_str(), both.as_str()];
             want.sort_unstable();
@@ -393,4 +391,83 @@ async fn a_scoped_author_lists_her_own_draft_before_choosing_customers() {
     let id = id_of(&cathy.create("/api/changes", json!({"changeTitle": "Not sure for whom yet"})).await);
     assert_eq!(cathy.get(&object_path(&id)).await.0, StatusCode::OK);
     assert_eq!(ids(&cathy.get("/api/changes").await.2), [id.as_str()]);
+}
+
+/// Every customer code a reply mentions, wherever it appears.
+fn codes_in(value: &serde_json::Value) -> Vec<String> {
+    let text = value.to_string();
+    ["acme", "globex"].iter().filter(|c| text.contains(&format!("\"{c}\""))).map(|c| (*c).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_scoped_user_reading_a_shared_object_sees_no_other_customer_on_any_read_route() {
+    let app = TestApp::new().await;
+    let (_, _, both) = acme_and_globex_changes(&app).await;
+    // Both customers' processors have reported.
+    for customer in ["acme", "globex"] {
+        let result = ccm_core::model::DeliveryResult {
+            object: ccm_core::ObjectId::parse(&both).unwrap(),
+            version: 2,
+            customer: ccm_core::CustomerCode::parse(customer).unwrap(),
+            event: "approval_request".into(),
+            topic: "aws-approval".into(),
+            at: chrono::Utc::now(),
+            subscribers: 2,
+            restricted: 0,
+            sent: 2,
+            already_sent: 0,
+            rejected: 0,
+        };
+        let body = bytes::Bytes::from(serde_json::to_vec(&result).unwrap());
+        let options = ccm_core::ports::PutOptions::create_only();
+        app.store.put(&result.key().unwrap(), body, options).await.unwrap();
+    }
+    let victor = app.login("victor@example.com");
+    let (_, _, full) = victor.get(&object_path(&both)).await;
+    assert_eq!(codes_in(&full), ["acme", "globex"], "an unscoped user sees both: {full}");
+
+    let cathy = app.login("cathy@acme.example.com");
+    let path = object_path(&both);
+    for route in [
+        path.clone(),
+        format!("{path}/versions"),
+        format!("{path}/versions/1"),
+        format!("{path}/versions/2"),
+        "/api/changes".into(),
+        "/api/search?q=both".into(),
+        "/api/recent".into(),
+        "/api/statistics".into(),
+    ] {
+        let (status, _, body) = cathy.get(&route).await;
+        assert_eq!(status, StatusCode::OK, "{route}: {body}");
+        assert!(!codes_in(&body).contains(&"globex".to_owned()), "{route} names globex: {body}");
+    }
+    let (_, _, object) = cathy.get(&path).await;
+    assert_eq!(object["customers"], json!(["acme"]));
+    let processed: Vec<&serde_json::Value> =
+        object["modifications"].as_array().unwrap().iter().filter(|m| m["modification_type"] == "processed").collect();
+    assert_eq!(processed.len(), 1, "only acme's delivery result: {processed:?}");
+}
+
+#[tokio::test]
+async fn a_scoped_users_edit_of_a_shared_object_never_drops_the_customers_they_cannot_see() {
+    // An admin bound to acme (admins may edit anyone's object) sends back only what she saw.
+    let app = TestApp::with_config(|c| {
+        c["portal"]["demo_users"].as_array_mut().unwrap().push(json!(
+            {"email": "sam@acme.example.com", "name": "Sam", "roles": ["admin"], "customers": ["acme"]}));
+    })
+    .await;
+    let alice = app.login("alice@example.com");
+    let mut body = complete_change("Shared draft");
+    body["customers"] = json!(["acme", "globex"]);
+    let id = id_of(&alice.create("/api/changes", body).await);
+    assert_eq!(alice.act(&id, "submit").await.0, StatusCode::OK);
+    let sam = app.login("sam@acme.example.com");
+    let (seen, etag) = sam.fetch(&id).await;
+    assert_eq!(seen["customers"], json!(["acme"]));
+    let (status, _, reply) =
+        sam.put(&object_path(&id), &etag, json!({"customers": ["acme"], "changeTitle": "x"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{reply}");
+    assert_eq!(reply["field"], "customers", "{reply}");
+    assert_eq!(alice.fetch(&id).await.0["customers"], json!(["acme", "globex"]));
 }

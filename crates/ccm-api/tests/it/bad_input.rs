@@ -1,10 +1,8 @@
 //! Bodies, ids and parameters the API must refuse without writing anything.
 
-mod support;
-
+use crate::support::{TestApp, complete_change, id_of, object_path};
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{TestApp, complete_change, id_of, object_path};
 
 #[tokio::test]
 async fn malformed_json_is_refused_as_bad_json() {
@@ -239,4 +237,55 @@ async fn a_missing_object_is_not_found() {
     assert_eq!(alice.post(&format!("{path}/submit"), json!({})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(alice.get(&format!("{path}/versions")).await.0, StatusCode::NOT_FOUND);
     assert!(app.all_keys().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_meeting_duration_out_of_range_is_refused_naming_the_field_and_nothing_is_stored() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    let huge = [json!(1e12), json!(i64::MAX), json!(-5), json!(0), json!(481), json!("9223372036854775807")];
+    for value in &huge {
+        for (key, field) in [("meeting_duration", "meeting_duration"), ("meetingDuration", "meeting_duration")] {
+            let mut body = crate::support::complete_announcement("cic", "Huge meeting");
+            body[key] = value.clone();
+            let (status, _, reply) = alice.post("/api/announcements", body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{key}={value}: {reply}");
+            assert_eq!(reply["field"], field, "{key}={value}: {reply}");
+        }
+        let mut body = complete_change("Huge meeting");
+        body["meetingDuration"] = value.clone();
+        let (status, _, reply) = alice.post("/api/changes", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "meetingDuration={value}: {reply}");
+        assert_eq!(reply["field"], "meetingDuration", "{value}: {reply}");
+    }
+    assert!(app.all_keys().await.is_empty(), "nothing stored: {:?}", app.all_keys().await);
+
+    // The same through PUT: the draft keeps its last good content.
+    let id = id_of(&alice.create("/api/announcements", crate::support::complete_announcement("cic", "t")).await);
+    for value in &huge {
+        let (_, etag) = alice.fetch(&id).await;
+        let mut body = crate::support::complete_announcement("cic", "t");
+        body["meetingDuration"] = value.clone();
+        let (status, _, reply) = alice.put(&object_path(&id), &etag, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{value}: {reply}");
+        assert_eq!(reply["field"], "meeting_duration");
+    }
+    let (stored, _) = alice.fetch(&id).await;
+    assert!(stored.get("meeting_duration").is_none(), "{stored}");
+    let (status, _, page) = alice.get("/api/announcements").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(crate::support::ids(&page), [id.as_str()], "still listed and served");
+}
+
+#[tokio::test]
+async fn a_wrong_type_names_the_field_not_the_body() {
+    let app = TestApp::new().await;
+    let alice = app.login("alice@example.com");
+    for (key, value) in [("include_meeting", json!("yes please")), ("meeting_duration", json!({"minutes": 5}))] {
+        let mut body = crate::support::complete_announcement("cic", "Typed");
+        body[key] = value.clone();
+        let (status, _, reply) = alice.post("/api/announcements", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key}: {reply}");
+        assert_eq!(reply["field"], key, "{reply}");
+    }
 }

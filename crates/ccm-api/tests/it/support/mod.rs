@@ -2,9 +2,6 @@
 //! the repository's config.json and a clock the test moves. `Client` sends requests through
 //! `router(state).oneshot(..)` with a sealed session cookie and its CSRF token.
 
-// Each test binary uses a different part of the harness.
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -49,9 +46,9 @@ impl Clock for TestClock {
 
 pub struct TestApp {
     pub state: AppState,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<dyn DocumentStore>,
     pub clock: Arc<TestClock>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -61,11 +58,24 @@ impl TestApp {
 
     /// An app whose config.json was edited as JSON first, e.g. to allow self-approval.
     pub async fn with_config(edit: impl FnOnce(&mut Value)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).await.unwrap();
+        Self::over(store, Some(dir), edit)
+    }
+
+    /// The same app over an S3 bucket of its own on the moto emulator; `None` (the test skips)
+    /// when no emulator is available and CCM_REQUIRE_MOTO is not set.
+    pub async fn on_moto() -> Option<Self> {
+        let moto = ccm_testkit::moto::shared().await?;
+        let bucket = moto.create_bucket("ccm-api").await;
+        let store = Arc::new(ccm_aws::S3DocumentStore::new(moto.s3_client(), bucket));
+        Some(Self::over(store, None, |_| {}))
+    }
+
+    fn over(store: Arc<dyn DocumentStore>, dir: Option<tempfile::TempDir>, edit: impl FnOnce(&mut Value)) -> Self {
         let mut raw: Value = serde_json::from_str(CONFIG_JSON).unwrap();
         edit(&mut raw);
         let config = AppConfig::from_json(&raw.to_string()).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(dir.path()).await.unwrap();
         let clock = Arc::new(TestClock(Mutex::new(START.parse().unwrap())));
         let state = AppState {
             store: store.clone(),

@@ -1,0 +1,11 @@
+//! The API through its router (`tower::ServiceExt::oneshot`): one test binary, one module per area.
+
+mod support;
+
+mod announcements;
+mod attachments_and_saved_searches;
+mod auth_and_roles;
+mod bad_input;
+mod changes;
+mod concurrency;
+mod search;
