@@ -134,6 +134,7 @@ fn topic(name: &str) -> TopicName {
 fn email(to: &str, subject: &str, ics: Option<&str>) -> OutgoingEmail {
     OutgoingEmail {
         from: EmailAddress::parse(&format!("ccm@{SENDER_DOMAIN}")).unwrap(),
+        from_name: None,
         to: EmailAddress::parse(to).unwrap(),
         subject: subject.to_owned(),
         html: "<p>Change <b>approved</b></p>".to_owned(),

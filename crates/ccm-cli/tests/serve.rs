@@ -1,9 +1,15 @@
 //! `ccm serve` end to end over real HTTP on a random loopback port.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ccm_cli::serve::{Backend, ServeArgs, build};
+use ccm_embedded::JsonContacts;
 use serde_json::{Value, json};
+
+/// The mail `ccm serve` sends: one customer per copy, well-formed, unsubscribe links, input rules.
+#[path = "serve/mail.rs"]
+mod mail;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -25,6 +31,9 @@ fn args(data: &std::path::Path) -> ServeArgs {
 
 struct Running {
     base: String,
+    outbox: PathBuf,
+    contacts: Arc<JsonContacts>,
+    data: PathBuf,
     _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -35,16 +44,20 @@ impl Drop for Running {
     }
 }
 
+/// Binds a random port first and builds the server for it, as `ccm serve` does.
 async fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let server = build(&repo().join("config.json"), &repo().join("SESConfig.json"), &args(dir.path())).await.unwrap();
-    server.start_queue().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut serve_args = args(dir.path());
+    serve_args.port = listener.local_addr().unwrap().port();
+    let server = build(&repo().join("config.json"), &repo().join("SESConfig.json"), &serve_args).await.unwrap();
+    server.start_queue().await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let (outbox, contacts) = (server.outbox.clone(), server.contacts.clone().unwrap());
     let task = tokio::spawn(async move {
         axum::serve(listener, server.router).await.unwrap();
     });
-    Running { base, _dir: dir, task }
+    Running { base, outbox, contacts, data: dir.path().to_path_buf(), _dir: dir, task }
 }
 
 async fn sign_in(http: &reqwest::Client, base: &str, email: &str) -> (String, String) {

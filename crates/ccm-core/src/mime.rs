@@ -1,15 +1,41 @@
 //! Building the MIME form of an outgoing e-mail (for SES raw sends and the local outbox): a
 //! multipart/alternative text + HTML body, plus a `text/calendar; method=REQUEST` invitation when
-//! the message carries one. Built with `mail-builder`; parsed back by an independent parser in tests.
+//! the message carries one. The body parts come from `mail-builder`; the message headers are
+//! written here ([`header`]) so that their encoding is ours to test: encoded-words of at most 75
+//! characters, a quoted or encoded display name, one `charset` per part. Every message says it was
+//! sent by a program ([`NOTIFICATION_HEADERS`]). Parsed back by an independent parser in tests.
+
+pub mod header;
 
 use chrono::{DateTime, Utc};
-use mail_builder::MessageBuilder;
-use mail_builder::headers::raw::Raw;
+use mail_builder::headers::content_type::ContentType;
 use mail_builder::mime::MimePart;
 
 use crate::ports::OutgoingEmail;
+use crate::text::{self, TextKind};
 
-/// The message as bytes (RFC 5322), with extra headers (name, value) added verbatim.
+/// Headers every notification carries, on every path (the outbox, SES raw and simple sends):
+/// RFC 3834's `Auto-Submitted` so that auto-responders and vacation replies stay quiet, and the
+/// Exchange equivalent.
+pub const NOTIFICATION_HEADERS: [(&str, &str); 2] =
+    [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "OOF, AutoReply")];
+
+/// The `From` header's value: `"Display Name" <address>` (quoted, or RFC 2047-encoded when not
+/// ASCII), or the bare address. What SES's `FromEmailAddress` takes too.
+pub fn from_value(email: &OutgoingEmail) -> String {
+    let mut out = Vec::new();
+    header::write_mailbox(&mut out, "From", email.from_name.as_deref(), &email.from);
+    let line = String::from_utf8_lossy(&out).into_owned();
+    line.trim_start_matches("From:").replace("\r\n", "").trim().to_owned()
+}
+
+fn text_part(content_type: &'static str, body: &str) -> MimePart<'static> {
+    let body = text::clean(body, TextKind::MultiLine).into_owned();
+    MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), body)
+}
+
+/// The message as bytes (RFC 5322), with extra headers (name, value) added after ours. A header
+/// name that is not a valid field name is left out; values are written on one line.
 pub fn build(
     email: &OutgoingEmail,
     date: DateTime<Utc>,
@@ -18,10 +44,7 @@ pub fn build(
 ) -> Vec<u8> {
     let alternative = MimePart::new(
         "multipart/alternative",
-        vec![
-            MimePart::new("text/plain; charset=utf-8", email.text.as_str()),
-            MimePart::new("text/html; charset=utf-8", email.html.as_str()),
-        ],
+        vec![text_part("text/plain", &email.text), text_part("text/html", &email.html)],
     );
     let body = match &email.ics {
         None => alternative,
@@ -29,68 +52,35 @@ pub fn build(
             "multipart/mixed",
             vec![
                 alternative,
-                MimePart::new("text/calendar; method=REQUEST; charset=utf-8", ics.to_vec()).attachment("invite.ics"),
+                MimePart::new(
+                    ContentType::new("text/calendar").attribute("method", "REQUEST").attribute("charset", "utf-8"),
+                    ics.to_vec(),
+                )
+                .attachment("invite.ics"),
             ],
         ),
     };
-    let mut builder = MessageBuilder::new()
-        .from(email.from.as_str())
-        .to(email.to.as_str())
-        .subject(email.subject.as_str())
-        .date(date.timestamp())
-        .message_id(message_id)
-        .body(body);
-    for (name, value) in extra_headers {
-        builder = builder.header(*name, Raw::new(value.clone()));
+    let mut out = Vec::new();
+    header::write_mailbox(&mut out, "From", email.from_name.as_deref(), &email.from);
+    header::write_mailbox(&mut out, "To", None, &email.to);
+    header::write_text(&mut out, "Subject", &email.subject);
+    header::write_raw(&mut out, "Date", &date.to_rfc2822());
+    header::write_raw(&mut out, "Message-ID", &format!("<{}>", message_id.trim_matches(['<', '>'])));
+    header::write_raw(&mut out, "MIME-Version", "1.0");
+    for (name, value) in NOTIFICATION_HEADERS {
+        header::write_raw(&mut out, name, value);
     }
-    builder.write_to_vec().unwrap_or_default()
+    for (name, value) in extra_headers.iter().filter(|(name, _)| header::is_field_name(name)) {
+        if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            header::write_raw(&mut out, name, value);
+        } else {
+            header::write_text(&mut out, name, value);
+        }
+    }
+    // Writing into a Vec cannot fail.
+    let _ = body.write_part(&mut out);
+    out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::EmailAddress;
-    use bytes::Bytes;
-    use mail_parser::{MessageParser, MimeHeaders};
-
-    fn email(ics: Option<&str>) -> OutgoingEmail {
-        OutgoingEmail {
-            from: EmailAddress::parse("notifications@ccm.example.com").unwrap(),
-            to: EmailAddress::parse("ops@acme.example.com").unwrap(),
-            subject: "🟢 Rotate certificates".into(),
-            html: "<p>Approved &amp; scheduled</p>".into(),
-            text: "Approved & scheduled".into(),
-            list_management: None,
-            ics: ics.map(|s| Bytes::from(s.to_owned())),
-        }
-    }
-
-    #[test]
-    fn an_independent_parser_reads_back_subject_parts_and_headers() {
-        let raw = build(
-            &email(None),
-            "2026-06-01T12:00:00Z".parse().unwrap(),
-            "m1@ccm",
-            &[("X-CCM-Topic", "aws-announce".into())],
-        );
-        let msg = MessageParser::default().parse(&raw).unwrap();
-        assert_eq!(msg.subject(), Some("🟢 Rotate certificates"));
-        assert_eq!(msg.body_text(0).as_deref(), Some("Approved & scheduled"));
-        assert_eq!(msg.body_html(0).as_deref(), Some("<p>Approved &amp; scheduled</p>"));
-        assert_eq!(msg.header_raw("X-CCM-Topic").map(str::trim), Some("aws-announce"));
-        assert_eq!(msg.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("ops@acme.example.com"));
-    }
-
-    #[test]
-    fn a_calendar_invitation_is_attached_as_text_calendar_request() {
-        let ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n";
-        let raw = build(&email(Some(ics)), Utc::now(), "m2@ccm", &[]);
-        let msg = MessageParser::default().parse(&raw).unwrap();
-        let part = msg.attachments().next().expect("one attachment");
-        assert_eq!(part.attachment_name(), Some("invite.ics"));
-        let ct = part.content_type().unwrap();
-        assert_eq!((ct.ctype(), ct.subtype()), ("text", Some("calendar")));
-        assert_eq!(ct.attribute("method"), Some("REQUEST"));
-        assert_eq!(part.contents(), ics.as_bytes());
-    }
-}
+mod tests;

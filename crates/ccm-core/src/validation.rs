@@ -55,7 +55,12 @@ pub fn validate(object: &Object, config: &AppConfig, strictness: Strictness, now
     if object.customers().iter().any(|c| !seen.insert(c)) {
         errors.push(FieldError::new("customers", "a customer is listed twice"));
     }
-    check_text_lengths(&object.to_value(), &mut errors);
+    let value = object.to_value();
+    check_text_lengths(&value, &mut errors);
+    // Control and bidi characters (crate::text): refused here, stripped again when mail is rendered.
+    for (field, why) in crate::text::refused_in_fields(&value) {
+        errors.push(FieldError::new(field, why));
+    }
     match object {
         Object::Change(c) => validate_change(c, strict, now, &mut errors),
         Object::Announcement(a) => {

@@ -2,6 +2,11 @@
 //! topic preferences. A contact receives a topic when it opted in explicitly, or when it has no
 //! preference for the topic and the topic's default (SESConfig.json) is OPT_IN — as SES decides.
 //!
+//! Opt-outs made through the outbox's unsubscribe links ([`JsonContacts::opt_out`]) are recorded on
+//! top of the file, in `contact-preferences.json` in the data directory (the contacts file itself
+//! may be the built-in demo or the operator's, and is never rewritten); they win over the file's
+//! preferences and the topic defaults, as an SES unsubscribe does.
+//!
 //! ```json
 //! {"acme": {"list": "acme-contacts", "contacts": [
 //!   {"email": "ops@acme.example.com", "topics": {"aws-approval": "OPT_IN", "aws-calendar": "OPT_OUT"}},
@@ -9,12 +14,15 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use ccm_core::config::{SesConfig, SubscriptionStatus};
 use ccm_core::ports::{ContactDirectory, ContactError};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CustomerContacts {
@@ -32,26 +40,110 @@ pub struct Contact {
     pub unsubscribe_all: bool,
 }
 
+/// One recorded opt-out: this address no longer receives this topic from this customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOut {
+    pub customer: CustomerCode,
+    pub email: EmailAddress,
+    pub topic: TopicName,
+    pub at: DateTime<Utc>,
+}
+
+impl OptOut {
+    fn matches(&self, customer: &CustomerCode, email: &EmailAddress, topic: &TopicName) -> bool {
+        &self.customer == customer && self.email.normalized() == email.normalized() && &self.topic == topic
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Preferences {
+    #[serde(default)]
+    opt_outs: Vec<OptOut>,
+}
+
 pub struct JsonContacts {
     customers: BTreeMap<CustomerCode, CustomerContacts>,
     defaults: HashMap<String, SubscriptionStatus>,
+    preferences: Mutex<Preferences>,
+    /// Where opt-outs are kept; `None` keeps them in memory only.
+    preferences_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("contacts file: {0}")]
 pub struct ContactsFileError(String);
 
+/// The file of opt-outs under a data directory.
+pub fn preferences_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("contact-preferences.json")
+}
+
 impl JsonContacts {
     pub fn from_json(text: &str, ses: &SesConfig) -> Result<Self, ContactsFileError> {
         let customers: BTreeMap<CustomerCode, CustomerContacts> =
             serde_json::from_str(text).map_err(|e| ContactsFileError(e.to_string()))?;
         let defaults = ses.expand().into_iter().map(|t| (t.name.to_string(), t.default_status)).collect();
-        Ok(Self { customers, defaults })
+        Ok(Self { customers, defaults, preferences: Mutex::default(), preferences_file: None })
+    }
+
+    /// Keeps opt-outs in `path` (created at the first opt-out), loading those already there.
+    pub fn with_preferences_file(mut self, path: PathBuf) -> Result<Self, ContactsFileError> {
+        let loaded = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str::<Preferences>(&text)
+                .map_err(|e| ContactsFileError(format!("{}: {e}", path.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Preferences::default(),
+            Err(e) => return Err(ContactsFileError(format!("{}: {e}", path.display()))),
+        };
+        self.preferences = Mutex::new(loaded);
+        self.preferences_file = Some(path);
+        Ok(self)
     }
 
     pub fn customers(&self) -> impl Iterator<Item = (&CustomerCode, &CustomerContacts)> {
         self.customers.iter()
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Preferences> {
+        self.preferences.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn is_opted_out(&self, customer: &CustomerCode, email: &EmailAddress, topic: &TopicName) -> bool {
+        self.lock().opt_outs.iter().any(|o| o.matches(customer, email, topic))
+    }
+
+    /// Records that `email` no longer receives `topic` from `customer`, durably when a preferences
+    /// file is set (written whole to a temporary file, then renamed). Returns false when it was
+    /// already recorded. Blocking file I/O: call it from a blocking task.
+    pub fn opt_out(
+        &self,
+        customer: &CustomerCode,
+        email: &EmailAddress,
+        topic: &TopicName,
+        at: DateTime<Utc>,
+    ) -> Result<bool, ContactsFileError> {
+        let mut prefs = self.lock();
+        if prefs.opt_outs.iter().any(|o| o.matches(customer, email, topic)) {
+            return Ok(false);
+        }
+        prefs.opt_outs.push(OptOut { customer: customer.clone(), email: email.clone(), topic: topic.clone(), at });
+        if let Some(path) = &self.preferences_file
+            && let Err(e) = write_atomically(path, &prefs)
+        {
+            prefs.opt_outs.pop();
+            return Err(ContactsFileError(format!("{}: {e}", path.display())));
+        }
+        Ok(true)
+    }
+}
+
+fn write_atomically(path: &Path, prefs: &Preferences) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(prefs).map_err(std::io::Error::other)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }
 
 #[async_trait]
@@ -63,10 +155,12 @@ impl ContactDirectory for JsonContacts {
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         let c = self.customers.get(customer).ok_or(ContactError::NoList)?;
         let default = self.defaults.get(topic.as_str()).copied().unwrap_or(SubscriptionStatus::OptOut);
+        let prefs = self.lock();
         Ok(c.contacts
             .iter()
             .filter(|x| !x.unsubscribe_all)
             .filter(|x| x.topics.get(topic.as_str()).copied().unwrap_or(default) == SubscriptionStatus::OptIn)
+            .filter(|x| !prefs.opt_outs.iter().any(|o| o.matches(customer, &x.email, topic)))
             .map(|x| x.email.clone())
             .collect())
     }
@@ -95,5 +189,38 @@ mod tests {
         let announce = contacts.subscribers(&acme, &TopicName::parse("aws-announce").unwrap()).await.unwrap();
         assert_eq!(names(announce), ["a@acme.example.com", "c@acme.example.com"], "aws-announce defaults to OPT_IN");
         assert!(matches!(contacts.list_name(&CustomerCode::parse("globex").unwrap()).await, Err(ContactError::NoList)));
+    }
+
+    fn demo(ses: &SesConfig) -> JsonContacts {
+        JsonContacts::from_json(
+            r#"{"acme": {"list": "acme-contacts", "contacts": [
+                {"email": "a@acme.example.com", "topics": {"aws-announce": "OPT_IN"}},
+                {"email": "c@acme.example.com"}]}}"#,
+            ses,
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_opt_out_stops_that_topic_for_that_contact_only_and_survives_a_restart() {
+        let ses = SesConfig::from_json(include_str!("../../../SESConfig.json")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = preferences_path(dir.path());
+        let acme = CustomerCode::parse("acme").unwrap();
+        let announce = TopicName::parse("aws-announce").unwrap();
+        let calendar = TopicName::parse("aws-calendar").unwrap();
+        let a = EmailAddress::parse("A@acme.example.com").unwrap();
+        let now: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
+
+        let contacts = demo(&ses).with_preferences_file(path.clone()).unwrap();
+        assert!(contacts.opt_out(&acme, &a, &announce, now).unwrap(), "recorded, whatever the address's case");
+        assert!(!contacts.opt_out(&acme, &a, &announce, now).unwrap(), "recorded once");
+        let names = |v: Vec<EmailAddress>| v.into_iter().map(|e| e.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(contacts.subscribers(&acme, &announce).await.unwrap()), ["c@acme.example.com"]);
+
+        let restarted = demo(&ses).with_preferences_file(path).unwrap();
+        assert_eq!(names(restarted.subscribers(&acme, &announce).await.unwrap()), ["c@acme.example.com"]);
+        assert!(restarted.is_opted_out(&acme, &EmailAddress::parse("a@acme.example.com").unwrap(), &announce));
+        assert!(!restarted.is_opted_out(&acme, &a, &calendar), "other topics are untouched");
     }
 }

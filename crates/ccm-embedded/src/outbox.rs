@@ -1,8 +1,10 @@
 //! The outbox mailer of `ccm serve`: every message is written as a real MIME `.eml` file under
 //! `{data}/outbox/{customer}/`, instead of going to SES. `/dev/outbox` lists and shows them.
 //!
-//! Like SES with list management, it honours the topic only through the contacts it was given, and it
-//! fills `{{amazonSESUnsubscribeUrl}}` with a local link (there is no real unsubscribe page locally).
+//! Like SES with list management, it honours the topic through the contacts it was given (opt-outs
+//! included), and a message sent for a contact list and topic carries that recipient's one-click
+//! unsubscribe link ([`crate::unsubscribe`]): in place of `{{amazonSESUnsubscribeUrl}}` in the body
+//! and in `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,9 +16,13 @@ use ccm_core::{CustomerCode, mime};
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::unsubscribe::{LinkKeys, Unsubscribe};
+
 pub struct OutboxMailer {
     root: PathBuf,
-    unsubscribe_url: String,
+    /// The portal's URL as recipients reach it, without a trailing `/`.
+    base_url: String,
+    keys: LinkKeys,
     seq: AtomicU64,
 }
 
@@ -32,9 +38,11 @@ pub struct OutboxEntry {
 }
 
 impl OutboxMailer {
-    /// `unsubscribe_url` replaces SES's placeholder (e.g. `http://127.0.0.1:8080/dev/outbox`).
-    pub fn new(data_dir: &Path, unsubscribe_url: impl Into<String>) -> Self {
-        Self { root: data_dir.join("outbox"), unsubscribe_url: unsubscribe_url.into(), seq: AtomicU64::new(0) }
+    /// Unsubscribe links point at `base_url` (the portal, e.g. `http://127.0.0.1:8080`) and are
+    /// signed with `keys`.
+    pub fn new(data_dir: &Path, base_url: impl Into<String>, keys: LinkKeys) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Self { root: data_dir.join("outbox"), base_url, keys, seq: AtomicU64::new(0) }
     }
 
     pub fn root(&self) -> &Path {
@@ -50,14 +58,24 @@ impl Mailer for OutboxMailer {
         let id = format!("{}-{:06}", now.format("%Y%m%dT%H%M%S%3f"), n);
         let message_id = format!("{id}.{customer}@outbox.ccm.local");
         let mut email = email.clone();
-        email.html = email.html.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &self.unsubscribe_url);
-        email.text = email.text.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &self.unsubscribe_url);
         let mut headers = vec![("X-CCM-Customer", customer.to_string())];
-        if let Some((list, topic)) = &email.list_management {
-            headers.push(("X-CCM-Contact-List", list.clone()));
-            headers.push(("X-CCM-Topic", topic.to_string()));
-            headers.push(("List-Unsubscribe", format!("<{}>", self.unsubscribe_url)));
-        }
+        let unsubscribe = match &email.list_management {
+            Some((list, topic)) => {
+                let link = self.keys.link(
+                    &self.base_url,
+                    &Unsubscribe { customer: customer.clone(), email: email.to.clone(), topic: topic.clone() },
+                );
+                headers.push(("X-CCM-Contact-List", list.clone()));
+                headers.push(("X-CCM-Topic", topic.to_string()));
+                headers.push(("List-Unsubscribe", format!("<{link}>")));
+                headers.push(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()));
+                link
+            }
+            // Not sent for a list: nothing to unsubscribe from; the footer links to the portal.
+            None => format!("{}/", self.base_url),
+        };
+        email.html = email.html.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &attribute(&unsubscribe));
+        email.text = email.text.replace(SES_UNSUBSCRIBE_PLACEHOLDER, &unsubscribe);
         let bytes = mime::build(&email, now, &message_id, &headers);
         let dir = self.root.join(customer.as_str());
         let path = dir.join(format!("{id}.eml"));
@@ -71,6 +89,11 @@ impl Mailer for OutboxMailer {
         tracing::info!(customer = %customer, to = %email.to.masked(), file = %path.display(), "message written to the outbox");
         Ok(SendReceipt { message_id })
     }
+}
+
+/// A URL for an HTML attribute (the placeholder sits in `href="…"`): slashes stay readable.
+fn attribute(url: &str) -> String {
+    url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;")
 }
 
 /// Every message of the outbox, newest first (per customer directory).
@@ -118,20 +141,29 @@ mod tests {
     use super::*;
     use ccm_core::EmailAddress;
 
-    #[tokio::test]
-    async fn a_sent_message_lands_as_a_parseable_eml_under_its_customer() {
-        let dir = tempfile::tempdir().unwrap();
-        let outbox = OutboxMailer::new(dir.path(), "http://127.0.0.1:8080/dev/outbox");
-        let email = OutgoingEmail {
+    fn keys() -> LinkKeys {
+        LinkKeys::from_secrets(&"k".repeat(48), None)
+    }
+
+    fn email(list: bool) -> OutgoingEmail {
+        OutgoingEmail {
             from: EmailAddress::parse("notifications@ccm.example.com").unwrap(),
+            from_name: Some("CCOE Notifications".into()),
             to: EmailAddress::parse("ops@acme.example.com").unwrap(),
             subject: "🟢 Patch".into(),
             html: format!("<a href=\"{SES_UNSUBSCRIBE_PLACEHOLDER}\">unsubscribe</a>"),
-            text: "text".into(),
-            list_management: Some(("acme-contacts".into(), ccm_core::TopicName::parse("aws-announce").unwrap())),
+            text: format!("unsubscribe: {SES_UNSUBSCRIBE_PLACEHOLDER}"),
+            list_management: list
+                .then(|| ("acme-contacts".into(), ccm_core::TopicName::parse("aws-announce").unwrap())),
             ics: None,
-        };
-        outbox.send(&CustomerCode::parse("acme").unwrap(), &email).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sent_message_lands_as_a_parseable_eml_under_its_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = OutboxMailer::new(dir.path(), "http://127.0.0.1:9000", keys());
+        outbox.send(&CustomerCode::parse("acme").unwrap(), &email(true)).await.unwrap();
         let entries = list(outbox.root()).unwrap();
         assert_eq!(entries.len(), 1);
         let e = &entries[0];
@@ -141,6 +173,41 @@ mod tests {
         );
         assert_eq!(e.topic.as_deref(), Some("aws-announce"));
         let html = html_of(outbox.root(), "acme", &e.file).unwrap();
-        assert!(html.contains("http://127.0.0.1:8080/dev/outbox") && !html.contains("amazonSES"));
+        assert!(html.contains("http://127.0.0.1:9000/unsubscribe/") && !html.contains("amazonSES"), "{html}");
+    }
+
+    #[tokio::test]
+    async fn a_list_message_carries_a_signed_one_click_unsubscribe_link_for_its_recipient_and_topic() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = OutboxMailer::new(dir.path(), "http://127.0.0.1:9000/", keys());
+        outbox.send(&CustomerCode::parse("acme").unwrap(), &email(true)).await.unwrap();
+        let file = &list(outbox.root()).unwrap()[0].file;
+        let raw = std::fs::read(outbox.root().join("acme").join(file)).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let header = msg.header_raw("List-Unsubscribe").unwrap().trim();
+        let link = header.strip_prefix('<').and_then(|h| h.strip_suffix('>')).unwrap();
+        assert_eq!(msg.header_raw("List-Unsubscribe-Post").map(str::trim), Some("List-Unsubscribe=One-Click"));
+        assert_eq!(msg.header_raw("Auto-Submitted").map(str::trim), Some("auto-generated"));
+        assert!(msg.body_text(0).unwrap().contains(link), "the footer has the same link");
+        let token = link.strip_prefix("http://127.0.0.1:9000/unsubscribe/").unwrap();
+        let u = keys().verify(token).unwrap();
+        assert_eq!(
+            (u.customer.as_str(), u.email.as_str(), u.topic.as_str()),
+            ("acme", "ops@acme.example.com", "aws-announce")
+        );
+        let from = msg.from().and_then(|a| a.first()).unwrap();
+        assert_eq!(from.name(), Some("CCOE Notifications"));
+    }
+
+    #[tokio::test]
+    async fn a_message_sent_for_no_list_has_no_unsubscribe_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = OutboxMailer::new(dir.path(), "http://127.0.0.1:9000", keys());
+        outbox.send(&CustomerCode::parse("acme").unwrap(), &email(false)).await.unwrap();
+        let file = &list(outbox.root()).unwrap()[0].file;
+        let raw = std::fs::read(outbox.root().join("acme").join(file)).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        assert!(msg.header_raw("List-Unsubscribe").is_none());
+        assert!(msg.body_text(0).unwrap().contains("unsubscribe: http://127.0.0.1:9000/"));
     }
 }

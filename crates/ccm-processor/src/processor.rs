@@ -4,7 +4,6 @@
 //! result create-only under `results/` (never in `archive/`: only people write the object, so their
 //! `If-Match` means exactly what HTTP says), and delete the trigger.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -170,23 +169,24 @@ impl Processor {
             Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contact list: {e}"))),
             Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
         };
-        let names: BTreeMap<CustomerCode, String> =
-            self.config.customer_mappings.iter().map(|(c, cfg)| (c.clone(), cfg.customer_name.clone())).collect();
+        // This customer's copy knows only this customer's name (never the other affected customers).
         let rendered = render::render(&NotificationContext {
             object,
             event: route.event,
             customer,
-            customer_names: &names,
+            customer_name: &customer_config.customer_name,
             portal_base_url: &self.config.email_config.portal_base_url,
             now: self.clock.now(),
         })
         .map_err(|e| ProcessError::permanent(e.to_string()))?;
         let from = self.config.email_config.sender_address.clone();
+        let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
         let results: Vec<SendResult> = futures::stream::iter(allowed)
             .map(|to| {
                 let email = OutgoingEmail {
                     from: from.clone(),
+                    from_name: from_name.clone(),
                     to: to.clone(),
                     subject: rendered.subject.clone(),
                     html: rendered.html.clone(),

@@ -13,8 +13,8 @@ use aws_sdk_sesv2::config::retry::RetryConfig;
 use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{
-    Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, RawMessage,
-    SubscriptionStatus, TopicFilter,
+    Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, MessageHeader,
+    RawMessage, SubscriptionStatus, TopicFilter,
 };
 use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
@@ -187,7 +187,7 @@ impl SesGateway {
         let out = client
             .ses
             .send_email()
-            .from_email_address(email.from.as_str())
+            .from_email_address(ccm_core::mime::from_value(email))
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(content)
             .set_list_management_options(list_management)
@@ -243,10 +243,13 @@ fn build_content(email: &OutgoingEmail) -> Result<EmailContent, Box<dyn std::err
         return Ok(EmailContent::builder().raw(raw).build());
     }
     let utf8 = |data: &str| Content::builder().data(data).charset(UTF_8).build();
-    let message = Message::builder()
+    let mut message = Message::builder()
         .subject(utf8(&email.subject)?)
-        .body(Body::builder().html(utf8(&email.html)?).text(utf8(&email.text)?).build())
-        .build();
+        .body(Body::builder().html(utf8(&email.html)?).text(utf8(&email.text)?).build());
+    for (name, value) in ccm_core::mime::NOTIFICATION_HEADERS {
+        message = message.headers(MessageHeader::builder().name(name).value(value).build()?);
+    }
+    let message = message.build();
     Ok(EmailContent::builder().simple(message).build())
 }
 
@@ -386,6 +389,7 @@ mod tests {
     fn simple_content_has_utf8_subject_html_and_text() {
         let email = OutgoingEmail {
             from: EmailAddress::parse("ccm@example.com").unwrap(),
+            from_name: Some("CCOE".into()),
             to: EmailAddress::parse("jane@example.org").unwrap(),
             subject: "✅ Done".into(),
             html: "<p>Done</p>".into(),
@@ -398,6 +402,9 @@ mod tests {
         assert_eq!(simple.subject().unwrap().charset(), Some(UTF_8));
         assert_eq!(simple.body().unwrap().html().unwrap().data(), "<p>Done</p>");
         assert_eq!(simple.body().unwrap().text().unwrap().data(), "Done");
+        let headers: Vec<(&str, &str)> = simple.headers().iter().map(|h| (h.name(), h.value())).collect();
+        assert!(headers.contains(&("Auto-Submitted", "auto-generated")), "{headers:?}");
+        assert_eq!(ccm_core::mime::from_value(&email), "\"CCOE\" <ccm@example.com>");
         assert!(content.raw().is_none());
     }
 }

@@ -6,7 +6,9 @@ mod assets;
 mod demo;
 mod keys;
 mod outbox;
+mod portal_url;
 mod queue;
+mod unsubscribe;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use axum::Router;
 use ccm_api::AppState;
 use ccm_auth::dev_login::{self, AuthState};
 use ccm_core::ports::{ChangeIndex, DocumentStore};
-use ccm_embedded::{EmbeddedStore, MemoryIndex};
+use ccm_embedded::{EmbeddedStore, JsonContacts, LinkKeys, MemoryIndex};
 use clap::{Args, ValueEnum};
 
 use crate::config_files::{load_app_config, load_ses_config};
@@ -72,6 +74,8 @@ pub struct Server {
     /// The notification processor the in-process queue feeds (embedded backend only).
     pub processor: Option<ccm_processor::Processor>,
     pub outbox: PathBuf,
+    /// The local contacts store the processor reads and unsubscribe links write (embedded backend).
+    pub contacts: Option<Arc<JsonContacts>>,
 }
 
 impl Server {
@@ -88,7 +92,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
     let (config, source) = load_app_config(config_path, true)?;
     let (ses, ses_source) = load_ses_config(ses_path, true)?;
     tracing::info!(config = %source, ses_config = %ses_source, topics = ses.expand().len(), "configuration loaded");
-    let config = Arc::new(config);
+    let config = Arc::new(with_portal_url(config, args));
 
     let (store, embedded): (Arc<dyn DocumentStore>, Option<Arc<EmbeddedStore>>) = match args.backend {
         Backend::Embedded => {
@@ -133,9 +137,17 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
         dev_login::dev_login_routes(auth.clone()).context("ccm serve")?
     };
     let outbox_dir = args.data.join("outbox");
-    let processor = match &embedded {
-        Some(store) => Some(processor(store.clone(), &config, &ses, args, &outbox_dir)?),
-        None => None,
+    let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
+    let (processor, contacts) = match &embedded {
+        Some(store) => {
+            let (p, c) = processor(store.clone(), &config, &ses, args, &links)?;
+            (Some(p), Some(c))
+        }
+        None => (None, None),
+    };
+    let unsubscribe = match &contacts {
+        Some(c) => unsubscribe::routes(links, c.clone(), &config, &ses),
+        None => Router::new(),
     };
     let sign_in = if saml_configured() {
         let settings =
@@ -156,8 +168,19 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
         .merge(sign_in)
         .merge(dev)
         .merge(outbox::routes(outbox_dir.clone(), state.clone()))
+        .merge(unsubscribe)
         .fallback_service(assets::service(args.html.clone()));
-    Ok(Server { router, state, embedded, processor, outbox: outbox_dir })
+    Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts })
+}
+
+/// Links in mail point where this server is reached: see [`portal_url`].
+fn with_portal_url(mut config: ccm_core::config::AppConfig, args: &ServeArgs) -> ccm_core::config::AppConfig {
+    let configured = config.email_config.portal_base_url.clone();
+    config.email_config.portal_base_url = portal_url::effective(&configured, args.host, args.port);
+    if config.email_config.portal_base_url != configured {
+        tracing::info!(configured = %configured, used = %config.email_config.portal_base_url, "portal URL follows the address bound");
+    }
+    config
 }
 
 fn saml_configured() -> bool {
@@ -169,47 +192,51 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
     axum::response::Redirect::to(&format!("/auth/dev-login{query}"))
 }
 
-/// The processor of the one-machine setup: contacts from JSON, mail to the outbox, the delivery
-/// ledger in the data directory (the same ledger code as on AWS, over the embedded store).
+/// The processor of the one-machine setup: contacts from JSON (with the opt-outs made through
+/// unsubscribe links, kept in the data directory), mail to the outbox, the delivery ledger in the
+/// data directory (the same ledger code as on AWS, over the embedded store).
 fn processor(
     store: Arc<EmbeddedStore>,
     config: &Arc<ccm_core::config::AppConfig>,
     ses: &ccm_core::config::SesConfig,
     args: &ServeArgs,
-    outbox_dir: &Path,
-) -> anyhow::Result<ccm_processor::Processor> {
+    links: &LinkKeys,
+) -> anyhow::Result<(ccm_processor::Processor, Arc<JsonContacts>)> {
     let contacts_text = match &args.contacts {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
         None => DEMO_CONTACTS.to_owned(),
     };
-    let contacts = ccm_embedded::JsonContacts::from_json(&contacts_text, ses)?;
+    let contacts = JsonContacts::from_json(&contacts_text, ses)?
+        .with_preferences_file(ccm_embedded::contacts::preferences_path(&args.data))?;
     for (code, _) in contacts.customers() {
         if config.customer(code).is_none() {
             tracing::warn!(customer = %code, "the contacts file names a customer that config.json does not have");
         }
     }
-    let base = config.email_config.portal_base_url.trim_end_matches('/');
-    let mailer =
-        ccm_embedded::OutboxMailer::new(outbox_dir.parent().unwrap_or(Path::new(".")), format!("{base}/dev/outbox"));
-    Ok(ccm_processor::Processor {
+    let contacts = Arc::new(contacts);
+    let mailer = ccm_embedded::OutboxMailer::new(&args.data, &config.email_config.portal_base_url, links.clone());
+    let processor = ccm_processor::Processor {
         store: store.clone(),
-        contacts: Arc::new(contacts),
+        contacts: contacts.clone(),
         mailer: Arc::new(mailer),
         ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
         calendar: None,
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),
-    })
+    };
+    Ok((processor, contacts))
 }
 
-pub async fn run(config_path: &Path, ses_path: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let server = build(config_path, ses_path, &args).await?;
-    server.start_queue().await?;
+pub async fn run(config_path: &Path, ses_path: &Path, mut args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Bound first, so that links in mail carry the port really used (`--port 0` included).
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
         .await
         .with_context(|| format!("listening on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
+    args.port = addr.port();
+    let server = build(config_path, ses_path, &args).await?;
+    server.start_queue().await?;
     print_banner(&server.state, addr, &args);
     axum::serve(listener, server.router).with_graceful_shutdown(shutdown()).await.context("serving")?;
     Ok(ExitCode::SUCCESS)
@@ -223,6 +250,7 @@ fn print_banner(state: &AppState, addr: SocketAddr, args: &ServeArgs) {
         Backend::Aws => println!("  data:  S3 bucket {}", args.bucket.as_deref().unwrap_or("(from config)")),
     }
     println!("  outbox: http://{host}:{}/dev/outbox (mail that would have gone to SES)", addr.port());
+    println!("  links in mail: {}", state.app.config.email_config.portal_base_url);
     if saml_configured() {
         println!("  sign in at http://{host}:{}/auth/login (SAML; the development sign-in is off)", addr.port());
         println!("  press Ctrl-C to stop");

@@ -32,6 +32,7 @@ fn the_shipped_config_parses_and_validates() {
     assert!(!nonprod.restricted_recipients.is_empty());
     assert_eq!(config.customer(&CustomerCode::parse("acme").unwrap()).unwrap().account_id(), "111111111111");
     assert_eq!(config.email_config.dmarc_policy, Some(DmarcPolicy::Quarantine));
+    assert_eq!(config.email_config.sender_name.as_deref(), Some("CCOE Customer Contact Manager"));
     let cathy = config.portal.demo_users.iter().find(|u| u.email.as_str() == "cathy@acme.example.com").unwrap();
     assert_eq!(cathy.roles, [Role::Author]);
     assert_eq!(config.portal.role_mappings["ccm-approvers"], [Role::Approver]);
@@ -143,8 +144,10 @@ fn restricted_recipients_must_be_email_addresses() {
 
 #[test]
 fn each_email_config_rule_names_its_field() {
-    let cases: [(&str, Value); 6] = [
+    let cases: [(&str, Value); 8] = [
         ("sender_address", json!("notifications")),
+        ("sender_name", json!("CCOE\r\nBcc: x@example.com")),
+        ("sender_name", json!("security@bank.example")),
         ("meeting_organizer", json!("a@b")),
         ("portal_base_url", json!("ccm.example.com")),
         ("dmarc_policy", json!("block")),

@@ -123,6 +123,20 @@ pub(crate) fn base_url(raw: &str) -> Result<String, String> {
     Ok(raw.trim_end_matches('/').to_owned())
 }
 
+/// A display name for `From`: one line of at most 64 characters, no control or bidi characters,
+/// and no `@` (a name that looks like an address misleads the reader about who sent the mail).
+pub(crate) fn display_name(raw: &str) -> Result<(), String> {
+    crate::text::check(raw, crate::text::TextKind::SingleLine).map_err(|why| format!("{raw:?} {why}"))?;
+    let len = raw.trim().chars().count();
+    if len == 0 || len > 64 {
+        return Err(format!("{raw:?} must have 1 to 64 characters"));
+    }
+    if raw.contains(['@', '<', '>']) {
+        return Err(format!("{raw:?} must not contain @, < or > (it would look like an address)"));
+    }
+    Ok(())
+}
+
 /// S3 bucket naming rules: 3–63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
 pub(crate) fn bucket_name(raw: &str) -> Result<(), String> {
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
@@ -181,6 +195,15 @@ mod tests {
             assert!(base_url(bad).is_err(), "{bad:?}");
         }
         assert!(absolute_url("https://cdn.example.com/logo.png?v=2").is_ok());
+    }
+
+    #[test]
+    fn display_names_are_one_short_line_that_cannot_pass_for_an_address() {
+        assert!(display_name("CCOE Notifications").is_ok());
+        assert!(display_name("Équipe \"CCOE\" 通知").is_ok());
+        for bad in ["", "  ", "Ops\nTeam", "ceo@bank.example", "A <b>", "x\u{202e}y", &"n".repeat(65)] {
+            assert!(display_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

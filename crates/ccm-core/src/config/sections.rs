@@ -42,6 +42,10 @@ impl DmarcPolicy {
 pub struct EmailConfig {
     /// The `From` address of every mail.
     pub sender_address: EmailAddress,
+    /// The display name shown with `sender_address` (`"CCOE Notifications" <notifications@…>`);
+    /// without it, mail comes from the bare address.
+    #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
     /// The mailbox that organises Teams meetings.
     pub meeting_organizer: EmailAddress,
     /// Where links in mail point; stored without a trailing `/`.
@@ -70,6 +74,9 @@ impl EmailConfig {
     pub(crate) fn validate(&self, p: &mut Problems) {
         if let Err(why) = checks::base_url(&self.portal_base_url) {
             p.add("email_config.portal_base_url", why);
+        }
+        if let Some(Err(why)) = self.sender_name.as_deref().map(checks::display_name) {
+            p.add("email_config.sender_name", why);
         }
         if let Some(Err(why)) = self.domain.as_deref().map(checks::domain) {
             p.add("email_config.domain", why);

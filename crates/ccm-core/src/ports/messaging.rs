@@ -9,6 +9,8 @@ use crate::ids::{CustomerCode, EmailAddress, TopicName};
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     pub from: EmailAddress,
+    /// The display name of `From` (`email_config.sender_name`).
+    pub from_name: Option<String>,
     pub to: EmailAddress,
     pub subject: String,
     pub html: String,

@@ -1,15 +1,19 @@
 //! What a template sees: plain strings prepared from the object (times already formatted in the
-//! object's zone and in UTC, links already built). Templates never compute; they lay out.
-
-use std::collections::BTreeMap;
+//! object's zone and in UTC, links already built, user text cleaned of control and bidi characters
+//! by [`crate::text::clean`]). Templates never compute; they lay out.
+//!
+//! One copy goes to one customer, and it names only that customer: the context carries no other
+//! customer's code or name, so no template can list, count or hint at the others.
 
 use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::ids::{AnnouncementType, CustomerCode, ObjectKind};
 use crate::model::Object;
 use crate::routing::Event;
 use crate::schedule;
+use crate::text::{self, TextKind};
 
 /// Everything needed to render one notification for one customer.
 pub struct NotificationContext<'a> {
@@ -17,8 +21,8 @@ pub struct NotificationContext<'a> {
     pub event: Event,
     /// The customer whose subscribers receive this copy.
     pub customer: &'a CustomerCode,
-    /// Display names of customers (code → name), for the affected-customers list.
-    pub customer_names: &'a BTreeMap<CustomerCode, String>,
+    /// That customer's display name (`customer_mappings.{code}.customer_name`).
+    pub customer_name: &'a str,
     /// `email_config.portal_base_url`, without a trailing slash.
     pub portal_base_url: &'a str,
     pub now: DateTime<Utc>,
@@ -65,7 +69,6 @@ pub struct TemplateData {
     pub tickets: Vec<(String, String)>,
     pub window: Option<Window>,
     pub meeting: Option<Meeting>,
-    pub customers: Vec<String>,
     pub customer_code: String,
     pub customer_name: String,
     pub approve_url: String,
@@ -111,6 +114,26 @@ fn status_word(event: Event) -> &'static str {
     }
 }
 
+fn one_line(s: &str) -> String {
+    text::clean(s, TextKind::SingleLine).into_owned()
+}
+
+fn multi_line(s: &str) -> String {
+    text::clean(s, TextKind::MultiLine).into_owned()
+}
+
+/// A time in `zone` with the zone's abbreviation ("10:00 AM EDT"), or with its IANA name where the
+/// zone has no abbreviation and the time-zone database only gives an offset ("+03").
+pub fn format_local(t: DateTime<Utc>, zone: Tz) -> String {
+    let local = t.with_timezone(&zone);
+    let abbreviation = local.format("%Z").to_string();
+    if abbreviation.starts_with(['+', '-']) {
+        format!("{} {}", local.format("%B %-d, %Y at %-I:%M %p"), zone.name())
+    } else {
+        schedule::format_in_zone(t, zone)
+    }
+}
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 fn q(value: &str) -> String {
     value
@@ -129,10 +152,10 @@ impl TemplateData {
         let life = o.life();
         let zone =
             o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York);
-        let local = |t: DateTime<Utc>| schedule::format_in_zone(t, zone);
+        let local = |t: DateTime<Utc>| format_local(t, zone);
         let who = |by: &Option<String>, at: &Option<DateTime<Utc>>| match (by, at) {
             (Some(by), Some(at)) => {
-                Some(Who { by: by.clone(), at_local: local(*at), at_utc: schedule::format_utc(*at) })
+                Some(Who { by: one_line(by), at_local: local(*at), at_utc: schedule::format_utc(*at) })
             }
             _ => None,
         };
@@ -147,8 +170,8 @@ impl TemplateData {
             _ => None,
         };
         let meeting = life.meeting_metadata.as_ref().map(|m| Meeting {
-            join_url: m.join_url.clone(),
-            subject: m.subject.clone(),
+            join_url: one_line(&m.join_url),
+            subject: one_line(&m.subject),
             start_local: local(m.start_time),
             start_utc: schedule::format_utc(m.start_time),
         });
@@ -162,23 +185,25 @@ impl TemplateData {
                     ("Rollback plan", &c.rollback_plan),
                 ];
                 let t = [("ServiceNow", &c.snow_ticket), ("Jira", &c.jira_ticket)];
-                let keep = |pairs: &[(&str, &Option<String>)]| {
+                let keep = |pairs: &[(&str, &Option<String>)], kind: TextKind| {
                     pairs
                         .iter()
                         .filter_map(|(k, v)| {
-                            v.as_deref().filter(|s| !s.trim().is_empty()).map(|s| ((*k).to_owned(), s.to_owned()))
+                            let v = text::clean(v.as_deref()?, kind);
+                            (!v.trim().is_empty()).then(|| ((*k).to_owned(), v.into_owned()))
                         })
                         .collect::<Vec<_>>()
                 };
-                (keep(&d), keep(&t), String::new())
+                (keep(&d, TextKind::MultiLine), keep(&t, TextKind::SingleLine), String::new())
             }
-            Object::Announcement(a) => (Vec::new(), Vec::new(), a.content.clone().unwrap_or_default()),
+            Object::Announcement(a) => (Vec::new(), Vec::new(), multi_line(a.content.as_deref().unwrap_or_default())),
         };
         let base = ctx.portal_base_url.trim_end_matches('/');
         let id = o.id().as_str().to_owned();
         let edit_page =
             if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
         let survey_url = life.survey_url.as_deref().filter(|_| ctx.event == Event::Completed).map(|url| {
+            let url = one_line(url);
             let quarter = match ctx.now.month0() {
                 0..=2 => 1,
                 3..=5 => 2,
@@ -197,13 +222,17 @@ impl TemplateData {
                 ctx.now.year()
             )
         });
-        let name_of = |c: &CustomerCode| ctx.customer_names.get(c).cloned().unwrap_or_else(|| c.to_string());
         let status_word = status_word(ctx.event);
         let emoji = super::emoji(ctx.event, kind);
+        let title = one_line(o.title());
         let subject = if ctx.event == Event::Approved {
-            format!("{emoji} {}", o.title())
+            format!("{emoji} {title}")
         } else {
-            format!("{emoji} {status_word}: {}", o.title())
+            format!("{emoji} {status_word}: {title}")
+        };
+        let customer_name = match one_line(ctx.customer_name) {
+            name if name.trim().is_empty() => ctx.customer.to_string(),
+            name => name,
         };
         Self {
             event: ctx.event.as_str(),
@@ -213,17 +242,16 @@ impl TemplateData {
             status_word,
             type_label: type_label(kind),
             is_change: kind.is_change(),
-            title: o.title().to_owned(),
+            title,
             // A change's summary is its reason, which the details already show.
-            summary: if kind.is_change() { String::new() } else { o.summary().to_owned() },
+            summary: if kind.is_change() { String::new() } else { multi_line(o.summary()) },
             content,
             details,
             tickets,
             window,
             meeting,
-            customers: o.customers().iter().map(name_of).collect(),
             customer_code: ctx.customer.to_string(),
-            customer_name: name_of(ctx.customer),
+            customer_name,
             approve_url: format!("{base}/approvals.html?customerCode={}&objectId={}", q(ctx.customer.as_str()), q(&id)),
             object_url: format!("{base}/{edit_page}{}", q(&id)),
             id,
@@ -232,7 +260,7 @@ impl TemplateData {
             completed: who(&life.completed_by, &life.completed_at),
             cancelled: who(&life.cancelled_by, &life.cancelled_at),
             attachments: match o {
-                Object::Announcement(a) => a.attachments.iter().map(|a| a.name.clone()).collect(),
+                Object::Announcement(a) => a.attachments.iter().map(|a| one_line(&a.name)).collect(),
                 Object::Change(_) => Vec::new(),
             },
             sent_at: schedule::format_utc(ctx.now),

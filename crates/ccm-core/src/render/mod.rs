@@ -1,16 +1,19 @@
 //! Notification e-mails: subject, HTML and text for every (event, object type), from templates built
-//! into the binary. All user text is escaped by the template engine (HTML templates auto-escape;
-//! newlines become `<br>` only after escaping). Times are shown in the object's zone with its
-//! abbreviation and in UTC. SES replaces `{{amazonSESUnsubscribeUrl}}` with the recipient's
-//! one-click unsubscribe link.
+//! into the binary. All user text is cleaned of control and bidi characters ([`crate::text`]) and
+//! escaped by the template engine (HTML templates auto-escape; newlines become `<br>` only after
+//! escaping). Times are shown in the object's zone with its abbreviation (its IANA name where it
+//! has none) and in UTC. Each copy names only the customer it goes to. SES replaces
+//! `{{amazonSESUnsubscribeUrl}}` with the recipient's one-click unsubscribe link.
 
 mod context;
+mod subject;
 
 use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, Value};
 
-pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData};
+pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
+pub use subject::{MAX_SUBJECT_CHARS, clean_subject};
 
 use crate::routing::Event;
 
@@ -99,13 +102,6 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// A subject line: no control characters or line breaks (header injection), at most 200 characters.
-pub fn clean_subject(raw: &str) -> String {
-    let one_line: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let squeezed = one_line.split_whitespace().collect::<Vec<_>>().join(" ");
-    squeezed.chars().take(200).collect()
-}
-
 pub fn render(ctx: &NotificationContext<'_>) -> Result<Rendered, RenderError> {
     let data = TemplateData::from_context(ctx);
     let name = ctx.event.as_str();
@@ -115,10 +111,13 @@ pub fn render(ctx: &NotificationContext<'_>) -> Result<Rendered, RenderError> {
             .and_then(|t| t.render(&data))
             .map_err(|e| RenderError { template: template.clone(), message: format!("{e:#}") })
     };
+    // Every field was cleaned when the data was prepared; cleaning the output again keeps the
+    // rule for any field a template gains later.
+    let clean = |s: String| crate::text::clean(&s, crate::text::TextKind::MultiLine).into_owned();
     Ok(Rendered {
         subject: clean_subject(&data.subject),
-        html: run(format!("{name}.html"))?,
-        text: run(format!("{name}.txt"))?,
+        html: clean(run(format!("{name}.html"))?),
+        text: clean(run(format!("{name}.txt"))?),
     })
 }
 

@@ -1,17 +1,9 @@
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
 use super::*;
 use crate::ids::CustomerCode;
 use crate::model::Object;
-
-fn names() -> BTreeMap<CustomerCode, String> {
-    [("acme", "Acme Corp"), ("globex", "Globex Industries")]
-        .into_iter()
-        .map(|(c, n)| (CustomerCode::parse(c).unwrap(), n.to_owned()))
-        .collect()
-}
+use crate::text::{self, TextKind};
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     "2026-06-02T15:30:00Z".parse().unwrap()
@@ -77,12 +69,11 @@ fn announcement(kind: &str, payload: &str) -> Object {
 
 fn render_for(object: &Object, event: Event) -> Rendered {
     let acme = CustomerCode::parse("acme").unwrap();
-    let names = names();
     render(&NotificationContext {
         object,
         event,
         customer: &acme,
-        customer_names: &names,
+        customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now(),
     })
@@ -184,4 +175,123 @@ fn links_other_than_http_are_neutralised() {
     o.life_mut().meeting_metadata.as_mut().unwrap().join_url = "javascript:alert(1)".into();
     let r = render_for(&o, Event::Approved);
     assert!(!r.html.contains("javascript:"));
+}
+
+#[test]
+fn a_customers_copy_of_a_shared_object_names_no_other_customer() {
+    // The change affects acme and globex; acme's copy must not name, count or hint at globex.
+    let mut objects = vec![change("")];
+    for kind in ["cic", "finops", "innersource", "general"] {
+        let mut a = announcement(kind, "");
+        if let Object::Announcement(x) = &mut a {
+            x.customers.push(CustomerCode::parse("globex").unwrap());
+        }
+        objects.push(a);
+    }
+    for object in &objects {
+        assert_eq!(object.customers().len(), 2);
+        for event in EVENTS {
+            let r = render_for(object, event);
+            for (part, body) in [("subject", &r.subject), ("html", &r.html), ("text", &r.text)] {
+                let lower = body.to_lowercase();
+                assert!(!lower.contains("globex"), "{event:?} {part} names another customer:\n{body}");
+                assert!(!lower.contains("customers:"), "{event:?} {part} lists customers:\n{body}");
+            }
+            assert!(r.html.contains("Acme Corp") && r.text.contains("Acme Corp"), "it names its own customer");
+        }
+    }
+}
+
+/// Control and bidi characters in every user field: what a stored object from an older version
+/// may hold, though input validation now refuses them.
+const HOSTILE: &str = "a\rb\0c\u{b}d\u{1b}e\u{7f}f\u{85}g\u{9b}h\u{202e}i\u{2066}j\u{2069}k\u{200e}l\u{200f}m\u{2028}n";
+
+#[test]
+fn control_and_bidi_characters_in_stored_text_never_reach_the_rendered_mail() {
+    for object in [change(HOSTILE), announcement("general", HOSTILE)] {
+        for event in EVENTS {
+            let r = render_for(&object, event);
+            assert!(text::check(&r.subject, TextKind::SingleLine).is_ok(), "{event:?} subject {:?}", r.subject);
+            assert!(text::check(&r.text, TextKind::MultiLine).is_ok(), "{event:?} text part");
+            assert!(text::check(&r.html, TextKind::MultiLine).is_ok(), "{event:?} html part");
+            assert!(r.text.contains("hij"), "refused characters are dropped, the text around them stays");
+        }
+    }
+}
+
+#[test]
+fn a_title_with_line_breaks_stays_on_the_heading_line_of_the_text_part() {
+    let mut o = change("");
+    if let Object::Change(c) = &mut o {
+        c.change_title = "First\nSecond\r\nThird".into();
+    }
+    let r = render_for(&o, Event::Approved);
+    assert!(r.text.starts_with("First Second Third\n"), "{}", r.text);
+}
+
+#[test]
+fn a_long_title_gives_a_subject_cut_at_a_word_with_an_ellipsis() {
+    let mut o = change("");
+    if let Object::Change(c) = &mut o {
+        c.change_title = "Rotate the TLS certificates of every public load balancer in all production regions before they expire next month".into();
+    }
+    let r = render_for(&o, Event::ApprovalRequest);
+    assert!(r.subject.chars().count() <= MAX_SUBJECT_CHARS, "{}", r.subject);
+    assert!(r.subject.starts_with("⚠️ Approval requested: Rotate the TLS"));
+    assert!(r.subject.ends_with('…') && !r.subject.ends_with(" …"), "{}", r.subject);
+    let before = r.subject.trim_end_matches('…');
+    assert!(o.title().contains(before.trim_start_matches("⚠️ Approval requested: ")), "cut between words");
+    assert!(o.title()[before.len() - "⚠️ Approval requested: ".len()..].starts_with(' '), "{}", r.subject);
+    assert!(r.html.contains("before they expire next month"), "the body keeps the whole title");
+}
+
+#[test]
+fn a_zone_without_an_abbreviation_is_shown_by_its_iana_name() {
+    let mut o = change("");
+    if let Object::Change(c) = &mut o {
+        c.timezone = Some("Europe/Istanbul".into());
+    }
+    let r = render_for(&o, Event::Approved);
+    assert!(r.text.contains("June 10, 2026 at 5:00 PM Europe/Istanbul"), "{}", r.text);
+    assert!(!r.text.contains("+03") && !r.html.contains("+03"));
+    let mut o = announcement("cic", "");
+    if let Object::Announcement(a) = &mut o {
+        a.meeting_timezone = Some("America/Sao_Paulo".into());
+    }
+    let r = render_for(&o, Event::Approved);
+    assert!(r.text.contains("June 12, 2026 at 6:00 AM America/Sao_Paulo"), "{}", r.text);
+    assert!(!r.text.contains("-03") && !r.html.contains("-03"));
+}
+
+#[test]
+fn every_rendered_notification_reads_back_whole_through_mime_and_an_independent_parser() {
+    use mail_parser::MessageParser;
+    let mut objects = vec![change(""), change(HOSTILE)];
+    for kind in ["cic", "finops", "innersource", "general"] {
+        objects.push(announcement(kind, "<b>&'\""));
+    }
+    for object in &objects {
+        for event in EVENTS {
+            let r = render_for(object, event);
+            let email = crate::ports::OutgoingEmail {
+                from: crate::EmailAddress::parse("notifications@ccm.example.com").unwrap(),
+                from_name: Some("CCOE Customer Contact Manager".into()),
+                to: crate::EmailAddress::parse("ops@acme.example.com").unwrap(),
+                subject: r.subject.clone(),
+                html: r.html.clone(),
+                text: r.text.clone(),
+                list_management: None,
+                ics: None,
+            };
+            let raw = crate::mime::build(&email, now(), "m@ccm", &[]);
+            let head = String::from_utf8(raw.clone()).unwrap();
+            for line in head.split("\r\n\r\n").next().unwrap().split("\r\n") {
+                assert!(line.len() <= 76, "{event:?}: {line}");
+            }
+            let msg = MessageParser::default().parse(&raw).unwrap();
+            assert_eq!(msg.subject(), Some(r.subject.as_str()), "{event:?}");
+            assert_eq!(msg.body_text(0).unwrap().replace("\r\n", "\n").trim_end(), r.text.trim_end(), "{event:?}");
+            assert_eq!(msg.body_html(0).unwrap().replace("\r\n", "\n").trim_end(), r.html.trim_end(), "{event:?}");
+        }
+    }
 }

@@ -117,7 +117,7 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
                 object,
                 event,
                 customer,
-                customer_names: &names,
+                customer_name: names.get(customer).map_or("", String::as_str),
                 portal_base_url: "https://ccm.example.com",
                 now,
             };

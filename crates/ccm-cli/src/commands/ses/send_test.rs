@@ -2,7 +2,6 @@
 //! sample object, sent to one address through the customer's SES (the same gateway the processor
 //! uses). The original's `send-test-email` ignored its flags and mailed a whole topic (§12 item 20).
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -71,9 +70,7 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
     let app = ctx.app()?;
     let to = parse_email(&args.to)?;
     let object = sample(args.kind, &app.customer_mappings.keys().map(|c| c.to_string()).collect::<Vec<_>>())?;
-    let names: BTreeMap<_, _> =
-        app.customer_mappings.iter().map(|(k, v)| (k.clone(), v.customer_name.clone())).collect();
-    let (app, object, names) = (&app, &object, &names);
+    let (app, object) = (&app, &object);
     fanout::run(ctx, app, &args.customers, "ses send-test", |c| {
         let to = to.clone();
         async move {
@@ -84,12 +81,13 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
                 object,
                 event: args.event.into(),
                 customer: &c.customer_code,
-                customer_names: names,
+                customer_name: &c.customer_name,
                 portal_base_url: &app.email_config.portal_base_url,
                 now: chrono::Utc::now(),
             })?;
             let email = OutgoingEmail {
                 from: app.email_config.sender_address.clone(),
+                from_name: app.email_config.sender_name.clone(),
                 to: to.clone(),
                 subject: format!("[TEST] {}", rendered.subject),
                 html: rendered.html,
