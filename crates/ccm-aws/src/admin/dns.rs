@@ -73,6 +73,24 @@ pub struct Record {
     pub purpose: &'static str,
 }
 
+/// Easy DKIM gives every domain identity three tokens.
+pub const EASY_DKIM_TOKENS: usize = 3;
+
+/// Stand-ins for tokens SES generates only when the identity is created, so a dry run shows the
+/// records the real run will write: `<dkim-token-1>` … and `<verification-token>`.
+pub fn pending_dkim_tokens() -> Vec<String> {
+    (1..=EASY_DKIM_TOKENS).map(|n| format!("<dkim-token-{n}>")).collect()
+}
+
+pub const PENDING_VERIFICATION_TOKEN: &str = "<verification-token>";
+
+impl Record {
+    /// Whether the record's name holds a token SES has not generated yet (no such record can exist).
+    pub fn has_pending_name(&self) -> bool {
+        self.name.contains('<')
+    }
+}
+
 pub fn dkim_records(domain: &str, tokens: &[String]) -> Vec<Record> {
     tokens
         .iter()
@@ -266,7 +284,7 @@ impl Dns {
         }
         let mut out = Vec::new();
         for w in folded.into_values() {
-            let existing = self.get(&w.name, w.kind).await?;
+            let existing = if w.has_pending_name() { None } else { self.get(&w.name, w.kind).await? };
             if let Some(next) = merged(existing.as_ref(), &w) {
                 out.push((existing, next));
             }
@@ -366,6 +384,15 @@ mod tests {
         assert_eq!(quoted.matches('"').count(), 4);
         assert_eq!(unquote_txt(&quoted), long);
         assert_eq!(unquote_txt("\"a \\\"b\\\"\""), "a \"b\"");
+    }
+
+    #[test]
+    fn pending_tokens_stand_for_the_three_easy_dkim_records() {
+        let r = dkim_records("example.com", &pending_dkim_tokens());
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].name, "<dkim-token-1>._domainkey.example.com");
+        assert!(r.iter().all(Record::has_pending_name));
+        assert!(!verification_record("example.com", PENDING_VERIFICATION_TOKEN).has_pending_name());
     }
 
     #[test]

@@ -5,16 +5,24 @@
 //! customer's `additional_contacts` with their configured topics.
 //!
 //! What changes (fixing §12 item 18):
-//! - a wanted address not on the list is **added**, opted in to its topics and marked managed;
-//! - a wanted address already on the list is **updated** only where ccm owns the preference: topics
-//!   it newly wants are opted in unless the contact has a preference of their own for them, topics
-//!   ccm had opted in that are no longer wanted lose that OPT_IN (an OPT_OUT the contact chose stays);
-//!   unsubscribe-all is never touched. A contact on the list without the marker is adopted the same
-//!   way (its existing preferences all count as its own);
-//! - a **managed** contact no longer wanted (the user left or was disabled) is **removed**; a contact
-//!   without the marker (added by hand) is never removed.
+//! - a wanted address not on the list is **added** (lower-cased), opted in to its topics and marked
+//!   managed;
+//! - a wanted address already on the list and managed is **updated** only where ccm owns the
+//!   preference: topics it newly wants are opted in unless the contact has a preference of their
+//!   own for them, topics ccm had opted in that are no longer wanted lose that OPT_IN (an OPT_OUT
+//!   the contact chose stays); unsubscribe-all is never touched;
+//! - a wanted address on the list **without** the marker (added by hand) is left alone unless
+//!   adoption is asked (`--adopt`) or the address is one of the customer's `additional_contacts`:
+//!   then it is **adopted** the same way (its existing preferences all count as its own) and marked
+//!   `adopted`;
+//! - a managed contact no longer wanted (the user left or was disabled) is **removed** when the sync
+//!   created it, and **released** when it was adopted: ccm's opt-ins are withdrawn and the marker
+//!   removed, the contact and its own preferences stay. A contact without the marker is never
+//!   changed or removed.
 //!
-//! Addresses compare ignoring case. A second run over an unchanged directory plans nothing.
+//! [`mass_removal`] guards against a plan that removes too many managed contacts at once (a customer
+//! pointed at the wrong directory). Addresses compare ignoring case. A second run over an unchanged
+//! directory plans nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,13 +87,33 @@ pub fn wanted_contacts(
     (by_key.into_values().collect(), missing)
 }
 
+/// Why a contact on the list changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateKind {
+    /// A managed contact's topics follow the directory.
+    Update,
+    /// A contact added by hand, taken over (`--adopt`, or named in `additional_contacts`).
+    Adopt,
+    /// An adopted contact no longer wanted, handed back: ccm's opt-ins and the marker go, it stays.
+    Release,
+}
+
 /// One change to a contact, before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContactUpdate {
     pub before: ContactRecord,
     pub after: ContactRecord,
-    /// The contact had no marker: ccm takes it over from now on.
-    pub adopted: bool,
+    pub kind: UpdateKind,
+}
+
+impl ContactUpdate {
+    /// Whether what the contact receives changes (preferences or unsubscribe-all), not only the
+    /// marker ccm keeps on it.
+    pub fn changes_preferences(&self) -> bool {
+        self.before.topic_preferences != self.after.topic_preferences
+            || self.before.unsubscribe_all != self.after.unsubscribe_all
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -96,6 +124,9 @@ pub struct SyncPlan {
     pub unchanged: usize,
     /// Contacts without the marker that are not wanted: left alone.
     pub kept_manual: usize,
+    /// Contacts without the marker whose address a directory user has: left alone, because adoption
+    /// was not asked (`--adopt`).
+    pub not_adopted: Vec<String>,
 }
 
 impl SyncPlan {
@@ -108,39 +139,72 @@ impl SyncPlan {
     }
 }
 
-pub fn plan(current: &[ContactRecord], wanted: &[Wanted]) -> SyncPlan {
+/// How the plan treats contacts added by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanOptions {
+    /// Take over contacts without the marker whose address a directory user has.
+    pub adopt: bool,
+}
+
+pub fn plan(current: &[ContactRecord], wanted: &[Wanted], options: PlanOptions) -> SyncPlan {
     let mut p = SyncPlan::default();
     let current_by_key: BTreeMap<String, &ContactRecord> =
         current.iter().map(|c| (c.email.to_lowercase(), c)).collect();
     let wanted_keys: BTreeSet<String> = wanted.iter().map(|w| w.email.to_lowercase()).collect();
     for w in wanted {
-        match current_by_key.get(&w.email.to_lowercase()) {
-            None => p.add.push(new_contact(w)),
-            Some(c) => match merged(c, &w.topics) {
-                Some(after) => p.update.push(ContactUpdate { before: (*c).clone(), after, adopted: !c.is_managed() }),
-                None => p.unchanged += 1,
-            },
+        let Some(c) = current_by_key.get(&w.email.to_lowercase()) else {
+            p.add.push(new_contact(w));
+            continue;
+        };
+        let (kind, adopted) = match c.marker() {
+            Some(m) => (UpdateKind::Update, m.adopted),
+            None if options.adopt || w.source == "config" => (UpdateKind::Adopt, true),
+            None => {
+                p.not_adopted.push(c.email.clone());
+                continue;
+            }
+        };
+        match merged(c, &w.topics, adopted) {
+            Some(after) => p.update.push(ContactUpdate { before: (*c).clone(), after, kind }),
+            None => p.unchanged += 1,
         }
     }
     for c in current.iter().filter(|c| !wanted_keys.contains(&c.email.to_lowercase())) {
-        if c.is_managed() {
-            p.remove.push(c.clone());
-        } else {
-            p.kept_manual += 1;
+        match c.marker() {
+            Some(m) if m.adopted => {
+                p.update.push(ContactUpdate { before: c.clone(), after: released(c, &m), kind: UpdateKind::Release })
+            }
+            Some(_) => p.remove.push(c.clone()),
+            None => p.kept_manual += 1,
         }
     }
     p
 }
 
+/// Why `plan` must not be applied without `--allow-mass-removal`: it removes more than
+/// `max_percent` % of the `managed` contacts, and more than one (a single leaver is never a mass
+/// removal, however small the list).
+pub fn mass_removal(plan: &SyncPlan, managed: usize, max_percent: u8) -> Option<String> {
+    let removed = plan.remove.len();
+    let too_many = removed > 1 && removed * 100 > usize::from(max_percent) * managed;
+    too_many.then(|| {
+        format!(
+            "the sync would remove {removed} of {managed} managed contacts ({}%, more than the {max_percent}% allowed); \
+             check the customer's Identity Center role and directory, then pass --allow-mass-removal if it is intended",
+            removed * 100 / managed.max(1)
+        )
+    })
+}
+
 fn new_contact(w: &Wanted) -> ContactRecord {
-    let mut c = ContactRecord::new(&w.email);
+    let mut c = ContactRecord::new(w.email.to_lowercase());
     c.topic_preferences = w.topics.iter().map(|t| (t.clone(), SubscriptionStatus::OptIn)).collect();
-    c.set_marker(&ManagedMarker { topics_set: w.topics.clone() });
+    c.set_marker(&ManagedMarker { topics_set: w.topics.clone(), adopted: false });
     c
 }
 
 /// The contact after ccm's changes, or `None` when nothing changes.
-fn merged(current: &ContactRecord, wanted: &BTreeSet<String>) -> Option<ContactRecord> {
+fn merged(current: &ContactRecord, wanted: &BTreeSet<String>, adopted: bool) -> Option<ContactRecord> {
     let old = current.marker();
     let old_set = old.as_ref().map(|m| m.topics_set.clone()).unwrap_or_default();
     let mut after = current.clone();
@@ -159,16 +223,29 @@ fn merged(current: &ContactRecord, wanted: &BTreeSet<String>) -> Option<ContactR
             Some(_) => {}
         }
     }
-    for t in old_set.difference(wanted) {
-        if after.topic_preferences.get(t) == Some(&SubscriptionStatus::OptIn) {
-            after.topic_preferences.remove(t);
-        }
-    }
-    let marker = ManagedMarker { topics_set: new_set };
+    withdraw(&mut after, old_set.difference(wanted));
+    let marker = ManagedMarker { topics_set: new_set, adopted };
     if old.as_ref() != Some(&marker) {
         after.set_marker(&marker);
     }
     (after != *current).then_some(after)
+}
+
+/// An adopted contact handed back: the OPT_INs ccm set are withdrawn and the marker removed.
+fn released(current: &ContactRecord, marker: &ManagedMarker) -> ContactRecord {
+    let mut after = current.clone();
+    withdraw(&mut after, marker.topics_set.iter());
+    after.clear_marker();
+    after
+}
+
+/// Drops the OPT_IN of each of `topics` (an OPT_OUT the contact chose stays).
+fn withdraw<'a>(contact: &mut ContactRecord, topics: impl Iterator<Item = &'a String>) {
+    for t in topics {
+        if contact.topic_preferences.get(t) == Some(&SubscriptionStatus::OptIn) {
+            contact.topic_preferences.remove(t);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +295,15 @@ mod tests {
 
     fn wanted(email: &str, topics: &[&str]) -> Wanted {
         Wanted { email: email.into(), topics: set(topics), source: "identity-center" }
+    }
+
+    /// The plan without adoption.
+    fn plan(current: &[ContactRecord], wanted: &[Wanted]) -> SyncPlan {
+        super::plan(current, wanted, PlanOptions::default())
+    }
+
+    fn adopting(current: &[ContactRecord], wanted: &[Wanted]) -> SyncPlan {
+        super::plan(current, wanted, PlanOptions { adopt: true })
     }
 
     #[test]
@@ -273,7 +359,7 @@ mod tests {
         let after = &p.update[0].after;
         assert_eq!(after.topic_preferences["aws-announce"], OptOut);
         assert_eq!(after.topic_preferences["aws-calendar"], OptIn);
-        assert!(!p.update[0].adopted);
+        assert_eq!(p.update[0].kind, UpdateKind::Update);
     }
 
     #[test]
@@ -296,15 +382,96 @@ mod tests {
     }
 
     #[test]
-    fn a_manual_contact_is_adopted_without_changing_its_own_preferences() {
+    fn a_manual_contact_matching_a_user_is_left_alone_without_adopt() {
         let mut c = ContactRecord::new("a@x.com");
         c.topic_preferences.insert("aws-calendar".into(), OptOut);
-        let p = plan(&[c], &[wanted("a@x.com", &["aws-announce", "aws-calendar"])]);
+        let p = plan(&[c], &[wanted("A@x.com", &["aws-announce"])]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(p.not_adopted, ["a@x.com"]);
+    }
+
+    #[test]
+    fn an_adopted_manual_contact_keeps_its_own_preferences_and_is_marked_adopted() {
+        let mut c = ContactRecord::new("a@x.com");
+        c.topic_preferences.insert("aws-calendar".into(), OptOut);
+        let p = adopting(&[c], &[wanted("a@x.com", &["aws-announce", "aws-calendar"])]);
         let u = &p.update[0];
-        assert!(u.adopted);
+        assert_eq!(u.kind, UpdateKind::Adopt);
         assert_eq!(u.after.topic_preferences["aws-calendar"], OptOut);
         assert_eq!(u.after.topic_preferences["aws-announce"], OptIn);
-        assert_eq!(u.after.marker().unwrap().topics_set, set(&["aws-announce"]));
+        let marker = u.after.marker().unwrap();
+        assert_eq!(marker.topics_set, set(&["aws-announce"]));
+        assert!(marker.adopted);
+    }
+
+    #[test]
+    fn an_additional_contact_from_config_is_adopted_without_the_flag() {
+        let c = ContactRecord::new("noc@x.com");
+        let w = Wanted { email: "noc@x.com".into(), topics: set(&["aws-calendar"]), source: "config" };
+        let p = plan(&[c], &[w]);
+        assert_eq!(p.update[0].kind, UpdateKind::Adopt);
+    }
+
+    #[test]
+    fn an_adopted_contact_whose_user_left_is_handed_back_not_removed() {
+        let mut c = ContactRecord::new("a@x.com");
+        c.attributes_data = Some(r#"{"team":"ops"}"#.into());
+        c.topic_preferences.insert("aws-approval".into(), OptIn);
+        let adopted = adopting(&[c.clone()], &[wanted("a@x.com", &["aws-announce", "aws-approval"])]).update[0]
+            .after
+            .clone();
+        let p = plan(&[adopted], &[]);
+        assert!(p.remove.is_empty(), "{p:?}");
+        let u = &p.update[0];
+        assert_eq!(u.kind, UpdateKind::Release);
+        assert!(!u.after.is_managed());
+        assert_eq!(u.after.topic_preferences, c.topic_preferences, "its own OPT_IN stays, ccm's goes");
+        assert_eq!(u.after.attributes_data.as_deref(), Some(r#"{"team":"ops"}"#));
+    }
+
+    #[test]
+    fn new_contacts_are_written_in_lower_case() {
+        let p = plan(&[], &[wanted("Jane.Doe@X.com", &["aws-announce"])]);
+        assert_eq!(p.add[0].email, "jane.doe@x.com");
+    }
+
+    #[test]
+    fn a_marker_only_change_does_not_count_as_a_preference_change() {
+        let mut c = plan(&[], &[wanted("a@x.com", &["aws-announce", "aws-calendar"])]).add.remove(0);
+        c.topic_preferences.insert("aws-calendar".into(), OptOut); // the contact's own choice since
+        let p = plan(&[c], &[wanted("a@x.com", &["aws-announce"])]);
+        assert_eq!(p.update.len(), 1, "ccm stops managing aws-calendar");
+        assert!(!p.update[0].changes_preferences());
+    }
+
+    fn managed(n: usize) -> Vec<ContactRecord> {
+        let w: Vec<Wanted> = (0..n).map(|i| wanted(&format!("u{i}@x.com"), &["aws-announce"])).collect();
+        plan(&[], &w).add
+    }
+
+    #[test]
+    fn removing_more_than_the_threshold_of_managed_contacts_is_a_mass_removal() {
+        let current = managed(10);
+        let keep: Vec<Wanted> = (0..7).map(|i| wanted(&format!("u{i}@x.com"), &["aws-announce"])).collect();
+        let p = plan(&current, &keep);
+        assert_eq!(p.remove.len(), 3);
+        let why = mass_removal(&p, 10, 20).unwrap();
+        assert!(why.contains("3 of 10") && why.contains("--allow-mass-removal"), "{why}");
+        assert_eq!(mass_removal(&p, 10, 30), None, "30 % is allowed");
+    }
+
+    #[test]
+    fn a_wrong_directory_removing_everything_is_a_mass_removal() {
+        let p = plan(&managed(3), &[wanted("stranger@y.com", &["aws-announce"])]);
+        assert!(mass_removal(&p, 3, 20).is_some());
+    }
+
+    #[test]
+    fn a_single_leaver_is_never_a_mass_removal() {
+        let current = managed(2);
+        let p = plan(&current, &[wanted("u0@x.com", &["aws-announce"])]);
+        assert_eq!(p.remove.len(), 1);
+        assert_eq!(mass_removal(&p, 2, 20), None);
     }
 
     #[test]
