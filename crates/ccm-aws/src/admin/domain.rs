@@ -43,7 +43,10 @@ impl EventDestination {
     pub fn is_wanted(&self, topic_arn: &str) -> bool {
         let wanted: std::collections::BTreeSet<&str> = EVENTS.iter().map(|e| e.as_str()).collect();
         let have: std::collections::BTreeSet<&str> = self.events.iter().map(String::as_str).collect();
-        self.name == EVENT_DESTINATION && self.enabled && self.sns_topic_arn.as_deref() == Some(topic_arn) && have == wanted
+        self.name == EVENT_DESTINATION
+            && self.enabled
+            && self.sns_topic_arn.as_deref() == Some(topic_arn)
+            && have == wanted
     }
 }
 

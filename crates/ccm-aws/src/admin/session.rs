@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
@@ -59,7 +59,8 @@ async fn profile_credentials(profile: &str) -> Result<ProfileFileCredentialsProv
         Ok(_) => Ok(provider),
         Err(e) => {
             let detail = error_chain(&e);
-            let why = if detail.contains("was not defined") || detail.contains("No profiles were defined")
+            let why = if detail.contains("was not defined")
+                || detail.contains("No profiles were defined")
                 || matches!(e, CredentialsError::CredentialsNotLoaded(_))
             {
                 "no such profile in the AWS config or credentials file (~/.aws/config, ~/.aws/credentials, or \

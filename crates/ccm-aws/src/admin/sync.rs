@@ -417,9 +417,8 @@ mod tests {
         let mut c = ContactRecord::new("a@x.com");
         c.attributes_data = Some(r#"{"team":"ops"}"#.into());
         c.topic_preferences.insert("aws-approval".into(), OptIn);
-        let adopted = adopting(&[c.clone()], &[wanted("a@x.com", &["aws-announce", "aws-approval"])]).update[0]
-            .after
-            .clone();
+        let adopted =
+            adopting(&[c.clone()], &[wanted("a@x.com", &["aws-announce", "aws-approval"])]).update[0].after.clone();
         let p = plan(&[adopted], &[]);
         assert!(p.remove.is_empty(), "{p:?}");
         let u = &p.update[0];

@@ -1,6 +1,11 @@
 //! What commands print: `--output table` (aligned text for people) or `--output json` (one JSON
 //! document on stdout for scripts). Logs and progress bars go to stderr, never into the document.
+//!
+//! Everything reaches the terminal through [`write_console`]: one lock for stdout and stderr, with
+//! the progress bars cleared while a block is written, so tables, log lines and bars never
+//! interleave.
 
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
@@ -10,6 +15,31 @@ pub enum OutputFormat {
     #[default]
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+static CONSOLE: Mutex<()> = Mutex::new(());
+
+/// Writes `bytes` to `stream` in one piece: under the console lock, with the progress bars cleared.
+pub fn write_console(stream: Stream, bytes: &[u8]) {
+    let _guard = CONSOLE.lock().unwrap_or_else(|e| e.into_inner());
+    super::progress::suspend_bars(|| {
+        let _ = match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Stream::Stderr => {
+                let mut err = std::io::stderr().lock();
+                err.write_all(bytes).and_then(|()| err.flush())
+            }
+        };
+    });
 }
 
 /// Where command output goes: stdout, or a buffer (tests running the CLI in-process).
@@ -32,12 +62,7 @@ impl Printer {
         let line = if text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") };
         match &self.buffer {
             Some(buf) => buf.lock().unwrap_or_else(|e| e.into_inner()).push_str(&line),
-            None => {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(line.as_bytes());
-                let _ = out.flush();
-            }
+            None => write_console(Stream::Stdout, line.as_bytes()),
         }
     }
 
