@@ -51,7 +51,7 @@ pub struct SyncOptions {
     pub allow_mass_removal: bool,
     /// The share of a customer's managed contacts (in %) one sync may remove without
     /// --allow-mass-removal (a single removal is always allowed).
-    #[arg(long, env = "CCM_MAX_REMOVAL_PERCENT", default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=100))]
+    #[arg(long, env = "CCM_MAX_REMOVAL_PERCENT", hide_env_values = true, default_value_t = 20, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub max_removal_percent: u8,
     /// Print the adds, updates and removals; change nothing.
     #[arg(long)]
