@@ -29,7 +29,7 @@ pub enum DomainCommand {
     /// Easy DKIM, verification token, custom MAIL FROM, configuration set (TLS required, bounces and
     /// complaints suppressed, events to deliverability_sns_topic_arn), DKIM CNAMEs, the shared
     /// _amazonses TXT, MAIL FROM MX and SPF, DMARC. Only what differs is written; --dry-run lists
-    /// exactly those writes (tokens SES has not generated yet appear as <dkim-token-1>…).
+    /// exactly those writes (tokens SES has not generated yet appear as <acme-dkim-token-1>…).
     #[command(
         after_help = "Examples:\n  ccm domain onboard --customer acme --dry-run\n  ccm domain onboard --all-customers\n  ccm domain onboard --customer acme --no-dns       SES side only; print the records"
     )]
@@ -83,7 +83,7 @@ pub async fn run(ctx: &Ctx, cmd: DomainCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DomainCommand::Onboard(args) => {
             let zone = if args.no_dns { None } else { Some(open_zone(ctx, &app, &domain, &args.dns).await?) };
-            let dns_lock = Mutex::new(());
+            let dns_lock = Mutex::new(dns::Pending::new());
             let (app, domain, zone, dns_lock, args) = (&app, &domain, &zone, &dns_lock, &args);
             fanout::run(ctx, app, &args.customers, "domain onboard", |c| async move {
                 onboard::onboard(ctx, app, &c, domain, zone.as_ref(), dns_lock, args.dry_run).await
@@ -150,7 +150,8 @@ fn mail_from_domain(app: &AppConfig, domain: &str) -> Option<String> {
 
 /// Every record the customer's identity needs. Without an identity (`status` is `None`) its DKIM
 /// tokens do not exist yet, and without `token` neither does the verification token: both appear
-/// as stand-ins (`<dkim-token-1>`, `<verification-token>`), as the records onboarding will write.
+/// as stand-ins (`<acme-dkim-token-1>`, `<acme-verification-token>`), as the records onboarding will
+/// write.
 fn wanted_records(
     app: &AppConfig,
     c: &CustomerConfig,
@@ -160,10 +161,11 @@ fn wanted_records(
 ) -> Vec<Record> {
     let tokens = match status {
         Some(s) => s.dkim_tokens.clone(),
-        None => dns::pending_dkim_tokens(),
+        None => dns::pending_dkim_tokens(c.customer_code.as_str()),
     };
     let mut records = dns::dkim_records(domain, &tokens);
-    records.push(dns::verification_record(domain, token.unwrap_or(dns::PENDING_VERIFICATION_TOKEN)));
+    let pending = dns::pending_verification_token(c.customer_code.as_str());
+    records.push(dns::verification_record(domain, token.unwrap_or(&pending)));
     if let Some(mail_from) = mail_from_domain(app, domain) {
         records.extend(dns::mail_from_records(&mail_from, &c.region));
     }

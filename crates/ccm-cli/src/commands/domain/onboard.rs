@@ -1,9 +1,10 @@
 //! `ccm domain onboard`: a plan of the writes (read-only), printed by a dry run, executed as it
 //! stands by a real run, so both list the same changes. SES steps first (creating the identity
 //! gives its DKIM tokens, VerifyDomainIdentity its verification token), then the Route 53 records
-//! merged with the zone under the DNS lock.
+//! merged with the zone under the DNS lock; a dry run merges each customer's records with the ones
+//! planned for the customers before it, as the real run's zone would hold them.
 
-use ccm_aws::admin::dns::{Dns, Record};
+use ccm_aws::admin::dns::{Dns, Pending, Record};
 use ccm_aws::admin::domain::{EVENT_DESTINATION, SesDomain, configuration_set_name};
 use ccm_core::config::{AppConfig, CustomerConfig};
 use serde_json::json;
@@ -98,7 +99,7 @@ pub(super) async fn onboard(
     c: &CustomerConfig,
     domain: &str,
     zone: Option<&Dns>,
-    dns_lock: &Mutex<()>,
+    dns_lock: &Mutex<Pending>,
     dry_run: bool,
 ) -> anyhow::Result<fanout::Step> {
     let ses = ses_domain(ctx, c).await;
@@ -123,10 +124,13 @@ pub(super) async fn onboard(
     let records = wanted_records(app, c, domain, status.as_ref(), token.as_deref());
     let mut upserted: Vec<Record> = Vec::new();
     if let Some(zone) = zone {
-        // Read, merge and write under one lock: shared records hold every customer's values.
-        let _guard = dns_lock.lock().await;
-        upserted = zone.plan(&records).await?.into_iter().map(|(_, next)| next).collect();
-        if !dry_run && !upserted.is_empty() {
+        // Read, merge and write under one lock: shared records hold every customer's values. A dry
+        // run keeps what it would have written, so the next customer merges with it.
+        let mut pending = dns_lock.lock().await;
+        upserted = zone.plan_over(&records, &pending).await?.into_iter().map(|(_, next)| next).collect();
+        if dry_run {
+            pending.extend(upserted.iter().map(|r| ((r.name.to_lowercase(), r.kind), r.clone())));
+        } else if !upserted.is_empty() {
             zone.upsert(&upserted).await?;
         }
     }
