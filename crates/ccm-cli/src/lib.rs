@@ -103,7 +103,8 @@ pub struct Runtime {
 /// says (`commands::errors`). The exit code is 0, or 1 when anything failed.
 pub async fn run(cli: Cli, runtime: Runtime) -> ExitCode {
     let (printer, output, logs) = (runtime.printer.clone(), cli.output, cli.log_format);
-    match run_with(cli, runtime).await {
+    // Boxed: the command futures are large.
+    match Box::pin(run_with(cli, runtime)).await {
         Ok(code) => code,
         Err(e) => {
             commands::errors::report(&printer, output, logs, &e);

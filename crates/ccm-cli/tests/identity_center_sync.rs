@@ -344,7 +344,11 @@ async fn two_customers_on_one_ses_account_are_not_synced_against_each_other() {
     assert_eq!(w.contacts(first).await, before);
     let validate = w.json(&["config", "validate"]).await;
     assert!(!validate.ok());
-    assert!(validate.stdout.contains(&format!("customer_mappings.{}.ses_role_arn", second.code)), "{}", validate.stdout);
+    assert!(
+        validate.stdout.contains(&format!("customer_mappings.{}.ses_role_arn", second.code)),
+        "{}",
+        validate.stdout
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
 
+/// A bar: done and total, what is being done, and the time left.
+const BAR: &str = "{prefix:>12} [{bar:30}] {pos}/{len} {msg} (ETA {eta})";
+
 /// Runs `f` with the bars cleared (no bars drawn: just runs it).
 pub fn suspend_bars<R>(f: impl FnOnce() -> R) -> R {
     match BARS.get() {
@@ -65,7 +68,7 @@ impl Progress {
                 return ProgressBar::hidden();
             }
         };
-        let style = ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {msg} (ETA {eta})")
+        let style = ProgressStyle::with_template(BAR)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         let bar = multi.add(ProgressBar::new(len).with_style(style).with_prefix(label.to_owned()));
@@ -103,6 +106,12 @@ mod tests {
         p.bar(500, "acme", "reading contacts").inc(1);
         p.spinner("acme", "listing contacts");
         assert_eq!(*log.lock().unwrap(), ["acme reading contacts: 500", "acme listing contacts: …"]);
+    }
+
+    #[test]
+    fn bars_show_counts_and_the_time_left() {
+        assert!(BAR.contains("{pos}/{len}") && BAR.contains("{eta}"));
+        ProgressStyle::with_template(BAR).unwrap();
     }
 
     #[test]

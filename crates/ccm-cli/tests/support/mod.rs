@@ -182,7 +182,8 @@ impl World {
         let printer = Printer::capture();
         let (progress, drawn) = Progress::recording();
         let runtime = Runtime { sdk: Some(self.moto.sdk_config()), printer: printer.clone(), progress: Some(progress) };
-        let code = ccm_cli::run(cli, runtime).await;
+        // Boxed: the command futures are large, and a test awaits many in a row.
+        let code = Box::pin(ccm_cli::run(cli, runtime)).await;
         let progress = drawn.lock().unwrap().clone();
         Run { code, stdout: printer.captured(), progress }
     }
