@@ -60,7 +60,7 @@ where
 /// Whether the raw arguments ask for `--output json` (they could not be parsed).
 fn wants_json(args: &[OsString]) -> bool {
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
-    args.iter().any(|a| *a == "--output=json") || args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
+    args.contains(&"--output=json") || args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
 }
 
 #[cfg(test)]

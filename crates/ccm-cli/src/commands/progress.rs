@@ -68,9 +68,8 @@ impl Progress {
                 return ProgressBar::hidden();
             }
         };
-        let style = ProgressStyle::with_template(BAR)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> ");
+        let style =
+            ProgressStyle::with_template(BAR).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ");
         let bar = multi.add(ProgressBar::new(len).with_style(style).with_prefix(label.to_owned()));
         bar.set_message(what.to_owned());
         bar.enable_steady_tick(Duration::from_millis(200));
