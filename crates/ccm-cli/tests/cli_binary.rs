@@ -121,6 +121,16 @@ fn errors_before_any_customer_runs_are_one_json_document_with_json_output() {
     assert_eq!(usage.status.code(), Some(2), "a usage error");
     let doc: serde_json::Value = serde_json::from_slice(&usage.stdout).expect("one JSON document");
     assert!(doc["error"].as_str().unwrap().contains("positive, finite"), "{doc}");
+    let stderr = String::from_utf8_lossy(&usage.stderr);
+    assert!(stderr.trim().is_empty(), "nothing else: {stderr}");
+
+    let logged = run(&["--log-format", "json", "sync", "--all-customers", "--requests-per-second", "-1"]);
+    assert_eq!(logged.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&logged.stderr);
+    let lines: Vec<serde_json::Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).expect("a JSON log line")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["level"], "ERROR");
 }
 
 #[tokio::test]

@@ -31,7 +31,8 @@ pub fn report(printer: &Printer, output: OutputFormat, logs: LogFormat, err: &an
 }
 
 /// The command line parsed; help and version printed (exit 0), a usage error reported (exit 2): as
-/// `{"error": …}` on stdout when `--output json` was asked, else clap's message on stderr.
+/// `{"error": …}` on stdout when `--output json` was asked, else clap's message on stderr (one JSON
+/// log line there when `--log-format json` was asked: logging has not started yet).
 pub fn parse_args<I, T>(args: I, printer: &Printer) -> Result<Cli, ExitCode>
 where
     I: IntoIterator<Item = T>,
@@ -44,23 +45,28 @@ where
             let _ = e.print();
             Err(ExitCode::SUCCESS)
         }
-        Err(e) if wants_json(&args) => {
+        Err(e) => {
             let message = e.render().to_string();
             let first = message.lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
-            printer.json(&json!({ "error": first, "usage": message.trim_end() }));
-            Err(ExitCode::from(2))
-        }
-        Err(e) => {
-            let _ = e.print();
+            if asks(&args, "--output", "json") {
+                printer.json(&json!({ "error": first, "usage": message.trim_end() }));
+            }
+            if asks(&args, "--log-format", "json") {
+                let line = json!({"timestamp": chrono::Utc::now().to_rfc3339(), "level": "ERROR",
+                                  "message": "invalid command line", "error": first, "target": "ccm_cli"});
+                write_console(Stream::Stderr, format!("{line}\n").as_bytes());
+            } else if !asks(&args, "--output", "json") {
+                let _ = e.print();
+            }
             Err(ExitCode::from(2))
         }
     }
 }
 
-/// Whether the raw arguments ask for `--output json` (they could not be parsed).
-fn wants_json(args: &[OsString]) -> bool {
+/// Whether the raw arguments (which could not be parsed) hold `flag value` or `flag=value`.
+fn asks(args: &[OsString], flag: &str, value: &str) -> bool {
     let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
-    args.contains(&"--output=json") || args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
+    args.contains(&format!("{flag}={value}").as_str()) || args.windows(2).any(|w| w[0] == flag && w[1] == value)
 }
 
 #[cfg(test)]
