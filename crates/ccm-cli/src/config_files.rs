@@ -25,7 +25,7 @@ impl std::fmt::Display for Source {
     }
 }
 
-fn read(path: &Path, example: Option<&'static str>) -> anyhow::Result<(String, Source)> {
+pub(crate) fn read(path: &Path, example: Option<&'static str>) -> anyhow::Result<(String, Source)> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok((text, Source::File(path.display().to_string()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && example.is_some() => {

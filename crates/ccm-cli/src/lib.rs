@@ -1,4 +1,5 @@
-//! The `ccm` command: operator commands and `ccm serve`. `main.rs` only parses and calls [`run`].
+//! The `ccm` command: operator commands and `ccm serve`. `main.rs` only parses, starts logging and
+//! calls [`run`].
 
 pub mod commands;
 pub mod config_files;
@@ -35,10 +36,12 @@ pub struct Cli {
     /// Log as text (default) or JSON lines.
     #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = logging::LogFormat::Text)]
     pub log_format: logging::LogFormat,
-    /// Command output: a table for people, or one JSON document for scripts.
+    /// Command output: a table for people, or exactly one JSON document on stdout for scripts (also
+    /// for errors: {"error": …}).
     #[arg(long, global = true, help_heading = GLOBAL, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
-    /// AWS profile for the operator's own credentials (customer roles are assumed from it).
+    /// AWS profile for the operator's own credentials, as in the AWS CLI: it wins over credentials in
+    /// the environment, and an unknown profile is an error. Customer roles are assumed from it.
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub profile: Option<String>,
     /// AWS region for the operator's own calls; customers always use their configured region.
@@ -84,52 +87,68 @@ pub enum Command {
     },
 }
 
-/// What the process provides to [`run_with`]: tests pass an emulator's SDK configuration and a
-/// capturing printer.
+/// What the process provides to [`run_with`]: tests pass an emulator's SDK configuration, a
+/// capturing printer and a recording progress.
 #[derive(Debug, Default)]
 pub struct Runtime {
     /// The operator's AWS configuration; loaded from the environment, `--profile` and `--region`
     /// when `None`.
     pub sdk: Option<aws_config::SdkConfig>,
     pub printer: Printer,
+    /// Progress bars; chosen from the output and log formats when `None`.
+    pub progress: Option<commands::progress::Progress>,
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    run_with(cli, Runtime::default()).await
+/// The entry: runs the command and reports a failure outside any customer as the output contract
+/// says (`commands::errors`). The exit code is 0, or 1 when anything failed.
+pub async fn run(cli: Cli, runtime: Runtime) -> ExitCode {
+    let (printer, output, logs) = (runtime.printer.clone(), cli.output, cli.log_format);
+    // Boxed: the command futures are large.
+    match Box::pin(run_with(cli, runtime)).await {
+        Ok(code) => code,
+        Err(e) => {
+            commands::errors::report(&printer, output, logs, &e);
+            ExitCode::FAILURE
+        }
+    }
 }
 
 pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
+    let bars_wanted = cli.output == OutputFormat::Table && cli.log_format == logging::LogFormat::Text;
+    let progress = runtime.progress.clone().unwrap_or_else(|| commands::progress::Progress::new(bars_wanted));
     let ctx = || async {
         let sdk = match runtime.sdk.clone() {
             Some(sdk) => match &cli.region {
                 Some(r) => sdk.into_builder().region(aws_config::Region::new(r.clone())).build(),
                 None => sdk,
             },
-            None => ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await,
+            None => {
+                ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?
+            }
         };
-        commands::context::Ctx {
+        Ok::<_, anyhow::Error>(commands::context::Ctx {
             config: cli.config.clone(),
             ses_config: cli.ses_config.clone(),
             sdk,
             output: cli.output,
             printer: runtime.printer.clone(),
-            progress: commands::progress::Progress::new(cli.output == OutputFormat::Table),
-        }
+            progress: progress.clone(),
+        })
     };
     match cli.command {
         Command::Serve(args) => serve::run(&cli.config, &cli.ses_config, args).await,
-        Command::Config(cmd) => commands::config::run(&cli.config, &cli.ses_config, cmd),
+        Command::Config(cmd) => commands::config::run(&cli.config, &cli.ses_config, cmd, &runtime.printer, cli.output),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "ccm", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ses(cmd) => commands::ses::run(&ctx().await, cmd).await,
-        Command::IdentityCenter(cmd) => commands::identity_center::run(&ctx().await, cmd).await,
-        Command::Domain(cmd) => commands::domain::run(&ctx().await, cmd).await,
-        Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await, cmd).await,
-        Command::Customers(cmd) => commands::customers::run(&ctx().await, cmd).await,
-        Command::Sync(args) => commands::sync::run(&ctx().await, args).await,
+        Command::Ses(cmd) => commands::ses::run(&ctx().await?, cmd).await,
+        Command::IdentityCenter(cmd) => commands::identity_center::run(&ctx().await?, cmd).await,
+        Command::Domain(cmd) => commands::domain::run(&ctx().await?, cmd).await,
+        Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await?, cmd).await,
+        Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
+        Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
     }
 }
 

@@ -11,6 +11,7 @@ use support::{World, random_account, write_json};
 struct Org {
     account: aws_sdk_account::Client,
     members: Vec<String>,
+    management: String,
 }
 
 impl Org {
@@ -60,7 +61,7 @@ async fn organization(w: &World) -> Org {
         .send()
         .await
         .unwrap();
-    Org { account, members }
+    Org { account, members, management }
 }
 
 /// `ccm --output json alt-contact <cmd> --org-prefix tst --org-config … --contact-config … <extra>`.
@@ -123,4 +124,101 @@ async fn an_unknown_org_prefix_is_an_error_naming_the_file() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("nope"), "{err}");
+}
+
+/// `alt` with `--dry-run`, then without: the same writes, and some.
+async fn dry_then_real(w: &World, cmd: &str, extra: &[&str]) -> serde_json::Value {
+    let (orgs, contacts) = (w.path("OrgConfig.json"), w.path("ContactConfig.json"));
+    let mut args = vec!["alt-contact", cmd, "--org-prefix", "tst", "--org-config", orgs.to_str().unwrap()];
+    args.extend(["--contact-config", contacts.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    let (dry, _) = w.dry_run_then_real(&args, |_| {}).await;
+    dry.changes()["tst"].clone()
+}
+
+#[tokio::test]
+async fn alternate_contact_dry_runs_list_exactly_the_writes_of_the_real_run() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let org = organization(&w).await;
+    let set = dry_then_real(&w, "set", &[]).await;
+    let targets: Vec<&str> = set.as_array().unwrap().iter().map(|c| c["target"].as_str().unwrap()).collect();
+    assert!(!targets.contains(&format!("{}/SECURITY", org.members[0]).as_str()), "kept without --overwrite: {set}");
+    let overwrite = dry_then_real(&w, "set", &["--overwrite", "--contact-types", "security"]).await;
+    assert_eq!(overwrite.as_array().unwrap().len(), 1, "only the different one: {overwrite}");
+    let delete = dry_then_real(&w, "delete", &["--contact-types", "billing"]).await;
+    assert!(delete.as_array().unwrap().iter().all(|c| c["op"] == "Account DeleteAlternateContact"), "{delete}");
+}
+
+/// `ccm` (the binary) against the emulator with `env` set and the AWS files in `dir`.
+fn ccm_binary(w: &World, dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ccm"));
+    cmd.args(["--config", w.config.to_str().unwrap(), "--ses-config", w.ses_config.to_str().unwrap()])
+        .args(args)
+        .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
+        .env("AWS_REGION", ccm_testkit::moto::TEST_REGION)
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("CCM_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("running ccm")
+}
+
+#[tokio::test]
+async fn a_named_profile_wins_over_credentials_in_the_environment_and_an_unknown_one_is_refused() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let org = organization(&w).await;
+    // The profile's keys are the management account's; the environment's are the default account's.
+    let creds = aws_sdk_sts::Client::new(&w.moto.sdk_config())
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{}:role/ccm-test-admin", org.management))
+        .role_session_name("operator")
+        .send()
+        .await
+        .unwrap()
+        .credentials
+        .unwrap();
+    let dir = w.path("aws");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config"), "[profile ops]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        format!(
+            "[ops]\naws_access_key_id = {}\naws_secret_access_key = {}\naws_session_token = {}\n",
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            creds.session_token()
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", ccm_testkit::moto::TEST_ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", ccm_testkit::moto::TEST_SECRET_KEY),
+    ];
+    let (orgs, contacts) = (w.path("OrgConfig.json"), w.path("ContactConfig.json"));
+    // Only credentials of the management account itself work: assuming this role is refused.
+    let show = [
+        "alt-contact",
+        "show",
+        "--org-prefix",
+        "tst",
+        "--org-config",
+        orgs.to_str().unwrap(),
+        "--contact-config",
+        contacts.to_str().unwrap(),
+        "--management-role-name",
+        "ccm-denied-management",
+    ];
+    let env_only = ccm_binary(&w, &dir, &env, &[&["--output", "json"], &show[..]].concat());
+    assert_eq!(env_only.status.code(), Some(1), "the environment's credentials are another account's");
+    let with_profile = ccm_binary(&w, &dir, &env, &[&["--output", "json", "--profile", "ops"], &show[..]].concat());
+    assert!(with_profile.status.success(), "{}", String::from_utf8_lossy(&with_profile.stdout));
+
+    let unknown = ccm_binary(&w, &dir, &env, &[&["--output", "json", "--profile", "nope"], &show[..]].concat());
+    assert_eq!(unknown.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&unknown.stdout).expect("one JSON document");
+    let error = doc["error"].as_str().unwrap();
+    assert!(error.starts_with("AWS profile \"nope\": no such profile"), "{error}");
 }

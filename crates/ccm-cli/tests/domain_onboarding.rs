@@ -3,12 +3,12 @@
 
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 use ccm_aws::admin::session::assume_role;
 use serde_json::json;
-use support::{SENDER_DOMAIN, World, random_account};
+use support::{Run, SENDER_DOMAIN, World, random_account};
 
 struct Zone {
     client: aws_sdk_route53::Client,
@@ -145,6 +145,82 @@ async fn onboarding_creates_identities_and_merges_every_customers_records_into_t
     assert_eq!(ok("event destination"), Some(json!(true)), "{checks}");
     assert_eq!(ok("DNS records"), Some(json!(true)), "{checks}");
     assert_eq!(ok("DKIM"), Some(json!(false)), "{checks}");
+    for check in checks.as_array().unwrap().iter().filter(|c| c["ok"] == false) {
+        assert!(!check["detail"].as_str().unwrap().contains("SUCCESS"), "a failing row says SUCCESS: {check}");
+    }
+}
+
+/// Each customer's `changes` as sorted strings, with the tokens SES generated in the real run
+/// replaced by the dry run's stand-ins.
+fn normalized(run: &Run, replacements: &[(String, String)]) -> BTreeMap<String, Vec<String>> {
+    run.changes()
+        .into_iter()
+        .map(|(customer, changes)| {
+            let mut all: Vec<String> = changes
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| replacements.iter().fold(c.to_string(), |text, (real, stand_in)| text.replace(real, stand_in)))
+                .collect();
+            all.sort();
+            (customer, all)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_onboarding_dry_run_lists_every_write_the_real_run_makes() {
+    let Some(w) = World::new(2, 0).await else { return };
+    let _zone = with_zone(&w).await;
+    let args = ["domain", "onboard", "--all-customers", "--max-customer-concurrency", "1"];
+    let dry = w.json(&[&args[..], &["--dry-run"]].concat()).await.expect_ok();
+    let real = w.json(&args).await.expect_ok();
+
+    let mut replacements = Vec::new();
+    for c in &w.customers {
+        let result = &real.result(&c.code)["result"];
+        for (i, t) in result["identity"]["dkim_tokens"].as_array().unwrap().iter().enumerate() {
+            replacements.push((t.as_str().unwrap().to_owned(), format!("<{}-dkim-token-{}>", c.code, i + 1)));
+        }
+        let verification = result["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == format!("_amazonses.{SENDER_DOMAIN}"))
+            .unwrap()["values"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        replacements.push((verification, format!("<{}-verification-token>", c.code)));
+    }
+    assert_eq!(normalized(&dry, &replacements), normalized(&real, &replacements));
+
+    // What the dry run showed: the DKIM CNAMEs and the shared TXT, merged with what the zone has.
+    let first = &w.customer(0).code;
+    let planned = &dry.changes()[first];
+    let upserts: Vec<&serde_json::Value> =
+        planned.as_array().unwrap().iter().filter(|c| c["op"] == "Route53 UPSERT").collect();
+    assert_eq!(upserts.len(), 7, "3 DKIM CNAMEs, _amazonses TXT, MX, SPF, DMARC: {planned}");
+    assert!(upserts.iter().any(|c| c["target"] == format!("<{first}-dkim-token-1>._domainkey.{SENDER_DOMAIN} CNAME")));
+    let txt = upserts.iter().find(|c| c["target"] == format!("_amazonses.{SENDER_DOMAIN} TXT")).unwrap();
+    assert_eq!(txt["detail"]["values"], json!(["someone-elses-token", format!("<{first}-verification-token>")]));
+    assert!(planned.as_array().unwrap().iter().any(|c| c["op"] == "SES CreateEmailIdentity"), "{planned}");
+
+    // A changed event topic: the dry run and the real run both update the one destination.
+    let topic = format!("arn:aws:sns:us-east-1:{}:ccm-events-v2", w.customer(0).account);
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&w.config).unwrap()).unwrap();
+    config["customer_mappings"][first]["deliverability_sns_topic_arn"] = json!(topic);
+    support::write_json(&w.config, &config);
+    let (dry, _) = w.dry_run_then_real(&["domain", "onboard", "--customer", first], |_| {}).await;
+    assert_eq!(
+        dry.changes()[first],
+        json!([{"op": "SES UpdateConfigurationSetEventDestination", "target": format!("{first}-ccoe-emails/email-events"),
+                "detail": {"sns_topic_arn": topic}}])
+    );
+
+    // Everything in place: both runs plan nothing.
+    let again = w.json(&["domain", "onboard", "--all-customers", "--dry-run"]).await.expect_ok();
+    assert!(again.changes().values().all(|c| c == &json!([])), "{}", again.stdout);
 }
 
 #[tokio::test]

@@ -219,3 +219,159 @@ async fn customers_validate_checks_roles_lists_and_topics() {
     let checks = bad["result"]["checks"].as_array().unwrap();
     assert!(checks.iter().any(|c| c["check"] == "ses role" && c["ok"] == false));
 }
+
+#[tokio::test]
+async fn a_sync_dry_run_lists_exactly_the_writes_the_real_sync_makes() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, ann, bob) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    w.dry_run_then_real(&["sync", "--customer", &c.code], |_| {}).await;
+    // Role changes, a leaver and a newcomer: updates and a removal, listed alike.
+    let security = dir.group(SECURITY).await;
+    dir.join(&security, &ann).await;
+    dir.user("cat", &c.address("cat")).await;
+    dir.delete_user(&bob).await;
+    let (dry, real) = w.dry_run_then_real(&["sync", "--customer", &c.code], |_| {}).await;
+    let ops: Vec<String> =
+        real.changes()[&c.code].as_array().unwrap().iter().map(|x| x["op"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ops, ["SES CreateContact", "SES UpdateContact", "SES DeleteContact"], "{}", dry.stdout);
+}
+
+#[tokio::test]
+async fn a_contact_added_by_hand_is_never_adopted_changed_or_removed_without_adopt() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, ann, _) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    // Ann was on the list before the sync, with a preference of her own.
+    let mut own = ccm_aws::admin::ContactRecord::new(c.address("ann"));
+    own.topic_preferences.insert("aws-calendar".into(), OptOut);
+    w.ses(c).await.create_contact("ccoe-customer-contacts", &own).await.unwrap();
+
+    let run = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    let plan = &run.result(&c.code)["result"]["plan"];
+    assert_eq!(plan["not_adopted"], json!([c.address("ann")]), "{plan}");
+    let table = w.run(&["sync", "--customer", &c.code, "--dry-run"]).await.expect_ok();
+    assert!(table.stdout.contains("--adopt takes it over"), "the plan says why: {}", table.stdout);
+    let after = w.contacts(c).await.into_iter().find(|x| x.email == c.address("ann")).unwrap();
+    assert_eq!(after, own, "untouched");
+
+    dir.delete_user(&ann).await;
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    let still = w.contacts(c).await.into_iter().find(|x| x.email == c.address("ann"));
+    assert_eq!(still, Some(own), "her user left; the contact added by hand stays as it was");
+}
+
+#[tokio::test]
+async fn an_adopted_contact_is_shown_in_the_plan_and_handed_back_not_deleted_when_its_user_leaves() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, ann, _) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    let mut own = ccm_aws::admin::ContactRecord::new(c.address("ann"));
+    own.topic_preferences.insert("finops-announce".into(), OptIn);
+    w.ses(c).await.create_contact("ccoe-customer-contacts", &own).await.unwrap();
+
+    let dry = w.json(&["sync", "--customer", &c.code, "--adopt", "--dry-run"]).await.expect_ok();
+    let update = dry.result(&c.code)["result"]["plan"]["update"].clone();
+    assert_eq!(update[0]["kind"], "adopt", "{update}");
+    w.json(&["sync", "--customer", &c.code, "--adopt"]).await.expect_ok();
+    let adopted = w.contacts(c).await.into_iter().find(|x| x.email == c.address("ann")).unwrap();
+    assert!(adopted.marker().unwrap().adopted);
+    assert_eq!(adopted.topic_preferences["aws-calendar"], OptIn, "devops role");
+
+    dir.delete_user(&ann).await;
+    let run = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    assert_eq!(run.result(&c.code)["result"]["plan"]["update"][0]["kind"], "release");
+    let released = w.contacts(c).await.into_iter().find(|x| x.email == c.address("ann")).unwrap();
+    assert!(!released.is_managed());
+    assert_eq!(released.topic_preferences, own.topic_preferences, "only her own preference is left");
+}
+
+#[tokio::test]
+async fn a_sync_removing_more_than_the_threshold_stops_unless_allowed() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let (dir, _, _) = set_up(&w, 0).await;
+    let c = w.customer(0);
+    let mut extra = Vec::new();
+    for name in ["cat", "dan", "eve"] {
+        extra.push(dir.user(name, &c.address(name)).await);
+    }
+    w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    for user in &extra {
+        dir.delete_user(user).await;
+    }
+    let before = w.contacts(c).await;
+
+    // 3 of 5 managed contacts (60 %): refused, in the dry run too, and nothing changes.
+    for dry in [true, false] {
+        let mut args = vec!["sync", "--customer", &c.code];
+        if dry {
+            args.push("--dry-run");
+        }
+        let run = w.json(&args).await;
+        assert!(!run.ok(), "{}", run.stdout);
+        let result = run.result(&c.code);
+        assert!(result["error"].as_str().unwrap().contains("3 of 5 managed contacts"), "{result}");
+        assert!(result["error"].as_str().unwrap().contains("--allow-mass-removal"), "{result}");
+        assert_eq!(result["result"]["plan"]["remove"].as_array().unwrap().len(), 3, "the plan is shown");
+        assert_eq!(w.contacts(c).await, before);
+    }
+    let table = w.run(&["sync", "--customer", &c.code]).await;
+    assert!(table.stdout.contains("refused, nothing changed"), "{}", table.stdout);
+
+    // The threshold is configurable, and the guard can be lifted for one run.
+    w.json(&["sync", "--customer", &c.code, "--max-removal-percent", "60", "--dry-run"]).await.expect_ok();
+    w.json(&["sync", "--customer", &c.code, "--allow-mass-removal"]).await.expect_ok();
+    assert_eq!(w.contacts(c).await.len(), 3, "ann, bob and the manual contact");
+}
+
+#[tokio::test]
+async fn two_customers_on_one_ses_account_are_not_synced_against_each_other() {
+    let Some(w) = World::new(2, 0).await else { return };
+    set_up(&w, 0).await;
+    let (first, second) = (w.customer(0), w.customer(1));
+    w.write_config(|doc| {
+        doc["customer_mappings"][&second.code]["ses_role_arn"] =
+            json!(format!("arn:aws:iam::{}:role/ccm-ses", first.account));
+    });
+    let before = w.contacts(first).await;
+    let run = w.json(&["sync", "--all-customers"]).await;
+    assert!(!run.ok());
+    for c in [first, second] {
+        let result = run.result(&c.code);
+        assert_eq!(result["status"], "failed");
+        assert!(result["error"].as_str().unwrap().contains("share SES account"), "{result}");
+    }
+    assert_eq!(w.contacts(first).await, before);
+    let validate = w.json(&["config", "validate"]).await;
+    assert!(!validate.ok());
+    assert!(
+        validate.stdout.contains(&format!("customer_mappings.{}.ses_role_arn", second.code)),
+        "{}",
+        validate.stdout
+    );
+}
+
+#[tokio::test]
+async fn ccm_sync_skips_a_named_customer_without_an_identity_center_role() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let c = w.customer(0);
+    w.write_config(|doc| {
+        doc["customer_mappings"][&c.code].as_object_mut().unwrap().remove("identity_center_role_arn");
+    });
+    let run = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    assert_eq!(run.result(&c.code)["status"], "skipped");
+    let explicit = w.json(&["identity-center", "sync", "--customer", &c.code]).await;
+    assert!(!explicit.ok(), "identity-center sync names the missing role");
+    assert!(explicit.result(&c.code)["error"].as_str().unwrap().contains("identity_center_role_arn"));
+}
+
+#[tokio::test]
+async fn reading_the_contacts_shows_progress_with_their_number() {
+    let Some(w) = World::new(1, 0).await else { return };
+    set_up(&w, 0).await;
+    let c = w.customer(0);
+    let run = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    assert!(run.progress.contains(&format!("{} reading contacts: 1", c.code)), "{:?}", run.progress);
+    let again = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
+    assert!(again.progress.contains(&format!("{} reading contacts: 3", c.code)), "{:?}", again.progress);
+}

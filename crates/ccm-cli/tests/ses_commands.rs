@@ -18,7 +18,11 @@ async fn one_failing_customer_does_not_stop_the_others_and_the_exit_code_says_so
     assert_eq!(doc["summary"]["succeeded"], 2, "{doc}");
     let denied = run.result(&w.customer(2).code);
     assert_eq!(denied["status"], "failed");
-    assert!(denied["error"].as_str().unwrap().contains("AccessDenied"), "{denied}");
+    let error = denied["error"].as_str().unwrap();
+    let role = format!("arn:aws:iam::{}:role/ccm-denied-ses", w.customer(2).account);
+    assert!(error.starts_with(&format!("STS AssumeRole of {role} failed: AccessDenied: ")), "{error}");
+    assert!(error.ends_with("(SES ListContactLists was not called)"), "{error}");
+    assert!(!error.contains("Error {") && !error.contains("dispatch failure"), "no Debug dump: {error}");
     for i in 0..2 {
         let list = w.ses(w.customer(i)).await.require_list().await.unwrap();
         assert_eq!(list.name, "ccoe-customer-contacts");
@@ -307,4 +311,162 @@ async fn send_test_mails_one_rendered_notification_to_one_address() {
     let sent = w.moto.sent_to(&c.account, &to).await;
     assert_eq!(sent.len(), 1);
     assert!(sent[0].subject.as_deref().unwrap_or_default().starts_with("[TEST]"), "{:?}", sent[0].subject);
+}
+
+#[tokio::test]
+async fn every_changing_ses_command_lists_in_its_dry_run_exactly_what_the_real_run_writes() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let c = w.customer(0);
+    let code = c.code.as_str();
+    let same = |_: &mut serde_json::Value| {};
+    w.dry_run_then_real(&["ses", "list", "create", "--customer", code], same).await;
+
+    let mut ses_config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&w.ses_config).unwrap()).unwrap();
+    ses_config["topics"].as_array_mut().unwrap().push(json!({"TopicName": "wiz-announce", "DisplayName": "Wiz",
+        "Description": "Wiz news", "DefaultSubscriptionStatus": "OPT_OUT", "OptInRoles": []}));
+    write_json(&w.ses_config, &ses_config);
+    w.dry_run_then_real(&["ses", "topics", "apply", "--customer", code], same).await;
+
+    let (jane, kim) = (c.address("jane"), c.address("kim"));
+    let contacts = ["ses", "contacts"];
+    w.dry_run_then_real(
+        &[&contacts[..], &["add", "--customer", code, "--email", &jane, "--topics", "aws-calendar"]].concat(),
+        same,
+    )
+    .await;
+    let update = [
+        "update",
+        "--customer",
+        code,
+        "--email",
+        &jane,
+        "--unsubscribe",
+        "aws-calendar",
+        "--subscribe",
+        "wiz-announce",
+    ];
+    w.dry_run_then_real(&[&contacts[..], &update].concat(), same).await;
+
+    let file = w.path("SubscriptionConfig.json");
+    write_json(&file, &json!({"aws-announce": [jane, kim], "aws-approval": [kim]}));
+    let file = file.to_str().unwrap();
+    w.dry_run_then_real(&["ses", "subscribe", "--customer", code, "--file", file], same).await;
+    write_json(std::path::Path::new(file), &json!({"aws-announce": [kim]}));
+    w.dry_run_then_real(&["ses", "unsubscribe", "--customer", code, "--file", file], same).await;
+
+    let bounced = c.address("bounced");
+    w.dry_run_then_real(&["ses", "suppression", "add", "--customer", code, "--email", &bounced], same).await;
+    let again = w.json(&["ses", "suppression", "add", "--customer", code, "--email", &bounced, "--dry-run"]).await;
+    assert_eq!(again.changes()[code], json!([]), "already suppressed: nothing to write");
+    w.dry_run_then_real(&["ses", "suppression", "remove", "--customer", code, "--email", &bounced], same).await;
+
+    let backups = w.path("backups");
+    let backups = backups.to_str().unwrap();
+    let backup = w.json(&["ses", "backup", "--customer", code, "--dir", backups]).await.expect_ok();
+    let backup_file = backup.result(code)["result"]["file"].as_str().unwrap().to_owned();
+    w.dry_run_then_real(&[&contacts[..], &["remove", "--customer", code, "--email", &jane]].concat(), same).await;
+    w.dry_run_then_real(&["ses", "restore", "--customer", code, "--file", &backup_file], same).await;
+    w.run(&[&contacts[..], &["update", "--customer", code, "--email", &kim, "--unsubscribe-all", "true"]].concat())
+        .await
+        .expect_ok();
+    let (dry, _) =
+        w.dry_run_then_real(&["ses", "restore", "--customer", code, "--file", &backup_file, "--overwrite"], same).await;
+    let planned = dry.changes();
+    let reset: Vec<&str> = planned[code].as_array().unwrap().iter().map(|x| x["target"].as_str().unwrap()).collect();
+    assert_eq!(reset, [kim.as_str()], "contacts already as in the backup are not listed as updates");
+    w.dry_run_then_real(
+        &[&contacts[..], &["remove-all", "--customer", code, "--yes", "--backup-dir", backups]].concat(),
+        same,
+    )
+    .await;
+    assert!(w.contacts(c).await.is_empty());
+
+    w.ses(c).await.client().create_email_identity().email_identity(support::SENDER_DOMAIN).send().await.unwrap();
+    let to = c.address("tester");
+    // The subject names a sample object with a fresh id each run.
+    let without_subject = |changes: &mut serde_json::Value| {
+        for change in changes.as_array_mut().into_iter().flatten() {
+            change["detail"].as_object_mut().map(|d| d.remove("subject"));
+        }
+    };
+    w.dry_run_then_real(&["ses", "send-test", "--customer", code, "--to", &to], without_subject).await;
+}
+
+async fn add(w: &World, code: &str, email: &str, topics: &str, force: bool) -> support::Run {
+    let mut args = vec!["ses", "contacts", "add", "--customer", code, "--email", email, "--topics", topics];
+    if force {
+        args.push("--force");
+    }
+    w.json(&args).await.expect_ok()
+}
+
+#[tokio::test]
+async fn contacts_add_lower_cases_the_address_and_keeps_a_topic_the_contact_opted_out_of() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let c = w.customer(0);
+    w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
+    let typed = format!("Jane.Doe@{}.EXAMPLE.org", c.code);
+    let stored = typed.to_lowercase();
+    add(&w, &c.code, &typed, "aws-calendar", false).await;
+    let contacts = w.contacts(c).await;
+    assert_eq!(contacts.iter().map(|x| x.email.as_str()).collect::<Vec<_>>(), [stored.as_str()]);
+
+    // She opts out of the calendar; adding her again (any spelling) keeps her choice.
+    w.run(&[
+        "ses",
+        "contacts",
+        "update",
+        "--customer",
+        &c.code,
+        "--email",
+        &typed.to_uppercase(),
+        "--unsubscribe",
+        "aws-calendar",
+    ])
+    .await
+    .expect_ok();
+    let again = add(&w, &c.code, &typed, "aws-calendar,aws-approval", false).await;
+    assert_eq!(again.result(&c.code)["result"]["kept_opt_out"], json!(["aws-calendar"]));
+    let jane = w.contacts(c).await.remove(0);
+    assert_eq!(jane.email, stored, "no second contact");
+    assert_eq!(jane.topic_preferences["aws-calendar"], OptOut);
+    assert_eq!(jane.topic_preferences["aws-approval"], OptIn);
+
+    // A bulk subscription keeps it too, unless forced; --force on add opts her in.
+    let file = w.path("SubscriptionConfig.json");
+    write_json(&file, &json!({"aws-calendar": [typed]}));
+    let file = file.to_str().unwrap();
+    let bulk = w.json(&["ses", "subscribe", "--customer", &c.code, "--file", file]).await.expect_ok();
+    assert_eq!(bulk.changes()[&c.code], json!([]), "{}", bulk.stdout);
+    add(&w, &c.code, &typed, "aws-calendar", true).await;
+    assert_eq!(w.contacts(c).await[0].topic_preferences["aws-calendar"], OptIn);
+}
+
+#[tokio::test]
+async fn contacts_are_read_within_the_rate_limit_with_a_progress_count() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let code = w.customer(0).code.clone();
+    w.run(&["ses", "list", "create", "--customer", &code]).await.expect_ok();
+    seed_contacts(&w, 10).await;
+    let started = std::time::Instant::now();
+    let backup = w
+        .json(&[
+            "ses",
+            "backup",
+            "--customer",
+            &code,
+            "--dir",
+            w.path("b").to_str().unwrap(),
+            "--requests-per-second",
+            "20",
+            "--max-concurrency",
+            "5",
+        ])
+        .await
+        .expect_ok();
+    // Ten GetContact calls at 20 per second, however many are in flight: at least 9 × 50 ms.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(450), "{:?}", started.elapsed());
+    assert_eq!(backup.result(&code)["result"]["contacts"], 10);
+    assert!(backup.progress.contains(&format!("{code} reading contacts: 10")), "{:?}", backup.progress);
 }

@@ -1,9 +1,12 @@
 //! A contact of an SES contact list as ccm handles it, and the marker that says ccm manages it.
 //!
 //! SES keeps a free-form JSON string per contact (`AttributesData`). ccm writes
-//! `{"managed_by":"ccm","topics_set":[…]}` into it for the contacts its Identity Center sync created
-//! or adopted, and the topics whose OPT_IN it set. Other keys in that JSON are kept as they are.
-//! A contact without the marker was added by hand: the sync never changes or deletes it.
+//! `{"managed_by":"ccm","topics_set":[…]}` into it for the contacts its Identity Center sync created,
+//! and the topics whose OPT_IN it set; a contact it adopted (one that was on the list before, taken
+//! over with `--adopt` or named in `additional_contacts`) also carries `"adopted":true`. Other keys in
+//! that JSON are kept as they are. A contact without the marker was added by hand: the sync never
+//! changes or deletes it; an adopted one is handed back (marker and ccm's opt-ins withdrawn), never
+//! deleted.
 //!
 //! ListContacts does not return `AttributesData`, so reading the marker costs one GetContact per
 //! contact ([`super::SesAdmin::contacts_in_detail`]).
@@ -34,6 +37,8 @@ pub struct ContactRecord {
 pub struct ManagedMarker {
     /// The topics whose OPT_IN ccm set (and may withdraw when the roles behind it go away).
     pub topics_set: BTreeSet<String>,
+    /// The contact was on the list before ccm took it over: it is handed back, never deleted.
+    pub adopted: bool,
 }
 
 impl ContactRecord {
@@ -58,7 +63,8 @@ impl ContactRecord {
             .and_then(|t| t.as_array())
             .map(|list| list.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
-        Some(ManagedMarker { topics_set })
+        let adopted = value.get("adopted").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        Some(ManagedMarker { topics_set, adopted })
     }
 
     pub fn is_managed(&self) -> bool {
@@ -67,15 +73,33 @@ impl ContactRecord {
 
     /// Writes `marker` into `AttributesData`, keeping any other keys already there.
     pub fn set_marker(&mut self, marker: &ManagedMarker) {
-        let mut map = self
-            .attributes_data
+        let mut map = self.attribute_map();
+        map.insert("managed_by".into(), MANAGED_BY.into());
+        map.insert("topics_set".into(), marker.topics_set.iter().cloned().collect::<Vec<_>>().into());
+        if marker.adopted {
+            map.insert("adopted".into(), true.into());
+        } else {
+            map.remove("adopted");
+        }
+        self.attributes_data = Some(serde_json::Value::Object(map).to_string());
+    }
+
+    /// Removes the marker (the contact is handed back), keeping any other keys.
+    pub fn clear_marker(&mut self) {
+        let mut map = self.attribute_map();
+        for key in ["managed_by", "topics_set", "adopted"] {
+            map.remove(key);
+        }
+        // `{}` rather than nothing: UpdateContact without AttributesData would keep the old value.
+        self.attributes_data = Some(serde_json::Value::Object(map).to_string());
+    }
+
+    fn attribute_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.attributes_data
             .as_deref()
             .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
             .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default();
-        map.insert("managed_by".into(), MANAGED_BY.into());
-        map.insert("topics_set".into(), marker.topics_set.iter().cloned().collect::<Vec<_>>().into());
-        self.attributes_data = Some(serde_json::Value::Object(map).to_string());
+            .unwrap_or_default()
     }
 
     pub(super) fn from_sdk(contact: &Contact) -> Self {
@@ -139,12 +163,24 @@ mod tests {
     fn setting_the_marker_keeps_other_attributes_and_round_trips() {
         let mut c = ContactRecord::new("a@example.com");
         c.attributes_data = Some(r#"{"team":"platform"}"#.into());
-        let marker = ManagedMarker { topics_set: ["aws-announce".to_owned(), "aws-calendar".to_owned()].into() };
+        let marker =
+            ManagedMarker { topics_set: ["aws-announce".to_owned(), "aws-calendar".to_owned()].into(), adopted: true };
         c.set_marker(&marker);
         assert_eq!(c.marker(), Some(marker));
         let attrs: serde_json::Value = serde_json::from_str(c.attributes_data.as_deref().unwrap()).unwrap();
         assert_eq!(attrs["team"], "platform");
         assert_eq!(attrs["managed_by"], "ccm");
+        assert_eq!(attrs["adopted"], true);
+    }
+
+    #[test]
+    fn clearing_the_marker_keeps_other_attributes() {
+        let mut c = ContactRecord::new("a@example.com");
+        c.attributes_data = Some(r#"{"team":"platform"}"#.into());
+        c.set_marker(&ManagedMarker::default());
+        c.clear_marker();
+        assert!(!c.is_managed());
+        assert_eq!(c.attributes_data.as_deref(), Some(r#"{"team":"platform"}"#));
     }
 
     #[test]

@@ -73,6 +73,32 @@ pub struct Record {
     pub purpose: &'static str,
 }
 
+/// Easy DKIM gives every domain identity three tokens.
+pub const EASY_DKIM_TOKENS: usize = 3;
+
+/// Stand-ins for tokens SES generates only when `customer`'s identity is created, so a dry run shows
+/// the records the real run will write: `<acme-dkim-token-1>` … (one set per customer, as the real
+/// tokens are).
+pub fn pending_dkim_tokens(customer: &str) -> Vec<String> {
+    (1..=EASY_DKIM_TOKENS).map(|n| format!("<{customer}-dkim-token-{n}>")).collect()
+}
+
+/// The stand-in for `customer`'s `_amazonses` verification token before SES generates it.
+pub fn pending_verification_token(customer: &str) -> String {
+    format!("<{customer}-verification-token>")
+}
+
+/// Records a dry run would have written, by lower-cased name and type, so the customers after it in
+/// the same run plan against them as they would against the zone the real run leaves.
+pub type Pending = BTreeMap<(String, Kind), Record>;
+
+impl Record {
+    /// Whether the record's name holds a token SES has not generated yet (no such record can exist).
+    pub fn has_pending_name(&self) -> bool {
+        self.name.contains('<')
+    }
+}
+
 pub fn dkim_records(domain: &str, tokens: &[String]) -> Vec<Record> {
     tokens
         .iter()
@@ -253,6 +279,15 @@ impl Dns {
 
     /// For each wanted record, the record to write (merged with the zone), skipping unchanged ones.
     pub async fn plan(&self, wanted: &[Record]) -> Result<Vec<(Option<Record>, Record)>, AdminError> {
+        self.plan_over(wanted, &Pending::new()).await
+    }
+
+    /// [`plan`](Self::plan) against the zone with `pending` (a dry run's writes so far) applied.
+    pub async fn plan_over(
+        &self,
+        wanted: &[Record],
+        pending: &Pending,
+    ) -> Result<Vec<(Option<Record>, Record)>, AdminError> {
         // Several wanted records may share a name and type (e.g. two regions' MX): fold them first.
         let mut folded: BTreeMap<(String, Kind), Record> = BTreeMap::new();
         for w in wanted {
@@ -266,7 +301,11 @@ impl Dns {
         }
         let mut out = Vec::new();
         for w in folded.into_values() {
-            let existing = self.get(&w.name, w.kind).await?;
+            let existing = match pending.get(&(w.name.to_lowercase(), w.kind)) {
+                Some(p) => Some(p.clone()),
+                None if w.has_pending_name() => None,
+                None => self.get(&w.name, w.kind).await?,
+            };
             if let Some(next) = merged(existing.as_ref(), &w) {
                 out.push((existing, next));
             }
@@ -366,6 +405,15 @@ mod tests {
         assert_eq!(quoted.matches('"').count(), 4);
         assert_eq!(unquote_txt(&quoted), long);
         assert_eq!(unquote_txt("\"a \\\"b\\\"\""), "a \"b\"");
+    }
+
+    #[test]
+    fn pending_tokens_stand_for_the_three_easy_dkim_records() {
+        let r = dkim_records("example.com", &pending_dkim_tokens("acme"));
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].name, "<acme-dkim-token-1>._domainkey.example.com");
+        assert!(r.iter().all(Record::has_pending_name));
+        assert!(!verification_record("example.com", &pending_verification_token("acme")).has_pending_name());
     }
 
     #[test]

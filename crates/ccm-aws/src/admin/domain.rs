@@ -29,6 +29,27 @@ pub fn configuration_set_name(customer: &str) -> String {
     format!("{customer}-ccoe-emails")
 }
 
+/// One event destination of a configuration set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventDestination {
+    pub name: String,
+    pub enabled: bool,
+    pub sns_topic_arn: Option<String>,
+    pub events: Vec<String>,
+}
+
+impl EventDestination {
+    /// Whether this is ccm's destination, enabled, sending [`EVENTS`] to `topic_arn`.
+    pub fn is_wanted(&self, topic_arn: &str) -> bool {
+        let wanted: std::collections::BTreeSet<&str> = EVENTS.iter().map(|e| e.as_str()).collect();
+        let have: std::collections::BTreeSet<&str> = self.events.iter().map(String::as_str).collect();
+        self.name == EVENT_DESTINATION
+            && self.enabled
+            && self.sns_topic_arn.as_deref() == Some(topic_arn)
+            && have == wanted
+    }
+}
+
 /// What SES says about the domain identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct DomainStatus {
@@ -93,8 +114,8 @@ impl SesDomain {
         self.status(domain).await?.ok_or_else(|| AdminError::new("SES GetEmailIdentity", format!("{domain} vanished")))
     }
 
-    /// The `_amazonses` verification token: the existing one, else (when `create`) a new one.
-    pub async fn verification_token(&self, domain: &str, create: bool) -> Result<Option<String>, AdminError> {
+    /// The `_amazonses` verification token SES has for the domain, if any.
+    pub async fn verification_token(&self, domain: &str) -> Result<Option<String>, AdminError> {
         let out = self
             .v1
             .get_identity_verification_attributes()
@@ -102,11 +123,11 @@ impl SesDomain {
             .send()
             .await
             .map_err(|e| AdminError::from_sdk("SES GetIdentityVerificationAttributes", e))?;
-        let existing =
-            out.verification_attributes().get(domain).and_then(|a| a.verification_token()).map(str::to_owned);
-        if existing.is_some() || !create {
-            return Ok(existing);
-        }
+        Ok(out.verification_attributes().get(domain).and_then(|a| a.verification_token()).map(str::to_owned))
+    }
+
+    /// SES v1 VerifyDomainIdentity: the domain's verification token (the existing one when there is).
+    pub async fn verify_domain(&self, domain: &str) -> Result<String, AdminError> {
         let out = self
             .v1
             .verify_domain_identity()
@@ -114,7 +135,7 @@ impl SesDomain {
             .send()
             .await
             .map_err(|e| AdminError::from_sdk("SES VerifyDomainIdentity", e))?;
-        Ok(Some(out.verification_token().to_owned()))
+        Ok(out.verification_token().to_owned())
     }
 
     /// MAIL FROM `mail_from` for the identity; on an MX failure SES falls back to its own domain.
@@ -142,12 +163,9 @@ impl SesDomain {
         Ok(out.is_some())
     }
 
-    /// The configuration set: TLS required, reputation metrics on, sending on, bounces and
-    /// complaints suppressed. `false` when it existed already.
-    pub async fn ensure_configuration_set(&self, name: &str) -> Result<bool, AdminError> {
-        if self.configuration_set_exists(name).await? {
-            return Ok(false);
-        }
+    /// Creates the configuration set: TLS required, reputation metrics on, sending on, bounces and
+    /// complaints suppressed.
+    pub async fn create_configuration_set(&self, name: &str) -> Result<(), AdminError> {
         self.v2
             .create_configuration_set()
             .configuration_set_name(name)
@@ -163,11 +181,11 @@ impl SesDomain {
             .send()
             .await
             .map_err(|e| AdminError::from_sdk("SES CreateConfigurationSet", e))?;
-        Ok(true)
+        Ok(())
     }
 
-    /// The `email-events` destination to `topic_arn` (created, or updated when it exists).
-    pub async fn ensure_sns_destination(&self, set: &str, topic_arn: &str) -> Result<(), AdminError> {
+    /// The `email-events` destination to `topic_arn`: created, or updated when `exists`.
+    pub async fn put_sns_destination(&self, set: &str, topic_arn: &str, exists: bool) -> Result<(), AdminError> {
         let sns = SnsDestination::builder()
             .topic_arn(topic_arn)
             .build()
@@ -177,33 +195,30 @@ impl SesDomain {
             .set_matching_event_types(Some(EVENTS.to_vec()))
             .sns_destination(sns)
             .build();
-        let created = self
-            .v2
-            .create_configuration_set_event_destination()
-            .configuration_set_name(set)
-            .event_destination_name(EVENT_DESTINATION)
-            .event_destination(definition.clone())
-            .send()
-            .await
-            .map_err(|e| AdminError::from_sdk("SES CreateConfigurationSetEventDestination", e));
-        match created {
-            Err(e) if e.is_already_exists() => {
-                self.v2
-                    .update_configuration_set_event_destination()
-                    .configuration_set_name(set)
-                    .event_destination_name(EVENT_DESTINATION)
-                    .event_destination(definition)
-                    .send()
-                    .await
-                    .map_err(|e| AdminError::from_sdk("SES UpdateConfigurationSetEventDestination", e))?;
-                Ok(())
-            }
-            other => other.map(|_| ()),
+        if exists {
+            self.v2
+                .update_configuration_set_event_destination()
+                .configuration_set_name(set)
+                .event_destination_name(EVENT_DESTINATION)
+                .event_destination(definition)
+                .send()
+                .await
+                .map_err(|e| AdminError::from_sdk("SES UpdateConfigurationSetEventDestination", e))?;
+        } else {
+            self.v2
+                .create_configuration_set_event_destination()
+                .configuration_set_name(set)
+                .event_destination_name(EVENT_DESTINATION)
+                .event_destination(definition)
+                .send()
+                .await
+                .map_err(|e| AdminError::from_sdk("SES CreateConfigurationSetEventDestination", e))?;
         }
+        Ok(())
     }
 
-    /// The names of the set's event destinations.
-    pub async fn event_destinations(&self, set: &str) -> Result<Vec<String>, AdminError> {
+    /// The set's event destinations.
+    pub async fn event_destinations(&self, set: &str) -> Result<Vec<EventDestination>, AdminError> {
         let out = self
             .v2
             .get_configuration_set_event_destinations()
@@ -211,7 +226,16 @@ impl SesDomain {
             .send()
             .await
             .map_err(|e| AdminError::from_sdk("SES GetConfigurationSetEventDestinations", e))?;
-        Ok(out.event_destinations().iter().map(|d| d.name().to_owned()).collect())
+        Ok(out
+            .event_destinations()
+            .iter()
+            .map(|d| EventDestination {
+                name: d.name().to_owned(),
+                enabled: d.enabled(),
+                sns_topic_arn: d.sns_destination().map(|s| s.topic_arn().to_owned()),
+                events: d.matching_event_types().iter().map(|e| e.as_str().to_owned()).collect(),
+            })
+            .collect())
     }
 
     /// Mail from the identity uses `set` by default.

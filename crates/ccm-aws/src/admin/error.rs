@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -34,24 +35,24 @@ impl AdminError {
         Self { op, code: None, status: None, message }
     }
 
-    /// `op: code: message (HTTP status)` for a service's answer, else the chain of causes (a refused
-    /// AssumeRole shows up here, behind the credentials provider).
+    /// `op: code: message (HTTP status)` for a service's answer. When the call never left because the
+    /// credentials could not be had (a refused AssumeRole), the error names AssumeRole and the role,
+    /// not the call that needed them. Otherwise the chain of causes, each as a sentence: the SDK's
+    /// error metadata is read for its code and message, never shown in its `Debug` form.
     pub fn from_sdk<E>(op: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
         let op = op.into();
         let status = err.raw_response().map(|r| r.status().as_u16());
+        if let Some(refused) = find_in_chain::<AssumeRoleRefused>(&err) {
+            return refused.to_admin_error(&op);
+        }
         match &err {
             SdkError::ServiceError(_) if err.code().is_none() && err.message().is_none() => {
                 // Not an error the service sent (e.g. an answer the SDK could not read): the causes.
                 let mut message = format!("{op}: unreadable answer");
-                let mut next = StdError::source(&err);
-                while let Some(current) = next {
-                    message.push_str(": ");
-                    message.push_str(&current.to_string());
-                    next = current.source();
-                }
+                message.push_str(&causes(StdError::source(&err)));
                 if let Some(s) = status {
                     message.push_str(&format!(" (HTTP {s})"));
                 }
@@ -68,21 +69,10 @@ impl AdminError {
                 Self { op, code, status, message }
             }
             _ => {
-                let mut message = op.clone();
-                let mut next: Option<&(dyn StdError + 'static)> = Some(&err);
-                let mut code = None;
-                while let Some(current) = next {
-                    let text = current.to_string();
-                    if !message.ends_with(&text) {
-                        message.push_str(": ");
-                        message.push_str(&text);
-                    }
-                    if code.is_none() && (text.contains("AccessDenied") || text.contains("not authorized")) {
-                        code = Some("AccessDenied".to_owned());
-                    }
-                    next = current.source();
-                }
-                Self { op, code, status, message }
+                let chain = causes(Some(&err));
+                let code = (chain.contains("AccessDenied") || chain.contains("not authorized"))
+                    .then(|| "AccessDenied".to_owned());
+                Self { message: format!("{op}{chain}"), op, code, status }
             }
         }
     }
@@ -105,11 +95,115 @@ impl AdminError {
     }
 }
 
+/// `: cause: cause…` for an error and its sources. An SDK error's metadata ends the chain as
+/// `code: message` (its `Display` is a `Debug` dump); repeated texts are shown once.
+fn causes(first: Option<&(dyn StdError + 'static)>) -> String {
+    let mut out = String::new();
+    let mut next = first;
+    while let Some(current) = next {
+        if let Some(meta) = current.downcast_ref::<ErrorMetadata>() {
+            out.push_str(&format!(": {}: {}", meta.code().unwrap_or("error"), meta.message().unwrap_or("no message")));
+            break;
+        }
+        let text = current.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = current.source();
+    }
+    out
+}
+
+/// The first error of type `T` in `err`'s chain of sources.
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        if let Some(found) = current.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = current.source();
+    }
+    None
+}
+
+/// STS refused (or failed) to give credentials for a role: what the assumed-role credentials
+/// provider reports (see [`super::session::assume_role`]), so errors name AssumeRole and the role.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("STS AssumeRole of {role_arn} failed: {reason}")]
+pub struct AssumeRoleRefused {
+    pub role_arn: String,
+    pub code: Option<String>,
+    pub reason: String,
+}
+
+impl AssumeRoleRefused {
+    /// From the credentials provider's error: the service's code and message when STS answered.
+    pub fn new(role_arn: &str, err: &(dyn StdError + 'static)) -> Self {
+        let meta = find_in_chain::<ErrorMetadata>(err);
+        let code = meta.and_then(|m| m.code()).map(str::to_owned);
+        let reason = match meta {
+            Some(m) => format!("{}: {}", m.code().unwrap_or("error"), m.message().unwrap_or("no message")),
+            None => causes(Some(err)).trim_start_matches(": ").to_owned(),
+        };
+        Self { role_arn: role_arn.to_owned(), code, reason }
+    }
+
+    fn to_admin_error(&self, needed_by: &str) -> AdminError {
+        let code = self.code.clone().or_else(|| {
+            (self.reason.contains("AccessDenied") || self.reason.contains("not authorized"))
+                .then(|| "AccessDenied".to_owned())
+        });
+        AdminError {
+            op: "STS AssumeRole".to_owned(),
+            code,
+            status: None,
+            message: format!("{self} ({needed_by} was not called)"),
+        }
+    }
+}
+
 /// `Ok(None)` for a not-found answer, the value otherwise.
 pub fn optional<T>(result: Result<T, AdminError>) -> Result<Option<T>, AdminError> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_credential_types::provider::error::CredentialsError;
+
+    use super::*;
+
+    fn access_denied() -> ErrorMetadata {
+        ErrorMetadata::builder().code("AccessDenied").message("Not authorized to perform sts:AssumeRole").build()
+    }
+
+    #[test]
+    fn service_error_metadata_reads_as_code_and_message_not_as_a_debug_dump() {
+        let err = CredentialsError::provider_error(access_denied());
+        let text = causes(Some(&err));
+        assert!(text.ends_with(": AccessDenied: Not authorized to perform sts:AssumeRole"), "{text}");
+        assert!(!text.contains("Error {"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_assume_role_names_assume_role_and_the_role_not_the_call_that_needed_it() {
+        let role = "arn:aws:iam::111111111111:role/ccm-ses";
+        let refused = AssumeRoleRefused::new(role, &CredentialsError::provider_error(access_denied()));
+        let wrapped = CredentialsError::provider_error(refused);
+        let found = find_in_chain::<AssumeRoleRefused>(&wrapped).unwrap();
+        let e = found.to_admin_error("SES ListContacts");
+        assert_eq!(e.op, "STS AssumeRole");
+        assert_eq!(e.code.as_deref(), Some("AccessDenied"));
+        assert_eq!(
+            e.to_string(),
+            "STS AssumeRole of arn:aws:iam::111111111111:role/ccm-ses failed: AccessDenied: Not authorized to perform \
+             sts:AssumeRole (SES ListContacts was not called)"
+        );
+        assert!(!e.is_retryable());
     }
 }

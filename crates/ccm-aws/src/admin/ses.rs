@@ -300,8 +300,7 @@ impl SesAdmin {
         Ok(all)
     }
 
-    /// Every contact with its `AttributesData` (one GetContact each, paced by `pacer`, `concurrency`
-    /// at a time); `on_contact` is called after each.
+    /// Every contact with its `AttributesData`: the listing, then [`details`](Self::details).
     pub async fn contacts_in_detail(
         &self,
         list: &str,
@@ -310,13 +309,26 @@ impl SesAdmin {
         on_contact: impl Fn() + Sync,
     ) -> Result<Vec<ContactRecord>, AdminError> {
         let listed = self.contacts(list, None, |_| {}).await?;
+        self.details(list, listed, pacer, concurrency, on_contact).await
+    }
+
+    /// The listed contacts read again with GetContact (ListContacts has no `AttributesData`):
+    /// `concurrency` at a time, all of them together within `pacer`'s rate; `on_contact` after each.
+    /// The result is in address order; a contact deleted meanwhile is left out.
+    pub async fn details(
+        &self,
+        list: &str,
+        listed: Vec<ContactRecord>,
+        pacer: &Pacer,
+        concurrency: usize,
+        on_contact: impl Fn() + Sync,
+    ) -> Result<Vec<ContactRecord>, AdminError> {
         let mut detailed: Vec<ContactRecord> = futures::stream::iter(listed)
             .map(|c| {
                 let on_contact = &on_contact;
                 async move {
                     let found = pacer.run(|| self.get_contact(list, &c.email)).await?;
                     on_contact();
-                    // Deleted between the listing and now: nothing to keep.
                     Ok::<_, AdminError>(found)
                 }
             })

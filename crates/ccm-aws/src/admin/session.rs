@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use aws_config::identity::IdentityCache;
 use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
-use super::error::AdminError;
+use super::error::{AdminError, AssumeRoleRefused};
 use crate::customer_clients::with_time_source;
 use crate::sdk::endpoint_from_env;
 
@@ -21,10 +23,18 @@ const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 /// The operator's configuration: `profile` and `region` when given, else the default chains. With an
 /// emulator endpoint (`endpoint`, else `AWS_ENDPOINT_URL`) retries are off and the region falls
 /// back to `us-east-1`, as in [`crate::sdk::load_base_config`].
-pub async fn operator_config(profile: Option<&str>, region: Option<&str>, endpoint: Option<&str>) -> SdkConfig {
+///
+/// A named profile behaves as in the AWS CLI: its credentials win over `AWS_ACCESS_KEY_ID` and the
+/// rest of the environment, and a profile that does not exist (or gives no credentials) is an error
+/// now, not on the first call.
+pub async fn operator_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    endpoint: Option<&str>,
+) -> Result<SdkConfig, AdminError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
+        loader = loader.profile_name(profile).credentials_provider(profile_credentials(profile).await?);
     }
     let emulator = endpoint_from_env(endpoint);
     let fallback = if emulator.is_some() { Some(Region::new("us-east-1")) } else { None };
@@ -39,10 +49,47 @@ pub async fn operator_config(profile: Option<&str>, region: Option<&str>, endpoi
     if let Some(endpoint) = emulator {
         loader = loader.endpoint_url(endpoint).retry_config(RetryConfig::disabled());
     }
-    loader.load().await
+    Ok(loader.load().await)
+}
+
+/// The credentials of the named profile alone (the environment's are not consulted), tried once.
+async fn profile_credentials(profile: &str) -> Result<ProfileFileCredentialsProvider, AdminError> {
+    let provider = ProfileFileCredentialsProvider::builder().profile_name(profile).build();
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(provider),
+        Err(e) => {
+            let detail = error_chain(&e);
+            let why = if detail.contains("was not defined")
+                || detail.contains("No profiles were defined")
+                || matches!(e, CredentialsError::CredentialsNotLoaded(_))
+            {
+                "no such profile in the AWS config or credentials file (~/.aws/config, ~/.aws/credentials, or \
+                 AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"
+                    .to_owned()
+            } else {
+                format!("no credentials: {detail}")
+            };
+            Err(AdminError::new(format!("AWS profile {profile:?}"), why))
+        }
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 /// `base` with credentials of `role_arn` (assumed lazily, refreshed before expiry) in `region`.
+/// When STS refuses, calls fail with an error naming AssumeRole and the role ([`AssumeRoleRefused`]).
 pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str, region: &str) -> SdkConfig {
     let base = with_time_source(base);
     let region = Region::new(region.to_owned());
@@ -52,11 +99,33 @@ pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str, r
         .configure(&base)
         .build()
         .await;
+    let named = NamedAssumeRole { inner: provider, role_arn: role_arn.to_owned() };
     base.to_builder()
         .region(region)
-        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .credentials_provider(SharedCredentialsProvider::new(named))
         .identity_cache(IdentityCache::lazy().buffer_time(REFRESH_BEFORE_EXPIRY).build())
         .build()
+}
+
+/// An assumed-role credentials provider whose failures say which role STS refused.
+#[derive(Debug)]
+struct NamedAssumeRole {
+    inner: AssumeRoleProvider,
+    role_arn: String,
+}
+
+impl ProvideCredentials for NamedAssumeRole {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            self.inner
+                .provide_credentials()
+                .await
+                .map_err(|e| CredentialsError::provider_error(AssumeRoleRefused::new(&self.role_arn, &e)))
+        })
+    }
 }
 
 /// The account and ARN the configuration's credentials belong to (STS GetCallerIdentity): proves a

@@ -5,16 +5,24 @@
 //! customer's `additional_contacts` with their configured topics.
 //!
 //! What changes (fixing §12 item 18):
-//! - a wanted address not on the list is **added**, opted in to its topics and marked managed;
-//! - a wanted address already on the list is **updated** only where ccm owns the preference: topics
-//!   it newly wants are opted in unless the contact has a preference of their own for them, topics
-//!   ccm had opted in that are no longer wanted lose that OPT_IN (an OPT_OUT the contact chose stays);
-//!   unsubscribe-all is never touched. A contact on the list without the marker is adopted the same
-//!   way (its existing preferences all count as its own);
-//! - a **managed** contact no longer wanted (the user left or was disabled) is **removed**; a contact
-//!   without the marker (added by hand) is never removed.
+//! - a wanted address not on the list is **added** (lower-cased), opted in to its topics and marked
+//!   managed;
+//! - a wanted address already on the list and managed is **updated** only where ccm owns the
+//!   preference: topics it newly wants are opted in unless the contact has a preference of their
+//!   own for them, topics ccm had opted in that are no longer wanted lose that OPT_IN (an OPT_OUT
+//!   the contact chose stays); unsubscribe-all is never touched;
+//! - a wanted address on the list **without** the marker (added by hand) is left alone unless
+//!   adoption is asked (`--adopt`) or the address is one of the customer's `additional_contacts`:
+//!   then it is **adopted** the same way (its existing preferences all count as its own) and marked
+//!   `adopted`;
+//! - a managed contact no longer wanted (the user left or was disabled) is **removed** when the sync
+//!   created it, and **released** when it was adopted: ccm's opt-ins are withdrawn and the marker
+//!   removed, the contact and its own preferences stay. A contact without the marker is never
+//!   changed or removed.
 //!
-//! Addresses compare ignoring case. A second run over an unchanged directory plans nothing.
+//! [`mass_removal`] guards against a plan that removes too many managed contacts at once (a customer
+//! pointed at the wrong directory). Addresses compare ignoring case. A second run over an unchanged
+//! directory plans nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,13 +87,33 @@ pub fn wanted_contacts(
     (by_key.into_values().collect(), missing)
 }
 
+/// Why a contact on the list changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateKind {
+    /// A managed contact's topics follow the directory.
+    Update,
+    /// A contact added by hand, taken over (`--adopt`, or named in `additional_contacts`).
+    Adopt,
+    /// An adopted contact no longer wanted, handed back: ccm's opt-ins and the marker go, it stays.
+    Release,
+}
+
 /// One change to a contact, before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContactUpdate {
     pub before: ContactRecord,
     pub after: ContactRecord,
-    /// The contact had no marker: ccm takes it over from now on.
-    pub adopted: bool,
+    pub kind: UpdateKind,
+}
+
+impl ContactUpdate {
+    /// Whether what the contact receives changes (preferences or unsubscribe-all), not only the
+    /// marker ccm keeps on it.
+    pub fn changes_preferences(&self) -> bool {
+        self.before.topic_preferences != self.after.topic_preferences
+            || self.before.unsubscribe_all != self.after.unsubscribe_all
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -96,6 +124,9 @@ pub struct SyncPlan {
     pub unchanged: usize,
     /// Contacts without the marker that are not wanted: left alone.
     pub kept_manual: usize,
+    /// Contacts without the marker whose address a directory user has: left alone, because adoption
+    /// was not asked (`--adopt`).
+    pub not_adopted: Vec<String>,
 }
 
 impl SyncPlan {
@@ -108,39 +139,72 @@ impl SyncPlan {
     }
 }
 
-pub fn plan(current: &[ContactRecord], wanted: &[Wanted]) -> SyncPlan {
+/// How the plan treats contacts added by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanOptions {
+    /// Take over contacts without the marker whose address a directory user has.
+    pub adopt: bool,
+}
+
+pub fn plan(current: &[ContactRecord], wanted: &[Wanted], options: PlanOptions) -> SyncPlan {
     let mut p = SyncPlan::default();
     let current_by_key: BTreeMap<String, &ContactRecord> =
         current.iter().map(|c| (c.email.to_lowercase(), c)).collect();
     let wanted_keys: BTreeSet<String> = wanted.iter().map(|w| w.email.to_lowercase()).collect();
     for w in wanted {
-        match current_by_key.get(&w.email.to_lowercase()) {
-            None => p.add.push(new_contact(w)),
-            Some(c) => match merged(c, &w.topics) {
-                Some(after) => p.update.push(ContactUpdate { before: (*c).clone(), after, adopted: !c.is_managed() }),
-                None => p.unchanged += 1,
-            },
+        let Some(c) = current_by_key.get(&w.email.to_lowercase()) else {
+            p.add.push(new_contact(w));
+            continue;
+        };
+        let (kind, adopted) = match c.marker() {
+            Some(m) => (UpdateKind::Update, m.adopted),
+            None if options.adopt || w.source == "config" => (UpdateKind::Adopt, true),
+            None => {
+                p.not_adopted.push(c.email.clone());
+                continue;
+            }
+        };
+        match merged(c, &w.topics, adopted) {
+            Some(after) => p.update.push(ContactUpdate { before: (*c).clone(), after, kind }),
+            None => p.unchanged += 1,
         }
     }
     for c in current.iter().filter(|c| !wanted_keys.contains(&c.email.to_lowercase())) {
-        if c.is_managed() {
-            p.remove.push(c.clone());
-        } else {
-            p.kept_manual += 1;
+        match c.marker() {
+            Some(m) if m.adopted => {
+                p.update.push(ContactUpdate { before: c.clone(), after: released(c, &m), kind: UpdateKind::Release })
+            }
+            Some(_) => p.remove.push(c.clone()),
+            None => p.kept_manual += 1,
         }
     }
     p
 }
 
+/// Why `plan` must not be applied without `--allow-mass-removal`: it removes more than
+/// `max_percent` % of the `managed` contacts, and more than one (a single leaver is never a mass
+/// removal, however small the list).
+pub fn mass_removal(plan: &SyncPlan, managed: usize, max_percent: u8) -> Option<String> {
+    let removed = plan.remove.len();
+    let too_many = removed > 1 && removed * 100 > usize::from(max_percent) * managed;
+    too_many.then(|| {
+        format!(
+            "the sync would remove {removed} of {managed} managed contacts ({}%, more than the {max_percent}% allowed); \
+             check the customer's Identity Center role and directory, then pass --allow-mass-removal if it is intended",
+            removed * 100 / managed.max(1)
+        )
+    })
+}
+
 fn new_contact(w: &Wanted) -> ContactRecord {
-    let mut c = ContactRecord::new(&w.email);
+    let mut c = ContactRecord::new(w.email.to_lowercase());
     c.topic_preferences = w.topics.iter().map(|t| (t.clone(), SubscriptionStatus::OptIn)).collect();
-    c.set_marker(&ManagedMarker { topics_set: w.topics.clone() });
+    c.set_marker(&ManagedMarker { topics_set: w.topics.clone(), adopted: false });
     c
 }
 
 /// The contact after ccm's changes, or `None` when nothing changes.
-fn merged(current: &ContactRecord, wanted: &BTreeSet<String>) -> Option<ContactRecord> {
+fn merged(current: &ContactRecord, wanted: &BTreeSet<String>, adopted: bool) -> Option<ContactRecord> {
     let old = current.marker();
     let old_set = old.as_ref().map(|m| m.topics_set.clone()).unwrap_or_default();
     let mut after = current.clone();
@@ -159,160 +223,31 @@ fn merged(current: &ContactRecord, wanted: &BTreeSet<String>) -> Option<ContactR
             Some(_) => {}
         }
     }
-    for t in old_set.difference(wanted) {
-        if after.topic_preferences.get(t) == Some(&SubscriptionStatus::OptIn) {
-            after.topic_preferences.remove(t);
-        }
-    }
-    let marker = ManagedMarker { topics_set: new_set };
+    withdraw(&mut after, old_set.difference(wanted));
+    let marker = ManagedMarker { topics_set: new_set, adopted };
     if old.as_ref() != Some(&marker) {
         after.set_marker(&marker);
     }
     (after != *current).then_some(after)
 }
 
-#[cfg(test)]
-mod tests {
-    use ccm_core::TopicName;
-    use ccm_core::config::SubscriptionStatus::{OptIn, OptOut};
+/// An adopted contact handed back: the OPT_INs ccm set are withdrawn and the marker removed.
+fn released(current: &ContactRecord, marker: &ManagedMarker) -> ContactRecord {
+    let mut after = current.clone();
+    withdraw(&mut after, marker.topics_set.iter());
+    after.clear_marker();
+    after
+}
 
-    use super::*;
-
-    fn topic(name: &str, default: SubscriptionStatus, roles: &[&str]) -> ExpandedTopic {
-        ExpandedTopic {
-            name: TopicName::parse(name).unwrap(),
-            display_name: name.into(),
-            description: String::new(),
-            default_status: default,
-            opt_in_roles: roles.iter().map(|r| r.to_string()).collect(),
+/// Drops the OPT_IN of each of `topics` (an OPT_OUT the contact chose stays).
+fn withdraw<'a>(contact: &mut ContactRecord, topics: impl Iterator<Item = &'a String>) {
+    for t in topics {
+        if contact.topic_preferences.get(t) == Some(&SubscriptionStatus::OptIn) {
+            contact.topic_preferences.remove(t);
         }
-    }
-
-    fn topics() -> Vec<ExpandedTopic> {
-        vec![
-            topic("aws-announce", OptIn, &[]),
-            topic("aws-calendar", OptOut, &["devops", "security"]),
-            topic("aws-approval", OptOut, &["security"]),
-        ]
-    }
-
-    fn names() -> BTreeSet<String> {
-        topics().iter().map(|t| t.name.as_str().to_owned()).collect()
-    }
-
-    fn user(id: &str, email: &str, active: bool) -> DirectoryUser {
-        DirectoryUser {
-            user_id: id.into(),
-            user_name: id.into(),
-            display_name: None,
-            email: Some(email.into()),
-            given_name: None,
-            family_name: None,
-            active,
-        }
-    }
-
-    fn set(items: &[&str]) -> BTreeSet<String> {
-        items.iter().map(|s| s.to_string()).collect()
-    }
-
-    fn wanted(email: &str, topics: &[&str]) -> Wanted {
-        Wanted { email: email.into(), topics: set(topics), source: "identity-center" }
-    }
-
-    #[test]
-    fn users_get_the_opt_in_defaults_and_the_topics_of_their_roles() {
-        let users = [user("u1", "dev@x.com", true), user("u2", "sec@x.com", true), user("u3", "gone@x.com", false)];
-        let roles = BTreeMap::from([("u1".to_owned(), set(&["devops"])), ("u2".to_owned(), set(&["Security"]))]);
-        let (w, missing) = wanted_contacts(&users, &roles, &topics(), &names(), &[]);
-        assert!(missing.is_empty());
-        assert_eq!(
-            w,
-            [
-                wanted("dev@x.com", &["aws-announce", "aws-calendar"]),
-                wanted("sec@x.com", &["aws-announce", "aws-approval", "aws-calendar"])
-            ]
-        );
-    }
-
-    #[test]
-    fn additional_contacts_are_wanted_and_unknown_topics_are_reported() {
-        let extra = AdditionalContact {
-            email: ccm_core::EmailAddress::parse("noc@x.com").unwrap(),
-            topics: vec![TopicName::parse("aws-calendar").unwrap(), TopicName::parse("nope").unwrap()],
-        };
-        let (w, missing) = wanted_contacts(&[], &BTreeMap::new(), &topics(), &names(), &[extra]);
-        assert_eq!(w.len(), 1);
-        assert_eq!(w[0].topics, set(&["aws-calendar"]));
-        assert_eq!(w[0].source, "config");
-        assert_eq!(missing, set(&["nope"]));
-    }
-
-    #[test]
-    fn new_users_are_added_opted_in_and_marked() {
-        let p = plan(&[], &[wanted("a@x.com", &["aws-announce"])]);
-        assert_eq!(p.add.len(), 1);
-        assert_eq!(p.add[0].topic_preferences, BTreeMap::from([("aws-announce".to_owned(), OptIn)]));
-        assert_eq!(p.add[0].marker().unwrap().topics_set, set(&["aws-announce"]));
-    }
-
-    #[test]
-    fn planning_again_after_applying_changes_nothing() {
-        let w = [wanted("a@x.com", &["aws-announce", "aws-calendar"])];
-        let first = plan(&[], &w);
-        let second = plan(&first.add, &w);
-        assert!(second.is_empty(), "{second:?}");
-        assert_eq!(second.unchanged, 1);
-    }
-
-    #[test]
-    fn a_new_role_opts_a_managed_contact_in_and_keeps_its_own_opt_out() {
-        let mut c = plan(&[], &[wanted("a@x.com", &["aws-announce"])]).add.remove(0);
-        c.topic_preferences.insert("aws-announce".into(), OptOut); // the contact unsubscribed
-        let p = plan(&[c], &[wanted("A@x.com", &["aws-announce", "aws-calendar"])]);
-        let after = &p.update[0].after;
-        assert_eq!(after.topic_preferences["aws-announce"], OptOut);
-        assert_eq!(after.topic_preferences["aws-calendar"], OptIn);
-        assert!(!p.update[0].adopted);
-    }
-
-    #[test]
-    fn a_lost_role_withdraws_only_the_opt_in_ccm_set() {
-        let mut c = plan(&[], &[wanted("a@x.com", &["aws-announce", "aws-calendar", "aws-approval"])]).add.remove(0);
-        c.topic_preferences.insert("aws-approval".into(), OptOut);
-        let p = plan(&[c], &[wanted("a@x.com", &["aws-announce"])]);
-        let after = &p.update[0].after;
-        assert!(!after.topic_preferences.contains_key("aws-calendar"));
-        assert_eq!(after.topic_preferences["aws-approval"], OptOut);
-        assert_eq!(after.marker().unwrap().topics_set, set(&["aws-announce"]));
-    }
-
-    #[test]
-    fn unsubscribe_all_is_never_touched() {
-        let mut c = plan(&[], &[wanted("a@x.com", &["aws-announce"])]).add.remove(0);
-        c.unsubscribe_all = true;
-        let p = plan(&[c], &[wanted("a@x.com", &["aws-announce", "aws-calendar"])]);
-        assert!(p.update[0].after.unsubscribe_all);
-    }
-
-    #[test]
-    fn a_manual_contact_is_adopted_without_changing_its_own_preferences() {
-        let mut c = ContactRecord::new("a@x.com");
-        c.topic_preferences.insert("aws-calendar".into(), OptOut);
-        let p = plan(&[c], &[wanted("a@x.com", &["aws-announce", "aws-calendar"])]);
-        let u = &p.update[0];
-        assert!(u.adopted);
-        assert_eq!(u.after.topic_preferences["aws-calendar"], OptOut);
-        assert_eq!(u.after.topic_preferences["aws-announce"], OptIn);
-        assert_eq!(u.after.marker().unwrap().topics_set, set(&["aws-announce"]));
-    }
-
-    #[test]
-    fn managed_contacts_that_left_are_removed_and_manual_ones_are_kept() {
-        let managed = plan(&[], &[wanted("left@x.com", &["aws-announce"])]).add.remove(0);
-        let manual = ContactRecord::new("manual@x.com");
-        let p = plan(&[managed.clone(), manual], &[]);
-        assert_eq!(p.remove, [managed]);
-        assert_eq!(p.kept_manual, 1);
     }
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod tests;

@@ -17,6 +17,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::json;
 
+use super::changes::Change;
 use super::context::{Ctx, read_json};
 use super::fanout::{self, Report};
 use super::output::table;
@@ -190,7 +191,7 @@ pub async fn run(ctx: &Ctx, cmd: AltContactCommand) -> anyhow::Result<ExitCode> 
         };
         let organization = Organization::new(&cfg, &org.management_account_id);
         let accounts = organization.accounts().await?;
-        let bar = ctx.progress.bar(accounts.len() as u64, &org.mocb_org_prefix);
+        let bar = ctx.progress.bar(accounts.len() as u64, &org.mocb_org_prefix, "accounts");
         let rows: Vec<Vec<Row>> = futures::stream::iter(accounts.iter())
             .map(|account| {
                 let (organization, bar) = (&organization, &bar);
@@ -210,6 +211,7 @@ pub async fn run(ctx: &Ctx, cmd: AltContactCommand) -> anyhow::Result<ExitCode> 
         let mut rows: Vec<Row> = rows.into_iter().flatten().collect();
         rows.sort_by(|a, b| (a.account.as_str(), a.kind).cmp(&(b.account.as_str(), b.kind)));
         let failures = rows.iter().filter(|r| r.error.is_some()).count();
+        let changes: Vec<Change> = rows.iter().filter_map(|r| change(r, action)).collect();
         let lines: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
@@ -237,11 +239,31 @@ pub async fn run(ctx: &Ctx, cmd: AltContactCommand) -> anyhow::Result<ExitCode> 
             accounts.len(),
             table(&["account", "name", "type", "current", "action"], &lines)
         );
-        Ok(Report::new(json!({"org": org, "dry_run": dry_run, "accounts": accounts.len(), "contacts": rows}), text)
-            .with_failures(failures)
-            .into())
+        Ok(Report::new(
+            json!({"org": org, "dry_run": dry_run, "accounts": accounts.len(), "contacts": rows, "changes": changes}),
+            text,
+        )
+        .with_failures(failures)
+        .into())
     })
     .await
+}
+
+/// The write a row stands for (none when it failed or nothing changes).
+fn change(row: &Row, action: &Action) -> Option<Change> {
+    if row.error.is_some() {
+        return None;
+    }
+    let target = format!("{}/{}", row.account, row.kind);
+    match (row.decision?, action) {
+        (Decision::Set, Action::Set { contacts, .. }) => {
+            let kind = ContactKind::ALL.into_iter().find(|k| k.as_str() == row.kind)?;
+            let w = wanted(contacts, kind)?;
+            Some(Change::new("Account PutAlternateContact", target).with(json!({"email": w.email, "name": w.name})))
+        }
+        (Decision::Delete, _) => Some(Change::new("Account DeleteAlternateContact", target)),
+        _ => None,
+    }
 }
 
 /// The configured contact of `kind`, when it has an e-mail address.

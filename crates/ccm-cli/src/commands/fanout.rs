@@ -62,22 +62,51 @@ pub enum Step {
     Skipped(String),
 }
 
-/// A customer's result: text for `--output table`, a value for `--output json`, and how many
-/// items failed inside it (any makes the customer count as failed).
+/// A customer's result: text for `--output table`, a value for `--output json`, how many items
+/// failed inside it (any makes the customer count as failed), or why it was refused as a whole
+/// (a plan shown but not applied); and the contact counts logged for the scheduled task.
 #[derive(Debug)]
 pub struct Report {
     pub text: String,
     pub json: serde_json::Value,
     pub failures: usize,
+    pub refused: Option<String>,
+    pub counts: Option<Counts>,
+}
+
+/// Contacts added, updated and removed (or, in a dry run, to be), logged as fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub failed: usize,
 }
 
 impl Report {
     pub fn new(value: impl Serialize, text: impl Into<String>) -> Self {
-        Self { text: text.into(), json: serde_json::to_value(value).unwrap_or_default(), failures: 0 }
+        Self {
+            text: text.into(),
+            json: serde_json::to_value(value).unwrap_or_default(),
+            failures: 0,
+            refused: None,
+            counts: None,
+        }
     }
 
     pub fn with_failures(mut self, failures: usize) -> Self {
         self.failures = failures;
+        self
+    }
+
+    /// The customer fails with `why` (its result still shows what was planned).
+    pub fn refused(mut self, why: impl Into<String>) -> Self {
+        self.refused = Some(why.into());
+        self
+    }
+
+    pub fn with_counts(mut self, counts: Counts) -> Self {
+        self.counts = Some(counts);
         self
     }
 }
@@ -103,6 +132,9 @@ struct Outcome {
     /// The table text (not in JSON).
     #[serde(skip)]
     text: String,
+    /// For the log line (the counts are in `result` too).
+    #[serde(skip)]
+    counts: Option<Counts>,
 }
 
 /// Runs `op` for every selected customer and prints the blocks and the summary.
@@ -137,7 +169,7 @@ where
 {
     let started = Instant::now();
     let overall = if items.len() > 1 {
-        ctx.progress.bar(items.len() as u64, &format!("{noun}s"))
+        ctx.progress.bar(items.len() as u64, &format!("{noun}s"), title)
     } else {
         ctx.progress.spinner("", title)
     };
@@ -158,7 +190,7 @@ where
             overall.inc(1);
             log(noun, &outcome);
             if !ctx.json() {
-                ctx.progress.suspend(|| ctx.printer.print(&block(&outcome)));
+                ctx.printer.print(&block(&outcome));
             }
             outcome
         })
@@ -208,13 +240,18 @@ fn outcome(name: &str, result: anyhow::Result<Step>, took: Duration) -> Outcome 
         result: None,
         duration_ms: took.as_millis(),
         text: String::new(),
+        counts: None,
     };
     match result {
         Ok(Step::Done(report)) => {
-            if report.failures > 0 {
+            if let Some(why) = report.refused {
+                o.status = "failed";
+                o.error = Some(why);
+            } else if report.failures > 0 {
                 o.status = "failed";
                 o.error = Some(format!("{} item(s) failed", report.failures));
             }
+            o.counts = report.counts;
             o.text = report.text;
             o.result = Some(report.json);
         }
@@ -231,15 +268,37 @@ fn outcome(name: &str, result: anyhow::Result<Step>, took: Duration) -> Outcome 
     o
 }
 
+/// One log line per item; a customer's line carries its contact counts as fields.
 fn log(noun: &str, o: &Outcome) {
-    match o.status {
-        "failed" => {
-            tracing::error!(item = %o.customer, kind = noun, error = o.error.as_deref().unwrap_or_default(), "failed")
+    let (item, ms) = (o.customer.as_str(), o.duration_ms as u64);
+    let error = o.error.as_deref().unwrap_or_default();
+    match (o.status, o.counts) {
+        ("failed", Some(c)) => tracing::error!(
+            item,
+            kind = noun,
+            error,
+            added = c.added,
+            updated = c.updated,
+            removed = c.removed,
+            failed = c.failed,
+            duration_ms = ms,
+            "failed"
+        ),
+        ("failed", None) => tracing::error!(item, kind = noun, error, duration_ms = ms, "failed"),
+        ("skipped", _) => {
+            tracing::warn!(item, kind = noun, reason = o.reason.as_deref().unwrap_or_default(), "skipped")
         }
-        "skipped" => {
-            tracing::warn!(item = %o.customer, kind = noun, reason = o.reason.as_deref().unwrap_or_default(), "skipped")
-        }
-        _ => tracing::info!(item = %o.customer, kind = noun, duration_ms = o.duration_ms as u64, "done"),
+        (_, Some(c)) => tracing::info!(
+            item,
+            kind = noun,
+            added = c.added,
+            updated = c.updated,
+            removed = c.removed,
+            failed = c.failed,
+            duration_ms = ms,
+            "done"
+        ),
+        _ => tracing::info!(item, kind = noun, duration_ms = ms, "done"),
     }
 }
 

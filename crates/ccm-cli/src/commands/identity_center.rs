@@ -1,19 +1,16 @@
 //! `ccm identity-center users|memberships|sync`: a customer's IAM Identity Center directory, read
 //! through its `identity_center_role_arn` with the instance discovered by SSO Admin ListInstances,
-//! and the sync of its users into the customer's SES contact list (see
-//! `ccm_aws::admin::sync` for the rules: adds, topic updates that respect the contacts' own
-//! choices, removals only of contacts ccm manages).
+//! and the sync of its users into the customer's SES contact list (in `super::sync`; the rules are
+//! in `ccm_aws::admin::sync`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow};
-use ccm_aws::admin::apply::apply;
+use anyhow::Context as _;
 use ccm_aws::admin::groups;
-use ccm_aws::admin::identity_center::{DirectoryUser, IdentityCenter};
-use ccm_aws::admin::sync::{SyncPlan, plan, wanted_contacts};
-use ccm_core::config::{CustomerConfig, ExpandedTopic};
+use ccm_aws::admin::identity_center::IdentityCenter;
+use ccm_core::config::CustomerConfig;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::json;
@@ -22,7 +19,6 @@ use super::context::Ctx;
 use super::fanout::{self, CustomerArgs, Report, Step};
 use super::output::{joined, table};
 use super::pace::PaceArgs;
-use super::ses::{dry, open_list};
 
 #[derive(Debug, Subcommand)]
 pub enum IdentityCenterCommand {
@@ -64,10 +60,10 @@ pub enum IdentityCenterCommand {
     /// contacts ccm manages (never a preference the contact chose), remove managed contacts whose
     /// user left or was disabled, keep contacts added by hand and the configured additional contacts.
     #[command(alias = "import", after_help = SYNC_EXAMPLES)]
-    Sync(SyncOptions),
+    Sync(super::sync::SyncOptions),
 }
 
-pub const SYNC_EXAMPLES: &str = "Examples:\n  ccm identity-center sync --customer acme --dry-run        print the adds, updates and removals\n  ccm identity-center sync --all-customers --requests-per-second 5 --max-concurrency 4\n  ccm identity-center sync --customer acme --identity-center-role-arn arn:aws:iam::1111…:role/r";
+pub const SYNC_EXAMPLES: &str = "Examples:\n  ccm identity-center sync --customer acme --dry-run        print the adds, updates and removals\n  ccm identity-center sync --customer acme --adopt          also take over matching contacts added by hand\n  ccm identity-center sync --all-customers --requests-per-second 5 --max-concurrency 4\n  ccm identity-center sync --customer acme --identity-center-role-arn arn:aws:iam::1111…:role/r";
 
 /// Where the directory is.
 #[derive(Debug, Clone, Args)]
@@ -78,23 +74,6 @@ pub struct DirectoryArgs {
     /// Use this identity store (d-xxxxxxxxxx) instead of discovering it with ListInstances.
     #[arg(long)]
     pub identity_store_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SyncOptions {
-    #[command(flatten)]
-    pub customers: CustomerArgs,
-    #[command(flatten)]
-    pub directory: DirectoryArgs,
-    #[command(flatten)]
-    pub pace: PaceArgs,
-    /// Go on when the directory has no active user with an address (which would remove every
-    /// managed contact); refused by default as a likely misconfiguration.
-    #[arg(long)]
-    pub allow_empty_directory: bool,
-    /// Print the adds, updates and removals; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
 }
 
 pub async fn run(ctx: &Ctx, cmd: IdentityCenterCommand) -> anyhow::Result<ExitCode> {
@@ -150,7 +129,7 @@ pub async fn run(ctx: &Ctx, cmd: IdentityCenterCommand) -> anyhow::Result<ExitCo
                     };
                     let users = ic.users(&store, username.as_deref()).await?;
                     let groups = ic.groups(&store).await?;
-                    let bar = ctx.progress.bar(groups.len() as u64, c.customer_code.as_str());
+                    let bar = ctx.progress.bar(groups.len() as u64, c.customer_code.as_str(), "reading groups");
                     let by_user =
                         ic.memberships(&store, &groups, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await?;
                     bar.finish_and_clear();
@@ -203,7 +182,7 @@ pub async fn run(ctx: &Ctx, cmd: IdentityCenterCommand) -> anyhow::Result<ExitCo
             })
             .await
         }
-        IdentityCenterCommand::Sync(options) => run_sync(ctx, options, "identity-center sync").await,
+        IdentityCenterCommand::Sync(options) => super::sync::run_sync(ctx, options, "identity-center sync").await,
     }
 }
 
@@ -219,13 +198,13 @@ struct Membership {
     roles: Vec<String>,
 }
 
-fn skipped() -> Step {
+pub(crate) fn skipped() -> Step {
     Step::Skipped("no identity_center_role_arn configured".into())
 }
 
 /// The customer's directory client and identity store, `None` when the customer has no
 /// Identity Center role (an error when the customer was named explicitly).
-async fn open_directory(
+pub(crate) async fn open_directory(
     ctx: &Ctx,
     customer: &CustomerConfig,
     directory: &DirectoryArgs,
@@ -256,142 +235,4 @@ fn save_export<T: Serialize>(dir: &Path, stem: &str, value: &T) -> anyhow::Resul
     std::fs::write(&path, serde_json::to_string_pretty(value)?)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
-}
-
-/// The sync for every selected customer (shared by `ccm identity-center sync` and `ccm sync`).
-pub async fn run_sync(ctx: &Ctx, options: SyncOptions, title: &str) -> anyhow::Result<ExitCode> {
-    let app = ctx.app()?;
-    let topics = ctx.topics()?.expand();
-    let explicit = !options.customers.target.all_customers;
-    let (topics, options) = (&topics, &options);
-    fanout::run(ctx, &app, &options.customers, title, |c| async move {
-        sync_customer(ctx, &c, topics, options, explicit).await
-    })
-    .await
-}
-
-async fn sync_customer(
-    ctx: &Ctx,
-    customer: &CustomerConfig,
-    topics: &[ExpandedTopic],
-    options: &SyncOptions,
-    explicit: bool,
-) -> anyhow::Result<Step> {
-    let label = customer.customer_code.as_str();
-    let Some((ic, store)) = open_directory(ctx, customer, &options.directory, explicit).await? else {
-        return Ok(skipped());
-    };
-    let pacer = options.pace.pacer();
-    let concurrency = options.pace.concurrency();
-    let users = ic.users(&store, None).await?;
-    let groups: BTreeMap<String, String> =
-        ic.groups(&store).await?.into_iter().filter(|(_, name)| groups::parse(name).is_some()).collect();
-    let bar = ctx.progress.bar(groups.len() as u64, label);
-    bar.set_message("groups");
-    let memberships = ic.memberships(&store, &groups, &pacer, concurrency, || bar.inc(1)).await?;
-    bar.finish_and_clear();
-    let roles: BTreeMap<String, BTreeSet<String>> = memberships
-        .into_iter()
-        .map(|(user, groups)| (user, groups.iter().filter_map(|g| groups::parse(g)).map(|g| g.role).collect()))
-        .collect();
-
-    let (ses, list) = open_list(ctx, customer).await?;
-    let (wanted, missing_topics) =
-        wanted_contacts(&users, &roles, topics, &list.topic_names(), &customer.additional_contacts);
-    if !missing_topics.is_empty() {
-        tracing::warn!(topics = %missing_topics.iter().cloned().collect::<Vec<_>>().join(","), list = %list.name, "topics missing from the list are not synced; run `ccm ses topics apply`");
-    }
-    let bar = ctx.progress.spinner(label, "reading contacts");
-    let current = ses.contacts_in_detail(&list.name, &pacer, concurrency, || bar.inc(1)).await?;
-    bar.finish_and_clear();
-    let active_with_email = active_users(&users);
-    if active_with_email == 0 && current.iter().any(|c| c.is_managed()) && !options.allow_empty_directory {
-        return Err(anyhow!(
-            "identity store {store} has no active user with an e-mail address; refusing to remove every managed contact (pass --allow-empty-directory if that is intended)"
-        ));
-    }
-    let sync_plan = plan(&current, &wanted);
-    let mut summary = json!({
-        "list": list.name, "identity_store_id": store, "users": users.len(), "active_users_with_email": active_with_email,
-        "role_groups": groups.len(), "contacts_before": current.len(), "missing_topics": missing_topics,
-        "dry_run": options.dry_run, "plan": plan_json(&sync_plan),
-    });
-    let mut text = describe(&list.name, &store, users.len(), &sync_plan, options.dry_run, &missing_topics);
-    if options.dry_run || sync_plan.is_empty() {
-        return Ok(Report::new(summary, text).into());
-    }
-    let bar = ctx.progress.bar(sync_plan.changes() as u64, label);
-    bar.set_message("contacts");
-    let applied = apply(&ses, &list.name, sync_plan.changes_to_apply(), &pacer, concurrency, || bar.inc(1)).await;
-    bar.finish_and_clear();
-    text.push_str(&format!(
-        "\napplied: {} added, {} updated, {} removed, {} failed",
-        applied.added,
-        applied.updated,
-        applied.removed,
-        applied.failed.len()
-    ));
-    for f in &applied.failed {
-        text.push_str(&format!("\n  ✘ {} {}: {}", f.action, f.email, f.error));
-    }
-    let failures = applied.failed.len();
-    summary["applied"] = serde_json::to_value(&applied)?;
-    Ok(Report::new(summary, text).with_failures(failures).into())
-}
-
-fn active_users(users: &[DirectoryUser]) -> usize {
-    users.iter().filter(|u| u.active && u.email.as_deref().is_some_and(|e| e.contains('@'))).count()
-}
-
-fn plan_json(p: &SyncPlan) -> serde_json::Value {
-    let topics = |c: &ccm_aws::admin::ContactRecord| -> BTreeMap<String, &'static str> {
-        c.topic_preferences.iter().map(|(t, s)| (t.clone(), s.as_str())).collect()
-    };
-    json!({
-        "add": p.add.iter().map(|c| json!({"email": c.email, "topics": topics(c)})).collect::<Vec<_>>(),
-        "update": p.update.iter().map(|u| json!({"email": u.after.email, "adopted": u.adopted,
-            "before": topics(&u.before), "after": topics(&u.after)})).collect::<Vec<_>>(),
-        "remove": p.remove.iter().map(|c| c.email.clone()).collect::<Vec<_>>(),
-        "unchanged": p.unchanged,
-        "kept_manual": p.kept_manual,
-    })
-}
-
-fn describe(list: &str, store: &str, users: usize, p: &SyncPlan, dry_run: bool, missing: &BTreeSet<String>) -> String {
-    let mut text = format!(
-        "{}identity store {store} ({users} user(s)) → list {list}: {} to add, {} to update, {} to remove, {} unchanged, {} added by hand kept",
-        dry(dry_run),
-        p.add.len(),
-        p.update.len(),
-        p.remove.len(),
-        p.unchanged,
-        p.kept_manual
-    );
-    if !missing.is_empty() {
-        text.push_str(&format!("\nwarning: topics not in the list (run `ccm ses topics apply`): {}", joined(missing)));
-    }
-    // Everything in a dry run; the first few otherwise.
-    let limit = if dry_run { usize::MAX } else { 20 };
-    let prefs = |c: &ccm_aws::admin::ContactRecord| {
-        joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())))
-    };
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    rows.extend(p.add.iter().map(|c| vec!["add".into(), c.email.clone(), prefs(c)]));
-    rows.extend(p.update.iter().map(|u| {
-        let verb = if u.adopted { "adopt" } else { "update" };
-        vec![verb.into(), u.after.email.clone(), format!("{} → {}", prefs(&u.before), prefs(&u.after))]
-    }));
-    rows.extend(
-        p.remove.iter().map(|c| vec!["remove".into(), c.email.clone(), "left Identity Center or disabled".into()]),
-    );
-    let total = rows.len();
-    if total > 0 {
-        rows.truncate(limit);
-        text.push('\n');
-        text.push_str(&table(&["change", "email", "preferences"], &rows));
-        if total > rows.len() {
-            text.push_str(&format!("\n… and {} more (--output json lists them all)", total - rows.len()));
-        }
-    }
-    text
 }

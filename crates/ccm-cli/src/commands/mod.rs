@@ -1,11 +1,14 @@
 //! One module per subcommand group, and what they share: the context (`context`), the per-customer
-//! fan-out (`fanout`), output formats (`output`) and progress bars (`progress`).
+//! fan-out (`fanout`), output formats and the console (`output`), the writes a command reports
+//! (`changes`), failures outside any customer (`errors`) and progress bars (`progress`).
 
 pub mod alt_contact;
+pub mod changes;
 pub mod config;
 pub mod context;
 pub mod customers;
 pub mod domain;
+pub mod errors;
 pub mod fanout;
 pub mod identity_center;
 pub mod output;

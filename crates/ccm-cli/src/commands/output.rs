@@ -1,6 +1,11 @@
 //! What commands print: `--output table` (aligned text for people) or `--output json` (one JSON
 //! document on stdout for scripts). Logs and progress bars go to stderr, never into the document.
+//!
+//! Everything reaches the terminal through [`write_console`]: one lock for stdout and stderr, with
+//! the progress bars cleared while a block is written, so tables, log lines and bars never
+//! interleave.
 
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
@@ -10,6 +15,37 @@ pub enum OutputFormat {
     #[default]
     Table,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+static CONSOLE: Mutex<()> = Mutex::new(());
+
+/// Runs `f` holding the console: nothing else reaches stdout or stderr meanwhile, and the progress
+/// bars are cleared.
+fn with_console<R>(f: impl FnOnce() -> R) -> R {
+    let _guard = CONSOLE.lock().unwrap_or_else(|e| e.into_inner());
+    super::progress::suspend_bars(f)
+}
+
+/// Writes `bytes` to `stream` in one piece: under the console lock, with the progress bars cleared.
+pub fn write_console(stream: Stream, bytes: &[u8]) {
+    with_console(|| {
+        let _ = match stream {
+            Stream::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Stream::Stderr => {
+                let mut err = std::io::stderr().lock();
+                err.write_all(bytes).and_then(|()| err.flush())
+            }
+        };
+    });
 }
 
 /// Where command output goes: stdout, or a buffer (tests running the CLI in-process).
@@ -32,12 +68,7 @@ impl Printer {
         let line = if text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") };
         match &self.buffer {
             Some(buf) => buf.lock().unwrap_or_else(|e| e.into_inner()).push_str(&line),
-            None => {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(line.as_bytes());
-                let _ = out.flush();
-            }
+            None => write_console(Stream::Stdout, line.as_bytes()),
         }
     }
 
@@ -89,6 +120,33 @@ mod tests {
     fn tables_align_columns_on_the_widest_cell() {
         let t = table(&["topic", "n"], &[vec!["aws-announce".into(), "12".into()], vec!["x".into(), "3".into()]]);
         assert_eq!(t, "topic         n\n------------  --\naws-announce  12\nx             3");
+    }
+
+    #[test]
+    fn blocks_written_through_the_console_never_interleave() {
+        let screen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let screen = screen.clone();
+                std::thread::spawn(move || {
+                    for round in 0..20 {
+                        with_console(|| {
+                            // A table, line by line, as a LineWriter would emit it.
+                            for line in 0..3 {
+                                screen.lock().unwrap().push(format!("{i}.{round}.{line}"));
+                                std::thread::yield_now();
+                            }
+                        });
+                    }
+                })
+            })
+            .collect();
+        writers.into_iter().for_each(|w| w.join().unwrap());
+        let lines = screen.lock().unwrap();
+        for block in lines.chunks(3) {
+            let owner: Vec<&str> = block.iter().map(|l| l.rsplit_once('.').unwrap().0).collect();
+            assert!(owner.iter().all(|o| *o == owner[0]), "interleaved: {block:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -12,6 +13,7 @@ use ccm_aws::admin::identity_center::IdentityCenter;
 use ccm_aws::admin::session::assume_role;
 use ccm_aws::admin::{ContactRecord, SesAdmin};
 use ccm_cli::commands::output::Printer;
+use ccm_cli::commands::progress::Progress;
 use ccm_cli::{Cli, Runtime};
 use ccm_testkit::moto::{self, Moto};
 use clap::Parser;
@@ -55,6 +57,8 @@ pub struct World {
 pub struct Run {
     pub code: ExitCode,
     pub stdout: String,
+    /// The progress bars and spinners the run would have drawn (`"{label} {what}: {len}"`).
+    pub progress: Vec<String>,
 }
 
 impl Run {
@@ -71,6 +75,21 @@ impl Run {
 
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// Each item's `result.changes` in a fan-out JSON document (customers or orgs), by name.
+    pub fn changes(&self) -> BTreeMap<String, Value> {
+        let doc = self.json();
+        let (noun, items) = match doc.get("orgs") {
+            Some(orgs) => ("org", orgs.clone()),
+            None => ("customer", doc["customers"].clone()),
+        };
+        items
+            .as_array()
+            .unwrap_or_else(|| panic!("not a fan-out document:\n{}", self.stdout))
+            .iter()
+            .map(|i| (i[noun].as_str().unwrap_or_default().to_owned(), i["result"]["changes"].clone()))
+            .collect()
     }
 
     /// The `result` of `customer` in a fan-out JSON document.
@@ -161,9 +180,32 @@ impl World {
         argv.extend(args.iter().map(|a| a.to_string()));
         let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
         let printer = Printer::capture();
-        let runtime = Runtime { sdk: Some(self.moto.sdk_config()), printer: printer.clone() };
-        let code = ccm_cli::run_with(cli, runtime).await.unwrap_or_else(|e| panic!("{argv:?}: {e:#}"));
-        Run { code, stdout: printer.captured() }
+        let (progress, drawn) = Progress::recording();
+        let runtime = Runtime { sdk: Some(self.moto.sdk_config()), printer: printer.clone(), progress: Some(progress) };
+        // Boxed: the command futures are large, and a test awaits many in a row.
+        let code = Box::pin(ccm_cli::run(cli, runtime)).await;
+        let progress = drawn.lock().unwrap().clone();
+        Run { code, stdout: printer.captured(), progress }
+    }
+
+    /// Runs `args` (JSON output) with `--dry-run`, then without, and checks that every item's dry-run
+    /// `changes` are exactly the real run's, after `normalize` (e.g. tokens SES generates only on
+    /// the real run), and that there are some.
+    pub async fn dry_run_then_real(&self, args: &[&str], normalize: impl Fn(&mut Value)) -> (Run, Run) {
+        let mut dry_args = args.to_vec();
+        dry_args.push("--dry-run");
+        let dry = self.json(&dry_args).await.expect_ok();
+        let real = self.json(args).await.expect_ok();
+        let (mut planned, mut done) = (dry.changes(), real.changes());
+        planned.values_mut().for_each(&normalize);
+        done.values_mut().for_each(&normalize);
+        assert!(
+            planned.values().any(|c| c.as_array().is_some_and(|a| !a.is_empty())),
+            "{args:?}: the dry run plans nothing:\n{}",
+            dry.stdout
+        );
+        assert_eq!(planned, done, "{args:?}: the dry run and the real run differ");
+        (dry, real)
     }
 
     /// Like [`run`](Self::run) with `--output json` first.

@@ -6,6 +6,7 @@
 mod app;
 mod checks;
 mod contact;
+mod cross;
 mod customer;
 mod error;
 mod json_path;
@@ -18,6 +19,7 @@ mod app_tests;
 
 pub use app::AppConfig;
 pub use contact::{AlternateContact, ContactConfig};
+pub use cross::{shared_ses_accounts, validate_together};
 pub use customer::{AdditionalContact, CustomerConfig, Environment};
 pub use error::{ConfigError, FieldError};
 pub use portal::{DemoUser, PortalConfig};

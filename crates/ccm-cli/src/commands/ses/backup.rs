@@ -13,8 +13,9 @@ use clap::Args;
 use serde_json::json;
 
 use super::{dry, open_list};
+use crate::commands::changes::{self, Change};
 use crate::commands::context::{Ctx, read_json};
-use crate::commands::fanout::{self, CustomerArgs, Report};
+use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::pace::PaceArgs;
 
 pub const BACKUP_EXAMPLES: &str = "Examples:\n  ccm ses backup --customer acme --dir backups/\n  ccm ses backup --all-customers --dir backups/ --output json";
@@ -75,9 +76,7 @@ pub(crate) async fn write_backup(
     action: &str,
     dry_run: bool,
 ) -> anyhow::Result<(PathBuf, Vec<ContactRecord>)> {
-    let bar = ctx.progress.spinner(label, "backing up contacts");
-    let contacts = ses.contacts_in_detail(&list.name, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await?;
-    bar.finish_and_clear();
+    let contacts = super::read_in_detail(ctx, ses, &list.name, pace, label).await?;
     let now = chrono::Utc::now();
     let backup = BackupFile::new(list, &contacts, now, action);
     // One directory per customer: every customer's list may have the same name.
@@ -101,6 +100,7 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
         async move {
             let ses = ctx.ses_admin(&c).await;
             let mut notes = Vec::new();
+            let mut writes = Vec::new();
             // The list: created from the backup when missing; topics the backup has and the list
             // lacks are added (never removed).
             let list = match ses.resolve_list().await? {
@@ -110,6 +110,8 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
                         "create list {name} with the backup's {} topics",
                         backup.contact_list.topics.len()
                     ));
+                    let topics: Vec<&str> = backup.contact_list.topics.iter().map(|t| t.name.as_str()).collect();
+                    writes.push(Change::new("SES CreateContactList", &name).with(json!({"topics": topics})));
                     if !dry_run {
                         ses.create_list(&name, backup.contact_list.description.as_deref(), &backup.contact_list.topics)
                             .await?;
@@ -132,10 +134,9 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
                         .cloned()
                         .collect();
                     if !missing.is_empty() {
-                        notes.push(format!(
-                            "add topics {}",
-                            missing.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-                        ));
+                        let names: Vec<&str> = missing.iter().map(|t| t.name.as_str()).collect();
+                        notes.push(format!("add topics {}", names.join(", ")));
+                        writes.push(Change::new("SES UpdateContactList", &name).with(json!({"add_topics": names})));
                         list.topics.extend(missing);
                         if !dry_run {
                             ses.update_list(&list.name, list.description.as_deref(), &list.topics).await?;
@@ -144,11 +145,16 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
                     list
                 }
             };
-            let current: BTreeMap<String, ContactRecord> = if ses.get_list(&list.name).await?.is_some() {
-                ses.contacts(&list.name, None, |_| {}).await?.into_iter().map(|c| (c.email.to_lowercase(), c)).collect()
-            } else {
-                BTreeMap::new()
-            };
+            // With --overwrite the attributes count too, so contacts are read in detail.
+            let label = c.customer_code.as_str();
+            let current: BTreeMap<String, ContactRecord> = match ses.get_list(&list.name).await? {
+                None => Vec::new(),
+                Some(_) if overwrite => super::read_in_detail(ctx, &ses, &list.name, &pace, label).await?,
+                Some(_) => ses.contacts(&list.name, None, |_| {}).await?,
+            }
+            .into_iter()
+            .map(|c| (c.email.to_lowercase(), c))
+            .collect();
             let known = list.topic_names();
             let mut changes = Vec::new();
             let mut kept = 0;
@@ -158,14 +164,18 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
                     None => changes.push(ContactChange::Create(contact)),
                     Some(existing) if overwrite => {
                         contact.email = existing.email.clone();
-                        changes.push(ContactChange::Update(contact));
+                        if contact == *existing {
+                            kept += 1;
+                        } else {
+                            changes.push(ContactChange::Update(contact));
+                        }
                     }
                     Some(_) => kept += 1,
                 }
             }
             let creates = changes.iter().filter(|c| matches!(c, ContactChange::Create(_))).count();
             let updates = changes.len() - creates;
-            notes.push(format!("add {creates} contact(s), reset {updates}, leave {kept} existing one(s) alone"));
+            notes.push(format!("add {creates} contact(s), reset {updates}, leave {kept} existing one(s) as they are"));
             let text = format!(
                 "{}restore list {} from {}:\n  {}",
                 dry(dry_run),
@@ -174,18 +184,25 @@ pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCod
                 notes.join("\n  ")
             );
             if dry_run {
+                writes.extend(changes::of_contacts(&changes, None));
+                let counts = Counts { added: creates, updated: updates, ..Counts::default() };
                 return Ok(Report::new(
-                    json!({"list": list.name, "dry_run": true, "changes": changes, "kept": kept}),
+                    json!({"list": list.name, "dry_run": true, "changes": writes, "kept": kept}),
                     text,
                 )
+                .with_counts(counts)
                 .into());
             }
-            let bar = ctx.progress.bar(changes.len() as u64, c.customer_code.as_str());
-            let applied = apply(&ses, &list.name, changes, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await;
+            let bar = ctx.progress.bar(changes.len() as u64, label, "restoring contacts");
+            let applied =
+                apply(&ses, &list.name, changes.clone(), &pace.pacer(), pace.concurrency(), || bar.inc(1)).await;
             bar.finish_and_clear();
             let failures = applied.failed.len();
-            Ok(Report::new(json!({"list": list.name, "applied": applied, "kept": kept}), text)
+            writes.extend(changes::of_contacts(&changes, Some(&applied)));
+            let counts = Counts { added: applied.added, updated: applied.updated, removed: 0, failed: failures };
+            Ok(Report::new(json!({"list": list.name, "applied": applied, "kept": kept, "changes": writes}), text)
                 .with_failures(failures)
+                .with_counts(counts)
                 .into())
         }
     })

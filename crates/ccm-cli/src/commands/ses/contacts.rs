@@ -1,23 +1,22 @@
-//! `ccm ses contacts list|describe|add|update|remove|remove-all`.
-//!
-//! Changes to an existing contact go through UpdateContact with the merged preference list: only
-//! the topics named on the command line change; every other preference, unsubscribe-all and the
-//! attributes stay (the original deleted and re-created the contact, §12 item 18).
+//! `ccm ses contacts list|describe|add|update|remove|remove-all`. Adding and updating one contact
+//! is in `contact_edit` (only the asked preferences change; addresses lower-cased).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ccm_aws::admin::ContactRecord;
 use ccm_aws::admin::apply::{ContactChange, apply};
+use ccm_aws::admin::limiter::Pacer;
 use ccm_aws::admin::ses::ContactFilter;
 use ccm_core::config::SubscriptionStatus;
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::backup::write_backup;
+use super::contact_edit::{Edit, Mode, change_contact, lookup};
 use super::{dry, known_topics, open_list, parse_email};
+use crate::commands::changes::{self, Change};
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, CustomerArgs, Report};
+use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::output::{joined, table};
 use crate::commands::pace::PaceArgs;
 
@@ -65,8 +64,9 @@ pub enum ContactsCommand {
         #[arg(long)]
         email: String,
     },
-    /// Add a contact opted in to --topics; on an existing contact, opt it in to --topics and keep
-    /// everything else.
+    /// Add a contact (address lower-cased) opted in to --topics; on an existing contact, opt it in
+    /// to --topics and keep everything else, including topics it opted out of (unless --force) and
+    /// unsubscribe-all.
     #[command(
         after_help = "Examples:\n  ccm ses contacts add --customer acme --email jane@acme.example.com --topics aws-calendar\n  ccm ses contacts add --customer acme --email jane@acme.example.com --topics aws-announce --dry-run"
     )]
@@ -79,6 +79,9 @@ pub enum ContactsCommand {
         /// Topics to opt in to (comma-separated).
         #[arg(long, value_delimiter = ',')]
         topics: Vec<String>,
+        /// Opt in even to topics the contact opted out of (their choice is kept otherwise).
+        #[arg(long)]
+        force: bool,
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -156,7 +159,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                         known_topics(&list, std::slice::from_ref(&f.topic))?;
                     }
                     let ses = ses.with_page_size(page_size);
-                    let bar = ctx.progress.spinner(c.customer_code.as_str(), "reading contacts");
+                    let bar = ctx.progress.spinner(c.customer_code.as_str(), "listing contacts");
                     let contacts = ses.contacts(&list.name, filter.as_ref(), |n| bar.inc(n as u64)).await?;
                     bar.finish_and_clear();
                     let rows: Vec<Vec<String>> = contacts
@@ -190,8 +193,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                 let email = email.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
-                    let contact = ses
-                        .get_contact(&list.name, email.as_str())
+                    let contact = lookup(&ses, &list.name, &email, &Pacer::unlimited())
                         .await?
                         .ok_or_else(|| anyhow::anyhow!("{email} is not in list {}", list.name))?;
                     let rows: Vec<Vec<String>> = list
@@ -225,12 +227,12 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             })
             .await
         }
-        ContactsCommand::Add { customers, email, topics, dry_run } => {
+        ContactsCommand::Add { customers, email, topics, force, dry_run } => {
             let email = parse_email(&email)?;
             let edit = Edit { subscribe: topics, ..Edit::default() };
             fanout::run(ctx, &app, &customers, "ses contacts add", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
-                async move { change_contact(ctx, &c, email.as_str(), &edit, true, dry_run).await }
+                async move { change_contact(ctx, &c, &email, &edit, Mode::Add { force }, dry_run).await }
             })
             .await
         }
@@ -242,7 +244,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             }
             fanout::run(ctx, &app, &customers, "ses contacts update", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
-                async move { change_contact(ctx, &c, email.as_str(), &edit, false, dry_run).await }
+                async move { change_contact(ctx, &c, &email, &edit, Mode::Update, dry_run).await }
             })
             .await
         }
@@ -252,17 +254,24 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                 let email = email.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
-                    let existing = ses.get_contact(&list.name, email.as_str()).await?;
+                    let existing = lookup(&ses, &list.name, &email, &Pacer::unlimited()).await?;
                     let Some(existing) = existing else {
                         let text = format!("{email} is not in list {}", list.name);
-                        return Ok(Report::new(json!({"list": list.name, "action": "absent"}), text).into());
+                        return Ok(
+                            Report::new(json!({"list": list.name, "action": "absent", "changes": []}), text).into()
+                        );
                     };
                     if !dry_run {
                         ses.delete_contact(&list.name, &existing.email).await?;
                     }
                     let text = format!("{}remove {} from list {}", dry(dry_run), existing.email, list.name);
                     let action = if dry_run { "would_remove" } else { "removed" };
-                    Ok(Report::new(json!({"list": list.name, "action": action, "contact": existing}), text).into())
+                    let changes = [Change::new("SES DeleteContact", &existing.email)];
+                    Ok(Report::new(
+                        json!({"list": list.name, "action": action, "contact": existing, "changes": changes}),
+                        text,
+                    )
+                    .into())
                 }
             })
             .await
@@ -275,25 +284,32 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                     let label = c.customer_code.as_str();
                     let (path, contacts) =
                         write_backup(ctx, &ses, &list, &backup_dir, &pace, label, "remove-all", dry_run).await?;
-                    let changes: Vec<ContactChange> =
+                    let planned: Vec<ContactChange> =
                         contacts.iter().map(|c| ContactChange::Delete { email: c.email.clone() }).collect();
+                    let backup_change = Change::new("write backup file", backup_dir.join(label).display().to_string())
+                        .with(json!({"contacts": contacts.len()}));
                     if dry_run {
                         let text = format!(
                             "{}back up to {} and remove {} contact(s) from list {}",
                             dry(true),
                             path.display(),
-                            changes.len(),
+                            planned.len(),
                             list.name
                         );
+                        let mut all = vec![backup_change];
+                        all.extend(changes::of_contacts(&planned, None));
+                        let counts = Counts { removed: planned.len(), ..Counts::default() };
                         return Ok(Report::new(
-                            json!({"list": list.name, "backup": path, "would_remove": changes.len()}),
+                            json!({"list": list.name, "backup": path, "would_remove": planned.len(), "changes": all}),
                             text,
                         )
+                        .with_counts(counts)
                         .into());
                     }
-                    let bar = ctx.progress.bar(changes.len() as u64, label);
+                    let bar = ctx.progress.bar(planned.len() as u64, label, "removing contacts");
                     let applied =
-                        apply(&ses, &list.name, changes, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await;
+                        apply(&ses, &list.name, planned.clone(), &pace.pacer(), pace.concurrency(), || bar.inc(1))
+                            .await;
                     bar.finish_and_clear();
                     let text = format!(
                         "backed up to {}; removed {} contact(s) from list {}",
@@ -302,101 +318,19 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                         list.name
                     );
                     let failures = applied.failed.len();
-                    Ok(Report::new(json!({"list": list.name, "backup": path, "applied": applied}), text)
-                        .with_failures(failures)
-                        .into())
+                    let mut all = vec![backup_change];
+                    all.extend(changes::of_contacts(&planned, Some(&applied)));
+                    let counts = Counts { removed: applied.removed, failed: failures, ..Counts::default() };
+                    Ok(Report::new(
+                        json!({"list": list.name, "backup": path, "applied": applied, "changes": all}),
+                        text,
+                    )
+                    .with_failures(failures)
+                    .with_counts(counts)
+                    .into())
                 }
             })
             .await
         }
     }
-}
-
-/// Preference changes asked on the command line.
-#[derive(Debug, Clone, Default)]
-struct Edit {
-    subscribe: Vec<String>,
-    unsubscribe: Vec<String>,
-    clear: Vec<String>,
-    unsubscribe_all: Option<bool>,
-}
-
-impl Edit {
-    fn is_empty(&self) -> bool {
-        self.subscribe.is_empty()
-            && self.unsubscribe.is_empty()
-            && self.clear.is_empty()
-            && self.unsubscribe_all.is_none()
-    }
-
-    /// `contact` with only the asked changes made.
-    fn applied_to(&self, contact: &ContactRecord) -> ContactRecord {
-        let mut after = contact.clone();
-        for t in &self.subscribe {
-            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptIn);
-        }
-        for t in &self.unsubscribe {
-            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptOut);
-        }
-        for t in &self.clear {
-            after.topic_preferences.remove(t);
-        }
-        if let Some(all) = self.unsubscribe_all {
-            after.unsubscribe_all = all;
-        }
-        after
-    }
-}
-
-/// Creates (when `create` and missing) or updates one contact with `edit`.
-async fn change_contact(
-    ctx: &Ctx,
-    customer: &ccm_core::config::CustomerConfig,
-    email: &str,
-    edit: &Edit,
-    create: bool,
-    dry_run: bool,
-) -> anyhow::Result<fanout::Step> {
-    let (ses, list) = open_list(ctx, customer).await?;
-    let named: Vec<String> = edit.subscribe.iter().chain(&edit.unsubscribe).chain(&edit.clear).cloned().collect();
-    known_topics(&list, &named)?;
-    let existing = ses.get_contact(&list.name, email).await?;
-    let (action, before, after) = match existing {
-        None if create => ("create", None, edit.applied_to(&ContactRecord::new(email))),
-        None => anyhow::bail!("{email} is not in list {}; `ccm ses contacts add` adds it", list.name),
-        Some(c) => {
-            let after = edit.applied_to(&c);
-            let action = if after == c { "unchanged" } else { "update" };
-            (action, Some(c), after)
-        }
-    };
-    if !dry_run {
-        match action {
-            "create" => ses.create_contact(&list.name, &after).await?,
-            "update" => ses.update_contact(&list.name, &after).await?,
-            _ => {}
-        }
-    }
-    let prefs = |c: &ContactRecord| joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())));
-    let text = match (&before, action) {
-        (_, "unchanged") => format!("{email}: already as asked in list {}", list.name),
-        (None, _) => format!("{}add {email} to list {}: {}", dry(dry_run), list.name, prefs(&after)),
-        (Some(b), _) => format!(
-            "{}update {email} in list {}:\n  before: {} (unsubscribed all: {})\n  after:  {} (unsubscribed all: {})",
-            dry(dry_run),
-            list.name,
-            prefs(b),
-            b.unsubscribe_all,
-            prefs(&after),
-            after.unsubscribe_all
-        ),
-    };
-    let done = match (action, dry_run) {
-        ("unchanged", _) => "unchanged",
-        ("create", false) => "created",
-        ("create", true) => "would_create",
-        (_, false) => "updated",
-        (_, true) => "would_update",
-    };
-    Ok(Report::new(json!({"list": list.name, "action": done, "before": before, "after": after}), text).into())
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{dry, open_list};
+use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
 use crate::commands::fanout::{self, CustomerArgs, Report, Step};
 use crate::commands::output::{joined, table};
@@ -54,7 +55,7 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
         ListCommand::Describe { customers } => {
             fanout::run(ctx, &app, &customers, "ses list describe", |c| async move {
                 let (ses, list) = open_list(ctx, &c).await?;
-                let bar = ctx.progress.spinner(c.customer_code.as_str(), "reading contacts");
+                let bar = ctx.progress.spinner(c.customer_code.as_str(), "listing contacts");
                 let contacts = ses.contacts(&list.name, None, |n| bar.inc(n as u64)).await?;
                 bar.finish_and_clear();
                 Ok(describe(&list, &contacts).into())
@@ -71,7 +72,7 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
                     let name = ses.name_for_new_list();
                     if names.contains(&name) {
                         let text = format!("list {name} exists; `ccm ses topics apply` changes its topics");
-                        return Ok(Report::new(json!({"list": name, "action": "exists"}), text).into());
+                        return Ok(Report::new(json!({"list": name, "action": "exists", "changes": []}), text).into());
                     }
                     if let Some(other) = names.first() {
                         anyhow::bail!("the account already has list {other} (SES allows one per account); set contact_list_name to it");
@@ -86,7 +87,10 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
                         ses.create_list(&name, Some(&description), &topics).await?;
                     }
                     let action = if dry_run { "would_create" } else { "created" };
-                    Ok(Report::new(json!({"list": name, "action": action, "topics": topics}), plan).into())
+                    let names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
+                    let changes = [Change::new("SES CreateContactList", &name).with(json!({"topics": names}))];
+                    Ok(Report::new(json!({"list": name, "action": action, "topics": topics, "changes": changes}), plan)
+                        .into())
                 }
             })
             .await

@@ -2,6 +2,7 @@
 //! suppression list, backups and test messages.
 
 pub mod backup;
+pub mod contact_edit;
 pub mod contacts;
 pub mod list;
 pub mod send_test;
@@ -12,12 +13,13 @@ pub mod topics;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use ccm_aws::admin::{ListInfo, SesAdmin};
+use ccm_aws::admin::{ContactRecord, ListInfo, SesAdmin};
 use ccm_core::EmailAddress;
 use ccm_core::config::CustomerConfig;
 use clap::Subcommand;
 
 use super::context::Ctx;
+use super::pace::PaceArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum SesCommand {
@@ -69,6 +71,25 @@ pub(crate) async fn open_list(ctx: &Ctx, customer: &CustomerConfig) -> anyhow::R
     let ses = ctx.ses_admin(customer).await;
     let list = ses.require_list().await?;
     Ok((ses, list))
+}
+
+/// Every contact of `list` with its attributes: the listing (a spinner counting contacts), then one
+/// GetContact each, `--max-concurrency` at a time within `--requests-per-second` (a bar with counts
+/// and an ETA).
+pub(crate) async fn read_in_detail(
+    ctx: &Ctx,
+    ses: &SesAdmin,
+    list: &str,
+    pace: &PaceArgs,
+    label: &str,
+) -> anyhow::Result<Vec<ContactRecord>> {
+    let spinner = ctx.progress.spinner(label, "listing contacts");
+    let listed = ses.contacts(list, None, |n| spinner.inc(n as u64)).await?;
+    spinner.finish_and_clear();
+    let bar = ctx.progress.bar(listed.len() as u64, label, "reading contacts");
+    let detailed = ses.details(list, listed, &pace.pacer(), pace.concurrency(), || bar.inc(1)).await?;
+    bar.finish_and_clear();
+    Ok(detailed)
 }
 
 /// An address from the command line, parsed.

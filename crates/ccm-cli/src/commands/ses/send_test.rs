@@ -15,6 +15,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::{dry, parse_email};
+use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
 use crate::commands::fanout::{self, CustomerArgs, Report};
 
@@ -104,7 +105,14 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
                 text.push_str(&format!("\nSES message id {}", receipt.message_id));
                 message_id = Some(receipt.message_id);
             }
-            Ok(Report::new(json!({"to": to, "from": email.from, "subject": email.subject, "message_id": message_id, "dry_run": args.dry_run}), text).into())
+            let changes =
+                [Change::new("SES SendEmail", to.as_str()).with(json!({"from": email.from, "subject": email.subject}))];
+            Ok(Report::new(
+                json!({"to": to, "from": email.from, "subject": email.subject, "message_id": message_id,
+                                  "dry_run": args.dry_run, "changes": changes}),
+                text,
+            )
+            .into())
         }
     })
     .await

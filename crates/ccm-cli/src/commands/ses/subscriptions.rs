@@ -1,6 +1,7 @@
 //! `ccm ses subscribe|unsubscribe --file SubscriptionConfig.json`: opt addresses in to (or out
 //! of) topics in bulk. The file is `{"topic": ["email", …], …}` (§10.3). Only the named topics of
-//! the named contacts change; unsubscribe-all is never lifted.
+//! the named contacts change; unsubscribe-all is never lifted, and `subscribe` keeps a contact's own
+//! OPT_OUT unless `--force` (as `ccm ses contacts add` does). New contacts are written lower-cased.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -8,14 +9,17 @@ use std::process::ExitCode;
 
 use ccm_aws::admin::ContactRecord;
 use ccm_aws::admin::apply::{ContactChange, apply};
+use ccm_core::EmailAddress;
 use ccm_core::config::SubscriptionStatus;
 use clap::Args;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
+use super::contact_edit::lookup;
 use super::{dry, known_topics, open_list, parse_email};
+use crate::commands::changes;
 use crate::commands::context::{Ctx, read_json};
-use crate::commands::fanout::{self, CustomerArgs, Report};
+use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::output::table;
 use crate::commands::pace::PaceArgs;
 
@@ -37,6 +41,9 @@ pub struct SubscriptionArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub pace: PaceArgs,
+    /// subscribe: opt in even to topics a contact opted out of (their choice is kept otherwise).
+    #[arg(long)]
+    pub force: bool,
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -46,15 +53,11 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
     let app = ctx.app()?;
     let file: BTreeMap<String, Vec<String>> = read_json(&args.file)?;
     // Every address parsed before anything is called.
-    let mut by_email: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+    let mut by_email: BTreeMap<String, (EmailAddress, BTreeSet<String>)> = BTreeMap::new();
     for (topic, emails) in &file {
         for raw in emails {
             let email = parse_email(raw)?;
-            by_email
-                .entry(email.as_str().to_lowercase())
-                .or_insert_with(|| (email.as_str().to_owned(), BTreeSet::new()))
-                .1
-                .insert(topic.clone());
+            by_email.entry(email.normalized()).or_insert_with(|| (email, BTreeSet::new())).1.insert(topic.clone());
         }
     }
     let topics: Vec<String> = file.keys().cloned().collect();
@@ -68,7 +71,7 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
     };
     fanout::run(ctx, &app, &args.customers, title, |c| {
         let (by_email, topics, pace) = (by_email.clone(), topics.clone(), args.pace.clone());
-        let dry_run = args.dry_run;
+        let (dry_run, force) = (args.dry_run, args.force);
         async move {
             let (ses, list) = open_list(ctx, &c).await?;
             known_topics(&list, &topics)?;
@@ -78,8 +81,8 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
                     .map(|(email, topics)| {
                         let (ses, list, pacer) = (&ses, &list, &pacer);
                         async move {
-                            let found = pacer.run(|| ses.get_contact(&list.name, &email)).await?;
-                            Ok::<_, anyhow::Error>((email, topics, found))
+                            let found = lookup(ses, &list.name, &email, pacer).await?;
+                            Ok::<_, anyhow::Error>((email.normalized(), topics, found))
                         }
                     })
                     .buffer_unordered(pace.concurrency())
@@ -100,12 +103,25 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
                     }
                     (Some(existing), _) => {
                         let mut after = existing.clone();
+                        let mut kept = Vec::new();
                         for t in &topics {
+                            let theirs = existing.topic_preferences.get(t) == Some(&SubscriptionStatus::OptOut);
+                            if direction == Direction::Subscribe && theirs && !force {
+                                kept.push(t.clone());
+                                continue;
+                            }
                             after.topic_preferences.insert(t.clone(), status);
+                        }
+                        if !kept.is_empty() {
+                            rows.push(vec![
+                                existing.email.clone(),
+                                kept.join(", "),
+                                "kept OPT_OUT: the contact opted out (--force opts them in)".into(),
+                            ]);
                         }
                         if after == existing {
                             rows.push(vec![
-                                email.clone(),
+                                existing.email.clone(),
                                 topics.iter().cloned().collect::<Vec<_>>().join(", "),
                                 "unchanged".into(),
                             ]);
@@ -131,14 +147,27 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
                 changes.len(),
                 table(&["email", "topics", "action"], &rows)
             );
+            let creates = changes.iter().filter(|c| matches!(c, ContactChange::Create(_))).count();
             if dry_run {
-                return Ok(Report::new(json!({"list": list.name, "dry_run": true, "changes": changes}), text).into());
+                let counts = Counts { added: creates, updated: changes.len() - creates, ..Counts::default() };
+                return Ok(Report::new(
+                    json!({"list": list.name, "dry_run": true, "changes": changes::of_contacts(&changes, None)}),
+                    text,
+                )
+                .with_counts(counts)
+                .into());
             }
-            let bar = ctx.progress.bar(changes.len() as u64, c.customer_code.as_str());
-            let applied = apply(&ses, &list.name, changes, &pacer, pace.concurrency(), || bar.inc(1)).await;
+            let bar = ctx.progress.bar(changes.len() as u64, c.customer_code.as_str(), "changing contacts");
+            let applied = apply(&ses, &list.name, changes.clone(), &pacer, pace.concurrency(), || bar.inc(1)).await;
             bar.finish_and_clear();
             let failures = applied.failed.len();
-            Ok(Report::new(json!({"list": list.name, "applied": applied}), text).with_failures(failures).into())
+            let counts =
+                Counts { added: applied.added, updated: applied.updated, removed: applied.removed, failed: failures };
+            let done = changes::of_contacts(&changes, Some(&applied));
+            Ok(Report::new(json!({"list": list.name, "applied": applied, "changes": done}), text)
+                .with_failures(failures)
+                .with_counts(counts)
+                .into())
         }
     })
     .await

@@ -7,6 +7,7 @@ use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::{dry, parse_email};
+use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
 use crate::commands::fanout::{self, CustomerArgs, Report};
 use crate::commands::output::table;
@@ -81,15 +82,26 @@ pub async fn run(ctx: &Ctx, cmd: SuppressionCommand) -> anyhow::Result<ExitCode>
                 async move {
                     let ses = ctx.ses_admin(&c).await;
                     let before = ses.get_suppressed(email.as_str()).await?;
-                    if !dry_run {
+                    let already = before.as_ref().is_some_and(|b| b.reason == reason);
+                    if !dry_run && !already {
                         ses.suppress(email.as_str(), reason).await?;
                     }
-                    let text = match &before {
-                        Some(b) if b.reason == reason => format!("{email} is already suppressed ({})", reason.as_str()),
-                        _ => format!("{}suppress {email} ({})", dry(dry_run), reason.as_str()),
+                    let text = if already {
+                        format!("{email} is already suppressed ({})", reason.as_str())
+                    } else {
+                        format!("{}suppress {email} ({})", dry(dry_run), reason.as_str())
+                    };
+                    let changes: Vec<Change> = if already {
+                        Vec::new()
+                    } else {
+                        vec![
+                            Change::new("SES PutSuppressedDestination", email.as_str())
+                                .with(json!({"reason": reason.as_str()})),
+                        ]
                     };
                     Ok(Report::new(
-                        json!({"email": email, "reason": reason, "before": before, "dry_run": dry_run}),
+                        json!({"email": email, "reason": reason, "before": before, "dry_run": dry_run,
+                               "changes": changes}),
                         text,
                     )
                     .into())
@@ -112,8 +124,13 @@ pub async fn run(ctx: &Ctx, cmd: SuppressionCommand) -> anyhow::Result<ExitCode>
                             format!("{email} removed from the suppression list")
                         }
                     };
+                    let changes: Vec<Change> = match &before {
+                        Some(_) => vec![Change::new("SES DeleteSuppressedDestination", email.as_str())],
+                        None => Vec::new(),
+                    };
                     Ok(Report::new(
-                        json!({"email": email, "was_suppressed": before.is_some(), "dry_run": dry_run}),
+                        json!({"email": email, "was_suppressed": before.is_some(), "dry_run": dry_run,
+                               "changes": changes}),
                         text,
                     )
                     .into())

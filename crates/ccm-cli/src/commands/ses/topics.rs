@@ -12,6 +12,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::{dry, known_topics, open_list};
+use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
 use crate::commands::fanout::{self, CustomerArgs, Report};
 use crate::commands::output::table;
@@ -61,8 +62,20 @@ pub async fn run(ctx: &Ctx, cmd: TopicsCommand) -> anyhow::Result<ExitCode> {
                         ses.update_list(&list.name, list.description.as_deref(), &p.result).await?;
                     }
                     let text = describe_plan(&list.name, &p, dry_run);
-                    Ok(Report::new(json!({"list": list.name, "applied": applied, "dry_run": dry_run, "plan": p}), text)
-                        .into())
+                    let changes: Vec<Change> = if p.is_empty() {
+                        Vec::new()
+                    } else {
+                        let names = |ts: &[TopicInfo]| ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+                        let updated: Vec<String> = p.update.iter().map(|u| u.after.name.clone()).collect();
+                        vec![Change::new("SES UpdateContactList", &list.name).with(json!({
+                            "add": names(&p.add), "update": updated, "remove": names(&p.remove),
+                            "topics": names(&p.result)}))]
+                    };
+                    Ok(Report::new(
+                        json!({"list": list.name, "applied": applied, "dry_run": dry_run, "plan": p, "changes": changes}),
+                        text,
+                    )
+                    .into())
                 }
             })
             .await

@@ -1,0 +1,167 @@
+//! One contact changed from the command line (`ccm ses contacts add|update`): only the asked
+//! preferences change, through UpdateContact with the merged list (the original deleted and
+//! re-created the contact, §12 item 18).
+//!
+//! Addresses: ccm writes them lower-cased and finds an existing contact under the lower-cased
+//! address first, then as typed. `add` never opts a contact back in to a topic it opted out of
+//! (that is the contact's choice) unless `--force`, and never lifts unsubscribe-all.
+
+use ccm_aws::admin::limiter::Pacer;
+use ccm_aws::admin::{ContactRecord, SesAdmin};
+use ccm_core::EmailAddress;
+use ccm_core::config::{CustomerConfig, SubscriptionStatus};
+use serde_json::json;
+
+use super::{dry, known_topics, open_list};
+use crate::commands::changes::{self, Change};
+use crate::commands::context::Ctx;
+use crate::commands::fanout::{self, Report};
+use crate::commands::output::joined;
+
+/// The contact stored under `email`: looked up lower-cased, then as typed; each call through `pacer`.
+pub(crate) async fn lookup(
+    ses: &SesAdmin,
+    list: &str,
+    email: &EmailAddress,
+    pacer: &Pacer,
+) -> anyhow::Result<Option<ContactRecord>> {
+    let lower = email.normalized();
+    if let Some(found) = pacer.run(|| ses.get_contact(list, &lower)).await? {
+        return Ok(Some(found));
+    }
+    if email.as_str() != lower {
+        return Ok(pacer.run(|| ses.get_contact(list, email.as_str())).await?);
+    }
+    Ok(None)
+}
+
+/// Preference changes asked on the command line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Edit {
+    pub subscribe: Vec<String>,
+    pub unsubscribe: Vec<String>,
+    pub clear: Vec<String>,
+    pub unsubscribe_all: Option<bool>,
+}
+
+impl Edit {
+    pub fn is_empty(&self) -> bool {
+        self.subscribe.is_empty()
+            && self.unsubscribe.is_empty()
+            && self.clear.is_empty()
+            && self.unsubscribe_all.is_none()
+    }
+
+    /// `contact` with only the asked changes made.
+    fn applied_to(&self, contact: &ContactRecord) -> ContactRecord {
+        let mut after = contact.clone();
+        for t in &self.subscribe {
+            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptIn);
+        }
+        for t in &self.unsubscribe {
+            after.topic_preferences.insert(t.clone(), SubscriptionStatus::OptOut);
+        }
+        for t in &self.clear {
+            after.topic_preferences.remove(t);
+        }
+        if let Some(all) = self.unsubscribe_all {
+            after.unsubscribe_all = all;
+        }
+        after
+    }
+}
+
+/// How `change_contact` works: `add` creates a missing contact and respects opt-outs (unless
+/// `force`); `update` changes an existing one exactly as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Add { force: bool },
+    Update,
+}
+
+/// Creates or updates one contact with `edit` (see [`Mode`]).
+pub(crate) async fn change_contact(
+    ctx: &Ctx,
+    customer: &CustomerConfig,
+    email: &EmailAddress,
+    edit: &Edit,
+    mode: Mode,
+    dry_run: bool,
+) -> anyhow::Result<fanout::Step> {
+    let (ses, list) = open_list(ctx, customer).await?;
+    let named: Vec<String> = edit.subscribe.iter().chain(&edit.unsubscribe).chain(&edit.clear).cloned().collect();
+    known_topics(&list, &named)?;
+    let existing = lookup(&ses, &list.name, email, &Pacer::unlimited()).await?;
+    let mut edit = edit.clone();
+    let mut kept_opt_out = Vec::new();
+    if let (Mode::Add { force: false }, Some(c)) = (mode, &existing) {
+        let (opted_out, rest): (Vec<String>, Vec<String>) = edit
+            .subscribe
+            .iter()
+            .cloned()
+            .partition(|t| c.topic_preferences.get(t) == Some(&SubscriptionStatus::OptOut));
+        edit.subscribe = rest;
+        kept_opt_out = opted_out;
+    }
+    let (action, before, after) = match existing {
+        None if mode != Mode::Update => ("create", None, edit.applied_to(&ContactRecord::new(email.normalized()))),
+        None => anyhow::bail!("{email} is not in list {}; `ccm ses contacts add` adds it", list.name),
+        Some(c) => {
+            let after = edit.applied_to(&c);
+            let action = if after == c { "unchanged" } else { "update" };
+            (action, Some(c), after)
+        }
+    };
+    if !dry_run {
+        match action {
+            "create" => ses.create_contact(&list.name, &after).await?,
+            "update" => ses.update_contact(&list.name, &after).await?,
+            _ => {}
+        }
+    }
+    let address = &after.email;
+    let mut text = match (&before, action) {
+        (_, "unchanged") => format!("{address}: already as asked in list {}", list.name),
+        (None, _) => format!("{}add {address} to list {}: {}", dry(dry_run), list.name, prefs(&after)),
+        (Some(b), _) => format!(
+            "{}update {address} in list {}:\n  before: {} (unsubscribed from all: {})\n  after:  {} (unsubscribed from all: {})",
+            dry(dry_run),
+            list.name,
+            prefs(b),
+            b.unsubscribe_all,
+            prefs(&after),
+            after.unsubscribe_all
+        ),
+    };
+    if !kept_opt_out.is_empty() {
+        text.push_str(&format!(
+            "\nkept OPT_OUT on {}: the contact opted out; --force opts them in anyway",
+            kept_opt_out.join(", ")
+        ));
+    }
+    if after.unsubscribe_all && mode != Mode::Update {
+        text.push_str("\nthe contact unsubscribed from all: it receives nothing until it resubscribes");
+    }
+    let done = match (action, dry_run) {
+        ("unchanged", _) => "unchanged",
+        ("create", false) => "created",
+        ("create", true) => "would_create",
+        (_, false) => "updated",
+        (_, true) => "would_update",
+    };
+    let changes: Vec<Change> = match action {
+        "create" => vec![Change::new("SES CreateContact", address).with(changes::contact_state(&after))],
+        "update" => vec![Change::new("SES UpdateContact", address).with(changes::contact_state(&after))],
+        _ => Vec::new(),
+    };
+    Ok(Report::new(
+        json!({"list": list.name, "action": done, "before": before, "after": after, "kept_opt_out": kept_opt_out,
+               "changes": changes}),
+        text,
+    )
+    .into())
+}
+
+fn prefs(c: &ContactRecord) -> String {
+    joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())))
+}
