@@ -111,7 +111,7 @@ fn config(customers: &[(&str, &str)], bucket: &str) -> Arc<AppConfig> {
 #[tokio::test]
 async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts() {
     let Some(moto) = moto::shared().await else {
-        eprintln!("skipping: the moto emulator is not installed (scripts/setup-moto.sh)");
+        eprintln!("skipping: the moto emulator is not installed (scripts/setup-python.sh)");
         return;
     };
     let suffix = moto::unique_name("c");

@@ -26,7 +26,7 @@ fn saved(s: Saved) -> Response {
 }
 
 #[utoipa::path(post, path = "/api/announcements/{id}/attachments", tag = "announcements", operation_id = "startAttachmentUpload",
-    params(("id" = String, Path)), request_body = UploadRequest,
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$")), request_body = UploadRequest,
     responses((status = 200, description = "Where to send the bytes", body = UploadTargetBody),
               (status = 400, description = "Bad name, size (≤ 10 MiB) or content type, named", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
@@ -53,7 +53,7 @@ pub async fn start(
 }
 
 #[utoipa::path(post, path = "/api/announcements/{id}/attachments/{name}/confirm", tag = "announcements", operation_id = "confirmAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The announcement, now listing the attachment", body = SavedBody),
               (status = 400, description = "Nothing uploaded, or not what was declared (then deleted)", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
@@ -72,7 +72,7 @@ pub async fn confirm(
 }
 
 #[utoipa::path(delete, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "removeAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The announcement without the attachment", body = SavedBody),
               (status = 400, description = "A malformed id or name", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
@@ -91,7 +91,7 @@ pub async fn remove(
 }
 
 #[utoipa::path(get, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "downloadAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The bytes, as a download (sandboxed, never sniffed)", content_type = "application/octet-stream", body = Vec<u8>),
               (status = 302, description = "To a presigned URL"),
               (status = 400, description = "A malformed id or name", body = ErrorBody),
@@ -153,7 +153,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadBody {
 }
 
 #[utoipa::path(put, path = "/api/uploads/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "uploadAttachment",
-    params(("id" = String, Path), ("name" = String, Path), ("Content-Type" = String, Header, description = "The declared type")),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$"), ("Content-Type" = String, Header, description = "The declared type")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Exactly the declared bytes"),
     responses((status = 204, description = "Stored; now confirm it"),
               (status = 400, description = "Not what was declared, or no upload started", body = ErrorBody),
