@@ -241,7 +241,15 @@ macro_rules! family_routes {
     };
 }
 
-family_routes!(changes, Family::Changes, "/api/changes", "changes", "Change", ccm_core::Change, "^CHG-[A-Za-z0-9-]{1,64}$");
+family_routes!(
+    changes,
+    Family::Changes,
+    "/api/changes",
+    "changes",
+    "Change",
+    ccm_core::Change,
+    "^CHG-[A-Za-z0-9-]{1,64}$"
+);
 family_routes!(
     announcements,
     Family::Announcements,

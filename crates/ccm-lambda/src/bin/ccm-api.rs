@@ -1,0 +1,20 @@
+//! The `ccm-api` Lambda: the API router under lambda_http (a Function URL behind CloudFront).
+//! Environment: see `ccm_lambda::env` and docs/configuration.md.
+
+use ccm_api::AppState;
+use ccm_lambda::{Env, wiring};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let env = Env::new(|k: &str| std::env::var(k).ok());
+    let common = env.common()?;
+    wiring::init_logging(common.log_format);
+    let sdk = ccm_aws::sdk::load_base_config(None).await;
+    let config = wiring::app_config(&sdk, &common).await?;
+    let store = wiring::store(&sdk, &wiring::bucket(&common, &config)?);
+    let index = wiring::index(&*store, &common).await?;
+    let (keys, _, _) = wiring::session_keys(&env, &sdk).await?;
+    let policy = AppState::policy_from_config(&config, true);
+    let state = AppState::new(store, index, config, keys, policy);
+    lambda_http::run(ccm_api::router(state)).await
+}
