@@ -2,7 +2,6 @@
 //! per-customer SES v2 (assumed-role clients, mailer, contact directory), and the shared SDK
 //! configuration every client is built from.
 
-pub mod admin;
 pub mod customer_clients;
 pub mod ledger;
 pub mod s3_store;

@@ -122,9 +122,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
                 Some(r) => sdk.into_builder().region(aws_config::Region::new(r.clone())).build(),
                 None => sdk,
             },
-            None => {
-                ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?
-            }
+            None => ccm_admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?,
         };
         Ok::<_, anyhow::Error>(commands::context::Ctx {
             config: cli.config.clone(),
