@@ -81,13 +81,28 @@ pub async fn session_keys<F: Fn(&str) -> Option<String>>(
     Ok((keys, key.expose().to_owned(), previous))
 }
 
-/// The index the API lists from. Until the shared DynamoDB index is configured (`CCM_INDEX_TABLE`),
-/// each instance rebuilds an in-memory one from the bucket at its cold start.
-pub async fn index(store: &dyn DocumentStore, common: &Common) -> anyhow::Result<Arc<dyn ChangeIndex>> {
-    if common.index_table.is_some() {
-        tracing::warn!("CCM_INDEX_TABLE is set but this build has no DynamoDB index yet; rebuilding in memory");
+/// The index the API lists from: the shared index of `CCM_INDEX_TABLE` (its snapshot in the bucket,
+/// then its feed). Without a table (a small test deployment) each instance rebuilds an in-memory
+/// index from the bucket at its cold start, and says so.
+pub async fn index(
+    sdk: &SdkConfig,
+    store: Arc<dyn DocumentStore>,
+    common: &Common,
+) -> anyhow::Result<Arc<dyn ChangeIndex>> {
+    match &common.index_table {
+        Some(table) => {
+            let client = aws_sdk_dynamodb::Client::new(sdk);
+            let index = ccm_aws::index::open(client, table, store).await.context("opening the shared index")?;
+            tracing::info!(table = %table, objects = index.len(), "shared index opened");
+            Ok(Arc::new(index))
+        }
+        None => {
+            tracing::warn!(
+                "CCM_INDEX_TABLE is not set: this instance indexes the bucket on its own (one GET per object)"
+            );
+            Ok(Arc::new(ccm_embedded::MemoryIndex::rebuild_from(&*store).await.context("building the index")?))
+        }
     }
-    Ok(Arc::new(ccm_embedded::MemoryIndex::rebuild_from(store).await.context("building the index")?))
 }
 
 /// The processor wired to AWS: the S3 document store, per-customer SES through assumed roles, and

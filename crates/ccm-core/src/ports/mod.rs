@@ -6,7 +6,8 @@ pub mod services;
 pub mod store;
 
 pub use index::{
-    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics, StatusCounts,
+    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, SortField, Statistics,
+    StatusCounts,
 };
 pub use messaging::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let sdk = ccm_aws::sdk::load_base_config(None).await;
     let config = wiring::app_config(&sdk, &common).await?;
     let store = wiring::store(&sdk, &wiring::bucket(&common, &config)?);
-    let index = wiring::index(&*store, &common).await?;
+    let index = wiring::index(&sdk, store.clone(), &common).await?;
     let (keys, _, _) = wiring::session_keys(&env, &sdk).await?;
     let policy = AppState::policy_from_config(&config, true);
     let state = AppState::new(store, index, config, keys, policy);
