@@ -153,12 +153,15 @@ pub struct UploadRequest {
     /// The file name: letters, digits, space, `.`, `_`, `-`, `(`, `)`; no leading dot, no `..`.
     #[schema(min_length = 1, max_length = 128)]
     pub name: String,
-    /// Exactly the number of bytes that will be uploaded (1 byte to 10 MiB).
-    #[schema(minimum = 1, maximum = 10485760)]
+    /// Exactly the number of bytes that will be uploaded (1 byte to 50 MiB).
+    #[schema(minimum = 1, maximum = 52428800)]
     #[serde(deserialize_with = "whole_number")]
     pub size: u64,
     /// One of the allowed types (PDF, images, text, CSV, Office documents).
     pub content_type: String,
+    /// The SHA-256 of the bytes, base64 (optional): then storage refuses any other bytes.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// Where and how to upload the bytes (exactly these headers), then confirm.

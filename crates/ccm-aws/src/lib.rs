@@ -10,9 +10,11 @@ pub mod s3_store;
 pub mod sdk;
 pub mod ses;
 pub mod ssm;
+pub mod uploads;
 
 pub use customer_clients::{CustomerClient, CustomerClients};
 pub use index::{IndexTable, SyncedIndex};
 pub use ledger::S3Ledger;
 pub use s3_store::S3DocumentStore;
 pub use ses::{SesGateway, SesOptions};
+pub use uploads::S3Uploads;

@@ -63,6 +63,12 @@ pub fn store(sdk: &SdkConfig, bucket: &str) -> Arc<dyn DocumentStore> {
     Arc::new(ccm_aws::S3DocumentStore::new(ccm_aws::sdk::s3_client(sdk, sdk.endpoint_url().is_some()), bucket))
 }
 
+/// Presigned S3 uploads and downloads of attachments in `bucket`.
+pub fn uploads(sdk: &SdkConfig, bucket: &str) -> Arc<dyn ccm_core::ports::UploadSigner> {
+    let client = ccm_aws::sdk::s3_client(sdk, sdk.endpoint_url().is_some());
+    Arc::new(ccm_aws::S3Uploads::new(client, bucket))
+}
+
 /// The session keys: `CCM_SESSION_KEY` (else the SSM SecureString named by
 /// `CCM_SESSION_KEY_PARAMETER`) and, while rotating, `CCM_SESSION_KEY_PREVIOUS` the same way.
 /// Returns the keys and the raw secrets (the SAML request-state keys derive from them).

@@ -28,7 +28,7 @@ fn saved(s: Saved) -> Response {
 #[utoipa::path(post, path = "/api/announcements/{id}/attachments", tag = "announcements", operation_id = "startAttachmentUpload",
     params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$")), request_body = UploadRequest,
     responses((status = 200, description = "Where to send the bytes", body = UploadTargetBody),
-              (status = 400, description = "Bad name, size (≤ 10 MiB) or content type, named", body = ErrorBody),
+              (status = 400, description = "Bad name, size (≤ 50 MiB) or content type, named", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
               (status = 404, description = "No such announcement", body = ErrorBody),
@@ -42,7 +42,8 @@ pub async fn start(
 ) -> ApiResult<Json<UploadTargetBody>> {
     let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&req.name)?;
-    let target = state.app.objects(&user.caller).upload_target(&id, &name, req.size, &req.content_type).await?;
+    let objects = state.app.objects(&user.caller);
+    let target = objects.upload_target(&id, &name, req.size, &req.content_type, req.sha256.as_deref()).await?;
     Ok(Json(UploadTargetBody {
         upload_url: target.upload_url,
         method: target.method,
@@ -160,7 +161,7 @@ impl<S: Send + Sync> FromRequest<S> for UploadBody {
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
               (status = 404, description = "No such announcement", body = ErrorBody),
-              (status = 413, description = "Over 10 MiB", body = ErrorBody),
+              (status = 413, description = "Over 50 MiB", body = ErrorBody),
               (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn local_upload(
     State(state): State<AppState>,

@@ -110,6 +110,7 @@ pub async fn build_with(
     let config = Arc::new(with_portal_url(config, args));
 
     let mut sdk = None;
+    let mut uploads: Option<Arc<dyn ccm_core::ports::UploadSigner>> = None;
     let (store, embedded): (Arc<dyn DocumentStore>, Option<Arc<EmbeddedStore>>) = match args.backend {
         Backend::Embedded => {
             let store = EmbeddedStore::open(&args.data)
@@ -128,6 +129,7 @@ pub async fn build_with(
                 None => ccm_aws::sdk::load_base_config(None).await,
             };
             let client = ccm_aws::sdk::s3_client(&loaded, loaded.endpoint_url().is_some());
+            uploads = Some(Arc::new(ccm_aws::S3Uploads::new(client.clone(), &bucket)));
             sdk = Some(loaded);
             (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
         }
@@ -153,7 +155,10 @@ pub async fn build_with(
     let keys = ccm_auth::SessionKeys::new(&session_secret.primary, session_secret.previous.as_deref())
         .context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, args.secure_cookies);
-    let state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    let mut state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    if let Some(uploads) = uploads {
+        state.app.uploads = uploads;
+    }
 
     if args.demo {
         let seeded = demo::seed(&state).await.context("seeding demo data")?;

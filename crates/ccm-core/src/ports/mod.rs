@@ -15,7 +15,7 @@ pub use messaging::{
 };
 pub use services::{
     Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
+    Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget, UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,

@@ -11,10 +11,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     wiring::init_logging(common.log_format);
     let sdk = ccm_aws::sdk::load_base_config(None).await;
     let config = wiring::app_config(&sdk, &common).await?;
-    let store = wiring::store(&sdk, &wiring::bucket(&common, &config)?);
+    let bucket = wiring::bucket(&common, &config)?;
+    let store = wiring::store(&sdk, &bucket);
     let index = wiring::index(&sdk, store.clone(), &common).await?;
     let (keys, _, _) = wiring::session_keys(&env, &sdk).await?;
     let policy = AppState::policy_from_config(&config, true);
-    let state = AppState::new(store, index, config, keys, policy);
+    let mut state = AppState::new(store, index, config, keys, policy);
+    // Attachment bytes go straight to S3 (presigned URLs), never through this function.
+    state.app.uploads = wiring::uploads(&sdk, &bucket);
     lambda_http::run(ccm_api::router(state)).await
 }
