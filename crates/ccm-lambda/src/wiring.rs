@@ -133,3 +133,14 @@ pub async fn processor(
         settings,
     }
 }
+
+/// Gives the API's request span the Lambda request id (the one in the function's own log lines and
+/// in CloudWatch's REPORT line), in place of any `x-request-id` a client sent.
+pub async fn lambda_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    use lambda_http::RequestExt;
+    let id = req.lambda_context_ref().map(|c| c.request_id.clone());
+    if let Some(value) = id.and_then(|id| axum::http::HeaderValue::from_str(&id).ok()) {
+        req.headers_mut().insert(ccm_api::trace::REQUEST_ID_HEADER, value);
+    }
+    req
+}

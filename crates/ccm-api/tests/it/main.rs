@@ -8,4 +8,5 @@ mod auth_and_roles;
 mod bad_input;
 mod changes;
 mod concurrency;
+mod request_ids;
 mod search;

@@ -19,5 +19,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let mut state = AppState::new(store, index, config, keys, policy);
     // Attachment bytes go straight to S3 (presigned URLs), never through this function.
     state.app.uploads = wiring::uploads(&sdk, &bucket);
-    lambda_http::run(ccm_api::router(state)).await
+    lambda_http::run(ccm_api::router(state).layer(axum::middleware::map_request(wiring::lambda_request_id))).await
 }
