@@ -73,26 +73,23 @@ impl Organization {
 
     /// Every account of the organization (all pages).
     pub async fn accounts(&self) -> Result<Vec<OrgAccount>, AdminError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .org
-                .list_accounts()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("Organizations ListAccounts", e))?;
-            out.extend(page.accounts().iter().map(|a| OrgAccount {
+        let pages = self
+            .org
+            .list_accounts()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("Organizations ListAccounts", e))?;
+        let mut out: Vec<OrgAccount> = pages
+            .iter()
+            .flat_map(|page| page.accounts())
+            .map(|a| OrgAccount {
                 id: a.id().unwrap_or_default().to_owned(),
                 name: a.name().unwrap_or_default().to_owned(),
                 status: a.state().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-            }));
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+            })
+            .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }

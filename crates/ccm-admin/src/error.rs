@@ -5,7 +5,6 @@ use std::error::Error as StdError;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -46,7 +45,7 @@ impl AdminError {
         let op = op.into();
         let status = err.raw_response().map(|r| r.status().as_u16());
         if let Some(refused) = find_in_chain::<AssumeRoleRefused>(&err) {
-            return refused.to_admin_error(&op);
+            return refused_to_admin_error(refused, &op);
         }
         match &err {
             SdkError::ServiceError(_) if err.code().is_none() && err.message().is_none() => {
@@ -97,69 +96,20 @@ impl AdminError {
 
 /// `: cause: cause…` for an error and its sources. An SDK error's metadata ends the chain as
 /// `code: message` (its `Display` is a `Debug` dump); repeated texts are shown once.
-fn causes(first: Option<&(dyn StdError + 'static)>) -> String {
-    let mut out = String::new();
-    let mut next = first;
-    while let Some(current) = next {
-        if let Some(meta) = current.downcast_ref::<ErrorMetadata>() {
-            out.push_str(&format!(": {}: {}", meta.code().unwrap_or("error"), meta.message().unwrap_or("no message")));
-            break;
-        }
-        let text = current.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = current.source();
-    }
-    out
-}
+pub use ccm_aws::assume_role::AssumeRoleRefused;
+use ccm_aws::assume_role::{causes, find_in_chain};
 
-/// The first error of type `T` in `err`'s chain of sources.
-fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
-    let mut next = Some(err);
-    while let Some(current) = next {
-        if let Some(found) = current.downcast_ref::<T>() {
-            return Some(found);
-        }
-        next = current.source();
-    }
-    None
-}
-
-/// STS refused (or failed) to give credentials for a role: what the assumed-role credentials
-/// provider reports (see [`super::session::assume_role`]), so errors name AssumeRole and the role.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("STS AssumeRole of {role_arn} failed: {reason}")]
-pub struct AssumeRoleRefused {
-    pub role_arn: String,
-    pub code: Option<String>,
-    pub reason: String,
-}
-
-impl AssumeRoleRefused {
-    /// From the credentials provider's error: the service's code and message when STS answered.
-    pub fn new(role_arn: &str, err: &(dyn StdError + 'static)) -> Self {
-        let meta = find_in_chain::<ErrorMetadata>(err);
-        let code = meta.and_then(|m| m.code()).map(str::to_owned);
-        let reason = match meta {
-            Some(m) => format!("{}: {}", m.code().unwrap_or("error"), m.message().unwrap_or("no message")),
-            None => causes(Some(err)).trim_start_matches(": ").to_owned(),
-        };
-        Self { role_arn: role_arn.to_owned(), code, reason }
-    }
-
-    fn to_admin_error(&self, needed_by: &str) -> AdminError {
-        let code = self.code.clone().or_else(|| {
-            (self.reason.contains("AccessDenied") || self.reason.contains("not authorized"))
-                .then(|| "AccessDenied".to_owned())
-        });
-        AdminError {
-            op: "STS AssumeRole".to_owned(),
-            code,
-            status: None,
-            message: format!("{self} ({needed_by} was not called)"),
-        }
+/// What an operator reads when STS refused the role a call needed.
+fn refused_to_admin_error(refused: &AssumeRoleRefused, needed_by: &str) -> AdminError {
+    let code = refused.code.clone().or_else(|| {
+        (refused.reason.contains("AccessDenied") || refused.reason.contains("not authorized"))
+            .then(|| "AccessDenied".to_owned())
+    });
+    AdminError {
+        op: "STS AssumeRole".to_owned(),
+        code,
+        status: None,
+        message: format!("{refused} ({needed_by} was not called)"),
     }
 }
 
@@ -175,6 +125,7 @@ pub fn optional<T>(result: Result<T, AdminError>) -> Result<Option<T>, AdminErro
 #[cfg(test)]
 mod tests {
     use aws_credential_types::provider::error::CredentialsError;
+    use aws_smithy_types::error::ErrorMetadata;
 
     use super::*;
 
@@ -196,7 +147,7 @@ mod tests {
         let refused = AssumeRoleRefused::new(role, &CredentialsError::provider_error(access_denied()));
         let wrapped = CredentialsError::provider_error(refused);
         let found = find_in_chain::<AssumeRoleRefused>(&wrapped).unwrap();
-        let e = found.to_admin_error("SES ListContacts");
+        let e = refused_to_admin_error(found, "SES ListContacts");
         assert_eq!(e.op, "STS AssumeRole");
         assert_eq!(e.code.as_deref(), Some("AccessDenied"));
         assert_eq!(

@@ -50,22 +50,15 @@ impl IdentityCenter {
 
     /// The account's Identity Center instance: the first active one ListInstances returns.
     pub async fn discover(&self) -> Result<Instance, AdminError> {
-        let mut token = None;
-        let mut found = Vec::new();
-        loop {
-            let out = self
-                .sso
-                .list_instances()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("SSO Admin ListInstances", e))?;
-            found.extend(out.instances().iter().cloned());
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+        let found = self
+            .sso
+            .list_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("SSO Admin ListInstances", e))?;
         found
             .iter()
             .find(|i| i.status().is_none_or(|s| *s == InstanceStatus::Active))
@@ -82,19 +75,20 @@ impl IdentityCenter {
 
     /// Every user (all pages), or the one named `user_name` (ListUsers filters are deprecated).
     pub async fn users(&self, store_id: &str, user_name: Option<&str>) -> Result<Vec<DirectoryUser>, AdminError> {
-        let mut users = Vec::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .store
-                .list_users()
-                .identity_store_id(store_id)
-                .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("Identity Store ListUsers", e))?;
-            users.extend(out.users().iter().map(|u| {
+        let listed = self
+            .store
+            .list_users()
+            .identity_store_id(store_id)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("Identity Store ListUsers", e))?;
+        let mut users: Vec<DirectoryUser> = listed
+            .iter()
+            .map(|u| {
                 let email =
                     u.emails().iter().find(|e| e.primary()).or_else(|| u.emails().first()).and_then(|e| e.value());
                 DirectoryUser {
@@ -106,12 +100,8 @@ impl IdentityCenter {
                     family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
                     active: u.user_status() != Some(&UserStatus::Disabled),
                 }
-            }));
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+            })
+            .collect();
         if let Some(name) = user_name {
             users.retain(|u| u.user_name == name);
         }
@@ -121,50 +111,39 @@ impl IdentityCenter {
 
     /// Every group: id → display name.
     pub async fn groups(&self, store_id: &str) -> Result<BTreeMap<String, String>, AdminError> {
-        let mut groups = BTreeMap::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .store
-                .list_groups()
-                .identity_store_id(store_id)
-                .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("Identity Store ListGroups", e))?;
-            for g in out.groups() {
-                groups.insert(g.group_id().to_owned(), g.display_name().unwrap_or(g.group_id()).to_owned());
-            }
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+        let listed = self
+            .store
+            .list_groups()
+            .identity_store_id(store_id)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("Identity Store ListGroups", e))?;
+        let groups: BTreeMap<String, String> = listed
+            .iter()
+            .map(|g| (g.group_id().to_owned(), g.display_name().unwrap_or(g.group_id()).to_owned()))
+            .collect();
         Ok(groups)
     }
 
     /// The user ids in one group (all pages).
     pub async fn group_members(&self, store_id: &str, group_id: &str) -> Result<Vec<String>, AdminError> {
-        let mut members = Vec::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .store
-                .list_group_memberships()
-                .identity_store_id(store_id)
-                .group_id(group_id)
-                .max_results(100)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("Identity Store ListGroupMemberships", e))?;
-            members.extend(out.group_memberships().iter().filter_map(|m| m.member_id()?.as_user_id().ok().cloned()));
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+        let listed = self
+            .store
+            .list_group_memberships()
+            .identity_store_id(store_id)
+            .group_id(group_id)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("Identity Store ListGroupMemberships", e))?;
+        let members: Vec<String> = listed.iter().filter_map(|m| m.member_id()?.as_user_id().ok().cloned()).collect();
         Ok(members)
     }
 

@@ -53,13 +53,7 @@ impl Pacer {
     }
 }
 
-/// `base × 2^attempt`, capped at 30 s, plus up to one `base` of jitter from the clock.
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(2u32.saturating_pow(attempt)).min(Duration::from_secs(30));
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    exp + Duration::from_millis(u64::from(nanos) % (base.as_millis().max(1) as u64))
-}
+pub use ccm_core::retry::backoff;
 
 #[cfg(test)]
 mod tests {

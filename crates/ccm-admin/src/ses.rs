@@ -127,23 +127,19 @@ impl SesAdmin {
 
     /// Every contact list of the account, by name.
     pub async fn list_names(&self) -> Result<Vec<String>, AdminError> {
-        let mut names = Vec::new();
-        let mut token = None;
-        loop {
-            let out = self
-                .client
-                .list_contact_lists()
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("SES ListContactLists", e))?;
-            names.extend(out.contact_lists().iter().filter_map(|l| l.contact_list_name().map(str::to_owned)));
-            match out.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
-        names.sort();
+        let pages = self
+            .client
+            .list_contact_lists()
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("SES ListContactLists", e))?;
+        let names: Vec<String> = pages
+            .iter()
+            .flat_map(|page| page.contact_lists())
+            .filter_map(|l| l.contact_list_name().map(str::to_owned))
+            .collect();
         Ok(names)
     }
 

@@ -2,23 +2,15 @@
 //! endpoint), and one per assumed role (a customer's SES or Identity Center role, the DNS role, an
 //! organization's management role).
 
-use std::time::Duration;
-
-use aws_config::identity::IdentityCache;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
-use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
-use super::error::{AdminError, AssumeRoleRefused};
-use ccm_aws::customer_clients::with_time_source;
+use super::error::AdminError;
 use ccm_aws::sdk::endpoint_from_env;
-
-/// Assumed-role credentials are refreshed this long before they expire (long syncs outlive them).
-const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
 /// The operator's configuration: `profile` and `region` when given, else the default chains. With an
 /// emulator endpoint (`endpoint`, else `AWS_ENDPOINT_URL`) retries are off and the region falls
@@ -88,45 +80,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// `base` with credentials of `role_arn` (assumed lazily, refreshed before expiry) in `region`.
-/// When STS refuses, calls fail with an error naming AssumeRole and the role ([`AssumeRoleRefused`]).
-pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str, region: &str) -> SdkConfig {
-    let base = with_time_source(base);
-    let region = Region::new(region.to_owned());
-    let provider = AssumeRoleProvider::builder(role_arn)
-        .session_name(session_name)
-        .region(region.clone())
-        .configure(&base)
-        .build()
-        .await;
-    let named = NamedAssumeRole { inner: provider, role_arn: role_arn.to_owned() };
-    base.to_builder()
-        .region(region)
-        .credentials_provider(SharedCredentialsProvider::new(named))
-        .identity_cache(IdentityCache::lazy().buffer_time(REFRESH_BEFORE_EXPIRY).build())
-        .build()
-}
-
-/// An assumed-role credentials provider whose failures say which role STS refused.
-#[derive(Debug)]
-struct NamedAssumeRole {
-    inner: AssumeRoleProvider,
-    role_arn: String,
-}
-
-impl ProvideCredentials for NamedAssumeRole {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        future::ProvideCredentials::new(async move {
-            self.inner
-                .provide_credentials()
-                .await
-                .map_err(|e| CredentialsError::provider_error(AssumeRoleRefused::new(&self.role_arn, &e)))
-        })
-    }
-}
+pub use ccm_aws::assume_role::assume_role;
 
 /// The account and ARN the configuration's credentials belong to (STS GetCallerIdentity): proves a
 /// role can be assumed.

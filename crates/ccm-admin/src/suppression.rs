@@ -83,30 +83,27 @@ impl SesAdmin {
 
     /// The whole suppression list (all pages), optionally only one reason.
     pub async fn suppressed(&self, reason: Option<SuppressionReason>) -> Result<Vec<Suppressed>, AdminError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .client()
-                .list_suppressed_destinations()
-                .set_reasons(reason.map(|r| vec![r.to_sdk()]))
-                .page_size(self.page_size())
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| AdminError::from_sdk("SES ListSuppressedDestinations", e))?;
-            out.extend(page.suppressed_destination_summaries().iter().filter_map(|d| {
+        let pages = self
+            .client()
+            .list_suppressed_destinations()
+            .set_reasons(reason.map(|r| vec![r.to_sdk()]))
+            .page_size(self.page_size())
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| AdminError::from_sdk("SES ListSuppressedDestinations", e))?;
+        let mut out: Vec<Suppressed> = pages
+            .iter()
+            .flat_map(|page| page.suppressed_destination_summaries())
+            .filter_map(|d| {
                 Some(Suppressed {
                     email: d.email_address().to_owned(),
                     reason: reason_from_sdk(d.reason())?,
                     last_update: ts(d.last_update_time()),
                 })
-            }));
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
-                _ => break,
-            }
-        }
+            })
+            .collect();
         out.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(out)
     }

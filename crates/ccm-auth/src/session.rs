@@ -62,7 +62,7 @@ impl Session {
     pub fn new(user: SessionUser, now: DateTime<Utc>) -> Self {
         let mut token = [0u8; 16];
         token.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
-        Self { user, created: now.timestamp(), last_seen: now.timestamp(), csrf: hex::encode(&token) }
+        Self { user, created: now.timestamp(), last_seen: now.timestamp(), csrf: hex::encode(token) }
     }
     pub fn expires_at(&self, policy: &SessionPolicy) -> DateTime<Utc> {
         let idle = self.last_seen + policy.idle.num_seconds();
@@ -166,7 +166,7 @@ impl SessionKeys {
     pub fn ephemeral() -> Self {
         let a = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let b = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let secret = hex::encode(&[a.as_slice(), b.as_slice()].concat());
+        let secret = hex::encode([a.as_slice(), b.as_slice()].concat());
         // 96 hex characters: always long enough.
         Self::new(&secret, None).unwrap_or_else(|_| unreachable_key())
     }

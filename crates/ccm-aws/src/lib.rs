@@ -3,6 +3,7 @@
 //! per-customer SES v2 (assumed-role clients, mailer, contact directory), and the shared SDK
 //! configuration every client is built from.
 
+pub mod assume_role;
 pub mod customer_clients;
 pub mod index;
 pub mod ledger;

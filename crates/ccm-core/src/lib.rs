@@ -7,6 +7,7 @@ pub mod mime;
 pub mod model;
 pub mod ports;
 pub mod render;
+pub mod retry;
 pub mod roles;
 pub mod routing;
 pub mod schedule;
