@@ -79,6 +79,9 @@ pub enum Command {
     /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
     #[command(after_help = commands::sync::EXAMPLES)]
     Sync(commands::sync::SyncArgs),
+    /// Infrastructure as code: the CloudFormation template's per-customer parts (infra/template.yaml).
+    #[command(subcommand)]
+    Infra(commands::infra::InfraCommand),
     /// Print shell completions.
     #[command(after_help = "Example:\n  ccm completions bash > /etc/bash_completion.d/ccm")]
     Completions {
@@ -138,6 +141,9 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.config, &cli.ses_config, args).await,
         Command::Config(cmd) => commands::config::run(&cli.config, &cli.ses_config, cmd, &runtime.printer, cli.output),
+        Command::Infra(commands::infra::InfraCommand::Render(args)) => {
+            commands::infra::run(&cli.config, args, &runtime.printer, cli.output)
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "ccm", &mut std::io::stdout());
