@@ -18,17 +18,24 @@ use crate::customer_clients::with_time_source;
 /// Assumed-role credentials are refreshed this long before they expire (long runs outlive them).
 pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
-/// `base` with credentials of `role_arn` (assumed lazily, refreshed before expiry) in `region`.
-/// When STS refuses, calls fail with an error naming AssumeRole and the role ([`AssumeRoleRefused`]).
+/// The external id the customer roles require (`CCM_ROLE_EXTERNAL_ID`; infra/customer-role.yaml
+/// trusts the processor's and the operator's roles only with it), read once.
+pub fn external_id() -> Option<&'static str> {
+    static ID: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    ID.get_or_init(|| std::env::var("CCM_ROLE_EXTERNAL_ID").ok().filter(|v| !v.trim().is_empty())).as_deref()
+}
+
+/// `base` with credentials of `role_arn` (assumed lazily, refreshed before expiry, with the
+/// deployment's [`external_id`]) in `region`. When STS refuses, calls fail with an error naming
+/// AssumeRole and the role ([`AssumeRoleRefused`]).
 pub async fn assume_role(base: &SdkConfig, role_arn: &str, session_name: &str, region: &str) -> SdkConfig {
     let base = with_time_source(base);
     let region = Region::new(region.to_owned());
-    let provider = AssumeRoleProvider::builder(role_arn)
-        .session_name(session_name)
-        .region(region.clone())
-        .configure(&base)
-        .build()
-        .await;
+    let mut builder = AssumeRoleProvider::builder(role_arn).session_name(session_name).region(region.clone());
+    if let Some(id) = external_id() {
+        builder = builder.external_id(id);
+    }
+    let provider = builder.configure(&base).build().await;
     let named = NamedAssumeRole { inner: provider, role_arn: role_arn.to_owned() };
     base.to_builder()
         .region(region)

@@ -7,6 +7,7 @@ pub mod assume_role;
 pub mod customer_clients;
 pub mod index;
 pub mod ledger;
+pub mod location;
 pub mod s3_store;
 pub mod sdk;
 pub mod ses;

@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 #[path = "serve/mail.rs"]
 mod mail;
 
+/// The same system as Lambdas: the real binaries under a Runtime API emulator, against moto.
+#[path = "serve/lambdas.rs"]
+mod lambdas;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

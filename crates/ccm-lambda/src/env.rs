@@ -2,8 +2,6 @@
 //! docs/configuration.md); a malformed value stops start-up naming the variable; the old names are
 //! accepted as aliases. Reading goes through a lookup function so tests need no process environment.
 
-use std::fmt;
-
 /// A variable that is missing or malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -13,36 +11,10 @@ pub struct EnvError {
 }
 
 /// Where a configuration file comes from: a path in the package, or an object in S3.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    Path(String),
-    S3 { bucket: String, key: String },
-}
+pub use ccm_aws::location::Location as Source;
 
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Path(p) => f.write_str(p),
-            Self::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
-        }
-    }
-}
-
-impl Source {
-    fn parse(var: &'static str, raw: &str) -> Result<Self, EnvError> {
-        let bad = |problem: &str| EnvError { var, problem: format!("{raw:?} {problem}") };
-        match raw.strip_prefix("s3://") {
-            Some(rest) => {
-                let (bucket, key) = rest.split_once('/').ok_or_else(|| bad("is not s3://bucket/key"))?;
-                if bucket.is_empty() || key.is_empty() {
-                    return Err(bad("is not s3://bucket/key"));
-                }
-                Ok(Self::S3 { bucket: bucket.to_owned(), key: key.to_owned() })
-            }
-            None if raw.trim().is_empty() => Err(bad("is empty")),
-            None => Ok(Self::Path(raw.to_owned())),
-        }
-    }
+fn parse_location(var: &'static str, raw: &str) -> Result<Source, EnvError> {
+    Source::parse(raw).map_err(|problem| EnvError { var, problem })
 }
 
 /// How logs are written: JSON lines (the Lambda default, for CloudWatch queries) or text.
@@ -103,8 +75,8 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             }
         };
         Ok(Common {
-            config: Source::parse("CCM_CONFIG", &config)?,
-            ses_config: Source::parse("CCM_SES_CONFIG", &ses)?,
+            config: parse_location("CCM_CONFIG", &config)?,
+            ses_config: parse_location("CCM_SES_CONFIG", &ses)?,
             bucket: self.get("CCM_BUCKET", Some("S3_BUCKET")),
             index_table: self.get("CCM_INDEX_TABLE", None),
             log_format,

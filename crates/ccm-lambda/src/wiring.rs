@@ -24,16 +24,7 @@ pub fn init_logging(format: LogFormat) {
 
 /// The text of a configuration file, from the package or from S3.
 pub async fn read_source(sdk: &SdkConfig, source: &Source) -> anyhow::Result<String> {
-    match source {
-        Source::Path(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}")),
-        Source::S3 { bucket, key } => {
-            let s3 = ccm_aws::sdk::s3_client(sdk, sdk.endpoint_url().is_some());
-            let out =
-                s3.get_object().bucket(bucket).key(key).send().await.with_context(|| format!("reading {source}"))?;
-            let bytes = out.body.collect().await.with_context(|| format!("reading {source}"))?.into_bytes();
-            String::from_utf8(bytes.to_vec()).with_context(|| format!("{source} is not UTF-8"))
-        }
-    }
+    Ok(source.read(sdk).await?)
 }
 
 /// config.json, validated (every problem named by field).

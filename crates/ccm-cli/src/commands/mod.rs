@@ -12,6 +12,7 @@ pub mod errors;
 pub mod fanout;
 pub mod identity_center;
 pub mod index;
+pub mod infra;
 pub mod output;
 pub mod pace;
 pub mod progress;
