@@ -21,6 +21,7 @@ pub async fn processor(sdk: &SdkConfig, config: Arc<AppConfig>, bucket: &str, se
         mailer: ses,
         ledger: Arc::new(S3Ledger::new(store)),
         calendar: None,
+        surveys: None,
         config,
         clock: Arc::new(SystemClock),
         settings,

@@ -221,6 +221,7 @@ fn processor(
         mailer: Arc::new(mailer),
         ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
         calendar: None,
+        surveys: None,
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),
