@@ -3,7 +3,9 @@
 //!
 //! Environment: `CCM_CONFIG_FILE` (default `config.json` next to the binary), `S3_BUCKET` (else
 //! config's `s3_config.bucket_name`), `CCM_SESSION_KEY` and optionally `CCM_SESSION_KEY_PREVIOUS`
-//! (each, or an SSM SecureString named by `CCM_SESSION_KEY_PARAMETER` / `…_PREVIOUS_PARAMETER`).
+//! (each, or an SSM SecureString named by `CCM_SESSION_KEY_PARAMETER` / `…_PREVIOUS_PARAMETER`; the
+//! built-in survey links are verified under a key derived from it), `TYPEFORM_WEBHOOK_SECRET` (or
+//! `TYPEFORM_WEBHOOK_SECRET_PARAMETER`; without it `/webhooks/typeform` answers 404).
 
 use std::sync::Arc;
 
@@ -34,6 +36,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let keys =
         ccm_auth::SessionKeys::new(key.expose(), previous.as_ref().map(|p| p.expose())).context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, true);
-    let state = AppState::new(store, index, Arc::new(config), keys, policy);
+    let surveys = ccm_api::SurveySettings {
+        links: Some(ccm_core::survey::SurveyKeys::from_secrets(key.expose(), previous.as_ref().map(|p| p.expose()))),
+        typeform_secret: ccm_aws::ssm::secret_setting(env, &ssm, "TYPEFORM_WEBHOOK_SECRET").await?,
+    };
+    let state = AppState::new(store, index, Arc::new(config), keys, policy).with_surveys(surveys);
     lambda_http::run(ccm_api::router(state)).await
 }

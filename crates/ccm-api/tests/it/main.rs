@@ -9,3 +9,5 @@ mod bad_input;
 mod changes;
 mod concurrency;
 mod search;
+mod surveys;
+mod webhooks;
