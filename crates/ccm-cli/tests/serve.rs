@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 #[path = "serve/mail.rs"]
 mod mail;
 
+/// The built-in survey: personal links in completion notices, one answer per recipient.
+#[path = "serve/surveys.rs"]
+mod surveys;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

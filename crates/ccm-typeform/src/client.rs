@@ -3,8 +3,13 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use ccm_core::ports::Secret;
-use reqwest::{Method, StatusCode};
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -16,6 +21,8 @@ use crate::wire::{Form, Image, NewForm, NewImage, NewTheme, Page, Theme};
 const PAGE_SIZE: u32 = 200;
 /// Pages read at most when listing themes (40 000 themes).
 const MAX_PAGES: u64 = 200;
+/// Largest answer read from Typeform.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TypeformError {
@@ -44,12 +51,15 @@ pub(crate) enum Failure {
     Stop(TypeformError),
 }
 
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    http: HttpClient<Connector, Full<Bytes>>,
     base: String,
     token: Secret,
     retry: Retry,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -59,20 +69,21 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// HTTPS with the system's root certificates and the aws-lc-rs provider, given explicitly (no
+    /// process-wide TLS state is set); plain HTTP is allowed for a local stand-in.
     pub fn new(settings: &Settings) -> Result<Self, TypeformError> {
-        // reqwest is built without a bundled crypto provider: use the aws-lc-rs one the AWS SDK
-        // links (installing it twice is harmless; the first wins).
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(concat!("ccm/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TypeformError::Setup(e.to_string()))?;
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+            .map_err(|e| TypeformError::Setup(format!("the system's root certificates: {e}")))?
+            .https_or_http()
+            .enable_http1()
+            .build();
         Ok(Self {
-            http,
+            http: HttpClient::builder(TokioExecutor::new()).build(https),
             base: settings.api_base.trim_end_matches('/').to_owned(),
             token: settings.token.clone(),
             retry: settings.retry,
+            timeout: settings.timeout,
         })
     }
 
@@ -93,36 +104,56 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&(impl Serialize + Sync)>,
     ) -> Result<T, Failure> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(self.token.expose())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .query(query);
-        if let Some(body) = body {
-            request = request.json(body);
+        let stop = |detail: String| Failure::Stop(TypeformError::Setup(detail));
+        let mut uri = format!("{}{path}", self.base);
+        if !query.is_empty() {
+            uri.push('?');
+            uri.push_str(&serde_urlencoded::to_string(query).map_err(|e| stop(e.to_string()))?);
         }
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => return Err(Failure::Retry { detail: describe_transport(e), after: None }),
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+            .header(header::ACCEPT, "application/json")
+            .header(header::USER_AGENT, concat!("ccm/", env!("CARGO_PKG_VERSION")));
+        let payload = match body {
+            Some(b) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Bytes::from(serde_json::to_vec(b).map_err(|e| stop(e.to_string()))?)
+            }
+            None => Bytes::new(),
         };
-        let status = response.status();
-        let after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Err(Failure::Retry { detail: describe_transport(e), after: None }),
+        let request = request.body(Full::new(payload)).map_err(|e| stop(e.to_string()))?;
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|e| {
+                if e.is_connect() { "could not connect".to_owned() } else { format!("the connection failed: {e}") }
+            })?;
+            let (parts, body) = response.into_parts();
+            let bytes = http_body_util::Limited::new(body, MAX_ANSWER_BYTES)
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer failed: {e}"))?
+                .to_bytes();
+            Ok::<_, String>((parts, bytes))
         };
+        let (parts, bytes) = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(done)) => done,
+            Ok(Err(detail)) => return Err(Failure::Retry { detail, after: None }),
+            Err(_) => return Err(Failure::Retry { detail: "timed out".into(), after: None }),
+        };
+        let status = parts.status;
         if status.is_success() {
             return serde_json::from_slice(&bytes)
                 .map_err(|e| Failure::Stop(TypeformError::BadAnswer { what, detail: e.to_string() }));
         }
         let detail = error_detail(status, &bytes);
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            let after = parts
+                .headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
             return Err(Failure::Retry { detail, after });
         }
         Err(Failure::Stop(TypeformError::Refused { what, status: status.as_u16(), detail }))
@@ -195,17 +226,6 @@ impl Client {
 
     pub(crate) async fn upload_image_once(&self, image: &NewImage) -> Result<Image, Failure> {
         self.once("uploading the logo", Method::POST, "/images", &[], Some(image)).await
-    }
-}
-
-/// What went wrong on the way, without the URL's query (it never holds secrets, but stays short).
-fn describe_transport(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "could not connect".into()
-    } else {
-        e.without_url().to_string()
     }
 }
 

@@ -14,8 +14,12 @@
 //! `Retry-After`); a POST whose answer was lost is checked for before it is sent again.
 //!
 //! A crate of its own (not a module of the processor) because it is one external system with its
-//! own HTTP client: reqwest on rustls with the aws-lc-rs provider the AWS SDK already links, no
-//! default features, so the Lambda stays pure Rust.
+//! own HTTP client. That client is hyper + hyper-rustls with the system's roots and the aws-lc-rs
+//! provider passed explicitly: the stack the AWS SDK already links, pure Rust, nothing new to build.
+//! Not reqwest: reqwest's rustls backends without a bundled provider make *every* reqwest client in
+//! the same binary (the test suites' included) panic unless a process-wide provider is installed
+//! first, and the bundled one would add ring beside aws-lc-rs and make rustls's implicit provider
+//! ambiguous for everyone else.
 
 mod adapter;
 mod client;
