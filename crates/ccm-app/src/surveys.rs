@@ -2,9 +2,9 @@
 //! deliveries, and the figures people read (an object's answers per customer; NPS and satisfaction
 //! per customer and quarter). Customer-scoped callers see only their customers' answers.
 //!
-//! - [`answering`]: [`answering::open`] and [`answering::answer`] for the built-in survey page;
-//! - [`webhook`]: [`webhook::record_typeform`];
-//! - [`results`]: [`results::object_surveys`] and [`results::summary`].
+//! - `answering`: [`open`] and [`answer`] for the built-in survey page;
+//! - `webhook`: [`record_typeform`];
+//! - `results`: [`object_surveys`] and [`summary`].
 //!
 //! Each use case has its own error enum ([`error`]).
 
@@ -55,6 +55,6 @@ pub(crate) async fn answers_of(
             Err(e) => tracing::warn!(key = %key, error = %e, "skipping a survey answer that does not parse"),
         }
     }
-    out.sort_by(|a, b| b.submitted_at.cmp(&a.submitted_at));
+    out.sort_by_key(|a| std::cmp::Reverse(a.submitted_at));
     Ok(out)
 }

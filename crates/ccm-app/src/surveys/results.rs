@@ -146,7 +146,7 @@ pub async fn summary(app: &App, caller: &Caller, filter: &SummaryFilter) -> Resu
         per_customer.entry(a.customer.clone()).or_default().add(a.excellent, a.recommend);
         total.add(a.excellent, a.recommend);
     }
-    answers.sort_by(|a, b| b.submitted_at.cmp(&a.submitted_at));
+    answers.sort_by_key(|a| std::cmp::Reverse(a.submitted_at));
     let truncated = answers.len() > MAX_LISTED;
     answers.truncate(MAX_LISTED);
     Ok(SurveySummary {

@@ -75,7 +75,8 @@ async fn a_completed_change_mails_personal_survey_links_that_take_one_answer_eac
     assert_eq!(page.status(), 200, "the survey page needs no sign-in");
     assert!(page.text().await.unwrap().contains("survey.js"));
     let token = links[0].1.split("?t=").nth(1).unwrap().to_owned();
-    let form: Value = http.get(format!("{}/api/survey?t={token}", app.base)).send().await.unwrap().json().await.unwrap();
+    let form: Value =
+        http.get(format!("{}/api/survey?t={token}", app.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!((form["objectId"].as_str(), form["customer"].as_str()), (Some(id.as_str()), Some("acme")));
     for (recommend, status) in [(9, "created"), (10, "updated")] {
         let res = http

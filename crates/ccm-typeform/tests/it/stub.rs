@@ -151,10 +151,10 @@ struct ListQuery {
     page_size: Option<usize>,
 }
 
-fn page_of(items: Vec<Value>, q: &ListQuery) -> Result<Value, Response> {
+fn page_of(items: Vec<Value>, q: &ListQuery) -> Result<Value, Box<Response>> {
     let size = q.page_size.unwrap_or(10);
     if !(1..=200).contains(&size) {
-        return Err(invalid("page_size must be between 1 and 200"));
+        return Err(Box::new(invalid("page_size must be between 1 and 200")));
     }
     let page = q.page.unwrap_or(1).max(1);
     let count = items.len().div_ceil(size).max(1);
@@ -168,11 +168,11 @@ async fn list_forms(State(stub): State<Stub>, Query(q): Query<ListQuery>) -> Res
         .into_iter()
         .filter(|f| q.search.as_deref().is_none_or(|s| f["title"].as_str().unwrap_or_default().contains(s)))
         .collect();
-    page_of(found, &q).map_or_else(|e| e, |v| Json(v).into_response())
+    page_of(found, &q).map_or_else(|e| *e, |v| Json(v).into_response())
 }
 
 async fn list_themes(State(stub): State<Stub>, Query(q): Query<ListQuery>) -> Response {
-    page_of(stub.themes(), &q).map_or_else(|e| e, |v| Json(v).into_response())
+    page_of(stub.themes(), &q).map_or_else(|e| *e, |v| Json(v).into_response())
 }
 
 async fn list_images(State(stub): State<Stub>) -> Response {
@@ -207,7 +207,7 @@ async fn create_image(State(stub): State<Stub>, Json(body): Json<Value>) -> Resp
 }
 
 async fn create_theme(State(stub): State<Stub>, Json(body): Json<Value>) -> Response {
-    if !body["name"].as_str().is_some_and(|n| !n.is_empty()) {
+    if body["name"].as_str().is_none_or(str::is_empty) {
         return invalid("name is required");
     }
     if !body["font"].as_str().is_some_and(|f| FONTS.contains(&f)) {
@@ -232,7 +232,7 @@ async fn create_theme(State(stub): State<Stub>, Json(body): Json<Value>) -> Resp
 }
 
 fn check_form(stub: &Stub, body: &Value) -> Result<(), String> {
-    if !body["title"].as_str().is_some_and(|t| !t.trim().is_empty()) {
+    if body["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
         return Err("title is required".into());
     }
     let theme = body["theme"]["href"].as_str().ok_or("theme.href is required")?;
@@ -260,7 +260,7 @@ fn check_form(stub: &Stub, body: &Value) -> Result<(), String> {
         if !FIELD_TYPES.contains(&kind) {
             return Err(format!("unknown field type {kind}"));
         }
-        if !f["title"].as_str().is_some_and(|t| !t.is_empty()) {
+        if f["title"].as_str().is_none_or(str::is_empty) {
             return Err("a field without title".into());
         }
         let r = f["ref"].as_str().unwrap_or_default();
