@@ -35,7 +35,9 @@ async function act(ctx, id, action) {
 }
 
 test('a recipient answers the survey from the completion e-mail and an approver sees the answer', async () => {
-  const title = `Renew the edge certificates ${Date.now()}`;
+  // Markup in the title and the comment must stay text on every page that shows them.
+  const title = `Renew the edge certificates <img src=x onerror=window.__xss=1> ${Date.now()}`;
+  const comment = 'Announce the window a day earlier <script>window.__xss=1</script>';
   const alice = await newContext(browser.browser, server.url);
   await signInApi(alice, 'alice@example.com');
   const day = new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 10);
@@ -92,7 +94,7 @@ test('a recipient answers the survey from the completion e-mail and an approver 
   assert.equal(await excellent.getAttribute('aria-invalid'), '', 'the unanswered question is marked');
   await excellent.getByRole('radio', { name: 'Yes' }).check();
   await recommend.getByRole('radio', { name: '9', exact: true }).check();
-  await sp.getByLabel('What could we improve about this change?').fill('Announce the window a day earlier.');
+  await sp.getByLabel('What could we improve about this change?').fill(comment);
   await sp.getByRole('button', { name: 'Send my answer' }).click();
   await sp.getByText('Thank you! Your answer was recorded.').waitFor();
   await recommend.getByRole('radio', { name: '10', exact: true }).check();
@@ -108,7 +110,7 @@ test('a recipient answers the survey from the completion e-mail and an approver 
   await bp.goto(`/approvals.html?customerCode=acme&objectId=${encodeURIComponent(id)}`);
   const dialog = bp.getByRole('dialog');
   const answers = dialog.getByRole('region', { name: 'Survey answers' });
-  await answers.getByText('Announce the window a day earlier.').waitFor();
+  await answers.getByText(comment).waitFor();
   const acme = answers.locator('[data-customer="acme"]');
   assert.match(await acme.innerText(), /1\s+answer/);
   assert.match(await acme.innerText(), /\+100\s+NPS/);
@@ -125,11 +127,11 @@ test('a recipient answers the survey from the completion e-mail and an approver 
   assert.match(await row.innerText(), /Acme Corporation[\s\S]*\b1\b[\s\S]*100%[\s\S]*\+100/);
   const quarter = `${new Date().getUTCFullYear()}-Q${Math.floor(new Date().getUTCMonth() / 3) + 1}`;
   await bp.getByRole('table', { name: 'Per customer and quarter' }).locator(`tr[data-row="acme/${quarter}"]`).waitFor();
-  await bp.getByRole('table', { name: 'Answers' }).getByText('Announce the window a day earlier.').waitFor();
+  await bp.getByRole('table', { name: 'Answers' }).getByText(comment).waitFor();
   await screenshots(bp, 'surveys');
   const [download] = await Promise.all([bp.waitForEvent('download'), bp.getByRole('button', { name: 'Export answers (CSV)' }).click()]);
   const csv = await readFile(await download.path(), 'utf8');
-  assert.ok(csv.includes('Announce the window a day earlier.') && csv.includes(id), csv);
+  assert.ok(csv.includes(comment) && csv.includes(id), csv);
   await assertInert(null, bob, bp);
 
   // Cathy, bound to acme, sees acme's answers and nothing of globex.
