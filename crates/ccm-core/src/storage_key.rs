@@ -19,6 +19,7 @@
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
+//! | `index/snapshot.json.gz` | a compact snapshot of the shared index (cold starts read it) |
 
 use std::fmt;
 
@@ -71,6 +72,8 @@ pub enum StorageKey {
     /// A record of the object's meeting (created, rescheduled, cancelled).
     MeetingResult(ObjectId, Token),
     SavedSearches(Token),
+    /// The snapshot of the shared index.
+    IndexSnapshot,
 }
 
 /// Image types a customer logo may have.
@@ -173,6 +176,25 @@ impl StorageKey {
         format!("results/{id}/")
     }
 
+    /// The object a key belongs to: its archive or draft copy, a soft-deleted copy, a version, a
+    /// result, an attachment. `None` for keys of no one object (logos, ledger, users, the snapshot).
+    pub fn object_id(&self) -> Option<&ObjectId> {
+        match self {
+            Self::Archive(id)
+            | Self::Draft(id)
+            | Self::Version(id, _)
+            | Self::DeletedArchive(id)
+            | Self::DeletedDraft(id)
+            | Self::Trigger(_, id)
+            | Self::DeletedTrigger(_, id)
+            | Self::Attachment(id, _)
+            | Self::PendingUpload(id, _)
+            | Self::MeetingResult(id, _) => Some(id),
+            Self::Result { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+
     /// True for the keys whose creation must notify the processor.
     pub fn is_trigger(&self) -> bool {
         matches!(self, Self::Trigger(..))
@@ -183,6 +205,7 @@ impl StorageKey {
             Self::CustomerLogo(_, ext) => ext.content_type(),
             Self::Attachment(..) => "application/octet-stream",
             Self::Ledger { .. } => "application/json",
+            Self::IndexSnapshot => "application/gzip",
             _ => "application/json",
         }
     }
@@ -267,6 +290,7 @@ impl StorageKey {
                 }
             }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
+            ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
             _ => return Err(unknown()),
         })
     }
@@ -307,6 +331,7 @@ impl fmt::Display for StorageKey {
             }
             Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
+            Self::IndexSnapshot => f.write_str("index/snapshot.json.gz"),
         }
     }
 }
@@ -359,6 +384,7 @@ mod tests {
             StorageKey::Result { object: id(), version: 4, customer: code(), event: Token::parse("approved").unwrap() },
             StorageKey::MeetingResult(id(), Token::parse("cancelled-v5").unwrap()),
             StorageKey::SavedSearches(Token::parse("u123").unwrap()),
+            StorageKey::IndexSnapshot,
         ];
         for key in keys {
             let text = key.to_string();

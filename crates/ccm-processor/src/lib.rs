@@ -2,7 +2,6 @@
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue.
 
-pub mod aws;
 pub mod batch;
 pub mod error;
 pub mod events;
@@ -10,7 +9,7 @@ pub mod processor;
 pub mod recipients;
 mod survey_step;
 
-pub use batch::{BatchResponse, SqsEvent, handle_batch};
+pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;
 pub use events::{Parsed, TriggerRef, parse_body};
 pub use processor::{Outcome, Processor, Settings, Summary};
