@@ -131,7 +131,7 @@ cmd_ensure_secrets() {
   elif ! parameter_exists "$metadata"; then
     say "sign-in needs the IAM Identity Center SAML metadata: rerun with SAML_IDP_METADATA_FILE=path/to/metadata.xml"
   fi
-  for optional in GraphClientSecretParameter WebhookSecretParameter; do
+  for optional in GraphClientSecretParameter WebhookSecretParameter TypeformApiTokenParameter; do
     local name
     name="$(stack_output "$optional")"
     parameter_exists "$name" || say "optional secret $name is not set (docs/deploy.md, 'Secrets')"

@@ -4,7 +4,7 @@
 // Every same-origin request with a body method also carries `x-amz-content-sha256` (the hex SHA-256 of
 // the body, of the empty string when there is none): in AWS, CloudFront signs its calls to the Lambda
 // Function URLs with Origin Access Control, and Lambda refuses a POST or PUT whose payload hash the
-// viewer did not send (docs/adr/0008-infra-render-step.md). `ccm serve` ignores the header.
+// viewer did not send (docs/adr/0009-infra-render-step.md). `ccm serve` ignores the header.
 
 // The one place that knows where signing in happens: /auth/login starts the SAML flow in AWS and
 // redirects to the development sign-in in `ccm serve`. It takes ?return=<local path>.

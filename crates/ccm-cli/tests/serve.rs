@@ -15,6 +15,10 @@ mod mail;
 #[path = "serve/lambdas.rs"]
 mod lambdas;
 
+/// The built-in survey: personal links in completion notices, one answer per recipient.
+#[path = "serve/surveys.rs"]
+mod surveys;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

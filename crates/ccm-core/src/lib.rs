@@ -12,6 +12,7 @@ pub mod roles;
 pub mod routing;
 pub mod schedule;
 pub mod storage_key;
+pub mod survey;
 pub mod text;
 pub mod validation;
 pub mod workflow;

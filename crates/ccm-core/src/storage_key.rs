@@ -13,7 +13,8 @@
 //! | `deleted/archive/{id}.json`, `deleted/drafts/{id}.json`, `deleted/customers/{code}/{id}.json` | soft deletes |
 //! | `announcements/{id}/attachments/{file}` | attachment bytes |
 //! | `announcements/{id}/uploads/{file}.json` | an upload in progress: the size and type declared when it started |
-//! | `surveys/forms/{code}/{id}/{unix}-{survey}.json`, `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | surveys |
+//! | `surveys/forms/{code}/{id}/{unix}-{survey}.json` | an external survey made for (object, customer) |
+//! | `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | survey answers; ccm writes `{form}` as `{object}_{respondent}` and `{unix}` as the survey's opening ([`crate::survey`]) |
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |

@@ -48,6 +48,26 @@ pub struct ProcessorEnv {
     pub send_concurrency: usize,
 }
 
+/// Which survey provider the processor uses (`CCM_SURVEYS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyChoice {
+    Typeform,
+    Builtin,
+    Off,
+}
+
+/// What the processor reads to make surveys (secrets are read separately, from SSM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveysEnv {
+    /// `CCM_SURVEYS`: `typeform`, `builtin` or `off`; `None`: Typeform when its token is configured,
+    /// else the built-in page when the session key is, else none.
+    pub choice: Option<SurveyChoice>,
+    /// `TYPEFORM_WORKSPACE_ID`: the workspace new forms go to.
+    pub typeform_workspace: Option<String>,
+    /// `TYPEFORM_API_URL`: Typeform's API (`https://api.eu.typeform.com` for EU accounts).
+    pub typeform_api_url: Option<String>,
+}
+
 /// The environment, read through `lookup` (the process environment in the binaries).
 pub struct Env<F: Fn(&str) -> Option<String>> {
     lookup: F,
@@ -101,6 +121,29 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             },
         };
         Ok(ProcessorEnv { own_principals, send_concurrency })
+    }
+
+    pub fn surveys(&self) -> Result<SurveysEnv, EnvError> {
+        let choice = match self.get("CCM_SURVEYS", None).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None => None,
+            Some("typeform") => Some(SurveyChoice::Typeform),
+            Some("builtin") => Some(SurveyChoice::Builtin),
+            Some("off") => Some(SurveyChoice::Off),
+            Some(other) => {
+                return Err(EnvError {
+                    var: "CCM_SURVEYS",
+                    problem: format!("{other:?} is not typeform, builtin or off"),
+                });
+            }
+        };
+        let typeform_api_url = self.get("TYPEFORM_API_URL", None);
+        if let Some(url) = &typeform_api_url
+            && !url.starts_with("https://")
+            && !url.starts_with("http://")
+        {
+            return Err(EnvError { var: "TYPEFORM_API_URL", problem: format!("{url:?} is not an http(s) URL") });
+        }
+        Ok(SurveysEnv { choice, typeform_workspace: self.get("TYPEFORM_WORKSPACE_ID", None), typeform_api_url })
     }
 
     /// The raw lookup, for settings read by other crates (`CCM_SAML_*`, secrets).

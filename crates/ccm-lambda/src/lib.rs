@@ -5,6 +5,7 @@
 
 pub mod env;
 pub mod indexer;
+pub mod surveys;
 pub mod wiring;
 
-pub use env::{Common, Env, EnvError, LogFormat, ProcessorEnv, Source};
+pub use env::{Common, Env, EnvError, LogFormat, ProcessorEnv, Source, SurveyChoice, SurveysEnv};

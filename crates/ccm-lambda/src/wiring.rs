@@ -119,6 +119,8 @@ pub async fn processor(
         mailer: ses,
         ledger: Arc::new(ccm_aws::S3Ledger::new(store)),
         calendar: None,
+        // Set from the environment by the binary (`crate::surveys::processor_surveys`).
+        surveys: None,
         config,
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings,

@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "processor/completion_surveys.rs"]
+mod completion_surveys;
+
 use ccm_processor::{Outcome, SqsEvent};
 use ccm_testkit::fakes::Behaviour;
 use serde_json::json;

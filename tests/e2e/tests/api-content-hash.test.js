@@ -1,6 +1,6 @@
 // The portal's API client sends `x-amz-content-sha256` (hex SHA-256 of the exact body) on every
 // same-origin request with a body method, as CloudFront's Origin Access Control for Lambda Function
-// URLs requires (docs/adr/0008-infra-render-step.md). A unit test: html/js/api.js runs in Node with
+// URLs requires (docs/adr/0009-infra-render-step.md). A unit test: html/js/api.js runs in Node with
 // fetch and location stubbed; no server or browser.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';

@@ -10,3 +10,5 @@ mod changes;
 mod concurrency;
 mod request_ids;
 mod search;
+mod surveys;
+mod webhooks;

@@ -17,9 +17,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use ccm_api::AppState;
+use ccm_api::{AppState, SurveySettings};
 use ccm_auth::dev_login::{self, AuthState};
-use ccm_core::ports::{ChangeIndex, DocumentStore};
+use ccm_core::ports::{ChangeIndex, DocumentStore, Secret};
+use ccm_core::survey::{BuiltinSurveys, SurveyKeys};
 use ccm_embedded::{EmbeddedStore, JsonContacts, LinkKeys, MemoryIndex};
 use clap::{Args, ValueEnum};
 
@@ -155,7 +156,14 @@ pub async fn build_with(
     let keys = ccm_auth::SessionKeys::new(&session_secret.primary, session_secret.previous.as_deref())
         .context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, args.secure_cookies);
-    let mut state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    // Survey links are signed under a key derived from the session key: the processor signs them,
+    // the API checks them.
+    let survey_keys = SurveyKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
+    let surveys = SurveySettings {
+        links: Some(survey_keys.clone()),
+        typeform_secret: std::env::var("TYPEFORM_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()).map(Secret::new),
+    };
+    let mut state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy).with_surveys(surveys);
     if let Some(uploads) = uploads {
         state.app.uploads = uploads;
     }
@@ -178,7 +186,7 @@ pub async fn build_with(
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
     let (processor, contacts) = match &embedded {
         Some(store) => {
-            let (p, c) = processor(store.clone(), &config, &ses, args, &links)?;
+            let (p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
             (Some(p), Some(c))
         }
         None => (None, None),
@@ -232,13 +240,15 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
 
 /// The processor of the one-machine setup: contacts from JSON (with the opt-outs made through
 /// unsubscribe links, kept in the data directory), mail to the outbox, the delivery ledger in the
-/// data directory (the same ledger code as on AWS, over the embedded store).
+/// data directory (the same ledger code as on AWS, over the embedded store), and the built-in
+/// survey page for completion notices.
 fn processor(
     store: Arc<EmbeddedStore>,
     config: &Arc<ccm_core::config::AppConfig>,
     ses: &ccm_core::config::SesConfig,
     args: &ServeArgs,
     links: &LinkKeys,
+    survey_keys: SurveyKeys,
 ) -> anyhow::Result<(ccm_processor::Processor, Arc<JsonContacts>)> {
     let contacts_text = match &args.contacts {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
@@ -259,6 +269,8 @@ fn processor(
         mailer: Arc::new(mailer),
         ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
         calendar: None,
+        // Completion notices link ccm's own survey page (`/survey.html?t=…`).
+        surveys: Some(Arc::new(BuiltinSurveys::new(survey_keys, &config.email_config.portal_base_url))),
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),

@@ -4,6 +4,7 @@ pub mod index;
 pub mod messaging;
 pub mod services;
 pub mod store;
+pub mod surveys;
 
 pub use index::{
     ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, SortField, Statistics,
@@ -21,3 +22,4 @@ pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
     list_all,
 };
+pub use surveys::{PreparedSurvey, SurveyError, SurveyProvider, SurveyRequest, Surveys};

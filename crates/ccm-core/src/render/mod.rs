@@ -6,6 +6,7 @@
 //! `{{amazonSESUnsubscribeUrl}}` with the recipient's one-click unsubscribe link.
 
 mod context;
+mod link_slot;
 mod subject;
 
 use std::sync::OnceLock;
@@ -13,6 +14,7 @@ use std::sync::OnceLock;
 use minijinja::{AutoEscape, Environment, Value};
 
 pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
+pub use link_slot::LinkSlot;
 pub use subject::{MAX_SUBJECT_CHARS, clean_subject};
 
 use crate::routing::Event;
@@ -73,17 +75,16 @@ fn nl2br(text: &str) -> Value {
 /// A URL for an `href`: only http(s) links (and SES's placeholder) pass; quotes, `<`, `>` and `&` are
 /// escaped; slashes stay readable.
 fn url_attr(url: &str) -> Value {
+    Value::from_safe_string(url_attr_text(url))
+}
+
+/// [`url_attr`] as text: the escaped URL, or `#` when it is not http(s) (nor SES's placeholder).
+fn url_attr_text(url: &str) -> String {
     let lower = url.trim_start().to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://") || url == context::SES_UNSUBSCRIBE_PLACEHOLDER) {
-        return Value::from_safe_string("#".to_owned());
+        return "#".to_owned();
     }
-    Value::from_safe_string(
-        url.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('\'', "&#x27;"),
-    )
+    url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;")
 }
 
 /// The one escaper of markup the project writes by hand (HTML pages, SAML XML): `&`, `<`, `>`, `"`
@@ -105,7 +106,17 @@ pub fn escape_html(s: &str) -> String {
 }
 
 pub fn render(ctx: &NotificationContext<'_>) -> Result<Rendered, RenderError> {
-    let data = TemplateData::from_context(ctx);
+    render_with_survey(ctx, None)
+}
+
+/// [`render`], with a "Take the survey" box leading the completion notice when `survey_url` is
+/// given (other events ignore it). The processor passes a [`LinkSlot`] placeholder and fills in each
+/// recipient's own link afterwards.
+pub fn render_with_survey(ctx: &NotificationContext<'_>, survey_url: Option<&str>) -> Result<Rendered, RenderError> {
+    let mut data = TemplateData::from_context(ctx);
+    data.survey_url = survey_url
+        .filter(|_| ctx.event == Event::Completed)
+        .map(|u| crate::text::clean(u, crate::text::TextKind::SingleLine).into_owned());
     let name = ctx.event.as_str();
     let env = environment();
     let run = |template: String| -> Result<String, RenderError> {

@@ -16,7 +16,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = wiring::app_config(&sdk, &common).await?;
     let bucket = wiring::bucket(&common, &config)?;
     let settings = Settings { own_principals: own.own_principals, send_concurrency: own.send_concurrency };
-    let processor = wiring::processor(&sdk, config, &bucket, settings).await;
+    let mut processor = wiring::processor(&sdk, config.clone(), &bucket, settings).await;
+    let ssm = ccm_aws::ssm::SsmSecrets::new(&sdk);
+    processor.surveys = ccm_lambda::surveys::processor_surveys(&env, &ssm, processor.store.clone(), &config).await?;
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, lambda_runtime::Error>(ccm_processor::handle_batch(processor, &event.payload).await)

@@ -48,6 +48,7 @@ impl Rig {
             mailer: mailer.clone(),
             ledger: ledger.clone(),
             calendar: None,
+            surveys: None,
             config: config(),
             clock: Arc::new(FixedClock),
             settings: Settings::default(),

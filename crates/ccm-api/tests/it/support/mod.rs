@@ -91,6 +91,7 @@ impl TestApp {
             },
             keys: SessionKeys::ephemeral(),
             policy: SessionPolicy { secure_cookie: false, ..SessionPolicy::default() },
+            surveys: ccm_api::SurveySettings::default(),
         };
         Self { state, store, clock, _dir: dir }
     }
