@@ -450,3 +450,67 @@ async fn rebuild_from_an_embedded_store_finds_archive_and_draft_objects_and_skip
     assert_eq!(index.get(&oid("CHG-1")).await.unwrap().unwrap().title, "Archived");
     assert!(index.get(&oid("FIN-1")).await.unwrap().unwrap().draft);
 }
+
+/// The embedded index answers the range query from its periods ordered by start.
+#[tokio::test]
+async fn the_embedded_index_keeps_the_range_query_contract() {
+    ccm_testkit::index_range_contract::run_all(&MemoryIndex::new()).await;
+}
+
+/// The port's default range query (paging through `query`), for adapters that do not override it.
+struct DefaultRange(MemoryIndex);
+
+#[async_trait::async_trait]
+impl ChangeIndex for DefaultRange {
+    async fn upsert(&self, entry: IndexEntry) -> Result<(), IndexError> {
+        self.0.upsert(entry).await
+    }
+    async fn remove(&self, id: &ObjectId) -> Result<(), IndexError> {
+        self.0.remove(id).await
+    }
+    async fn get(&self, id: &ObjectId) -> Result<Option<IndexEntry>, IndexError> {
+        self.0.get(id).await
+    }
+    async fn query(&self, query: &IndexQuery) -> Result<ccm_core::ports::IndexPage, IndexError> {
+        self.0.query(query).await
+    }
+    async fn statistics(&self, query: &IndexQuery) -> Result<ccm_core::ports::Statistics, IndexError> {
+        self.0.statistics(query).await
+    }
+}
+
+#[tokio::test]
+async fn the_default_range_query_of_the_port_keeps_the_same_contract() {
+    ccm_testkit::index_range_contract::run_all(&DefaultRange(MemoryIndex::new())).await;
+}
+
+#[tokio::test]
+async fn the_range_query_reads_only_periods_near_the_range() {
+    // Many short windows far from the range, and one long one: the range is answered correctly, and
+    // a rebuild after removals forgets the longest length.
+    let index = MemoryIndex::new();
+    for day in 1..=28 {
+        let start = format!("2026-02-{day:02}T10:00:00Z");
+        let end = format!("2026-02-{day:02}T11:00:00Z");
+        index
+            .upsert(
+                change(&format!("CHG-day-{day}"))
+                    .set("implementationStart", start)
+                    .set("implementationEnd", end)
+                    .entry(),
+            )
+            .await
+            .unwrap();
+    }
+    let long = change("CHG-long")
+        .set("implementationStart", "2026-01-01T00:00:00Z")
+        .set("implementationEnd", "2026-03-01T00:00:00Z");
+    index.upsert(long.entry()).await.unwrap();
+    let q = as_viewer(ALICE);
+    let page = index.overlapping(&q, at("2026-02-14T00:00:00Z"), at("2026-02-15T00:00:00Z")).await.unwrap();
+    let got: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(got, ["CHG-long", "CHG-day-14"]);
+    index.remove(&oid("CHG-long")).await.unwrap();
+    let page = index.overlapping(&q, at("2026-02-14T00:00:00Z"), at("2026-02-15T00:00:00Z")).await.unwrap();
+    assert_eq!(page.total, 1);
+}

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod index_range_contract;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;
