@@ -12,7 +12,8 @@ const SESSION_COOKIE: &str = ccm_auth::session::COOKIE_NAME;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ccm API", description = "Changes and announcements for many customers: write once, approve, notify each customer through its own SES."),
-    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account")),
+    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account"), (name = "calendar"),
+         (name = "blackouts"), (name = "approvals")),
     modifiers(&Security),
 )]
 pub struct ApiDoc;
