@@ -438,7 +438,11 @@ impl From<ccm_app::ApprovalStatus> for ApprovalStatusBody {
                     met: p.is_met(),
                     approver_groups: p.approver_groups,
                     author_team_may_approve: p.author_team_may_approve,
-                    approved_by: p.approved_by.into_iter().map(|c| ApprovedByBody { user: c.user_id, at: c.at }).collect(),
+                    approved_by: p
+                        .approved_by
+                        .into_iter()
+                        .map(|c| ApprovedByBody { user: c.user_id, at: c.at })
+                        .collect(),
                     still_needed: p.still_needed,
                 })
                 .collect(),

@@ -129,7 +129,10 @@ impl Blackouts<'_> {
         let now = self.app.clock.now();
         self.validate(&input, now)?;
         let version = current.version.checked_add(1).ok_or_else(|| {
-            BlackoutError::Invalid(vec![ccm_core::config::FieldError::new("version", "no further version can be recorded")])
+            BlackoutError::Invalid(vec![ccm_core::config::FieldError::new(
+                "version",
+                "no further version can be recorded",
+            )])
         })?;
         self.snapshot(&current).await?;
         let mut next = current.clone();
@@ -208,8 +211,9 @@ impl Blackouts<'_> {
         if out_of_scope {
             return Err(Forbidden {
                 reason: ForbiddenReason::CustomerScope,
-                message: "a blackout window may only name customers you act for (and a global one needs an unscoped admin)"
-                    .into(),
+                message:
+                    "a blackout window may only name customers you act for (and a global one needs an unscoped admin)"
+                        .into(),
                 field: Some("customers".into()),
             }
             .into());
@@ -247,7 +251,10 @@ impl Blackouts<'_> {
     async fn conflict_now(&self, id: &BlackoutId) -> BlackoutError {
         match self.read(id).await {
             Ok(Some((b, etag))) => self.conflict(b, etag),
-            _ => BlackoutError::Conflict { message: "the blackout window was changed or deleted meanwhile".into(), current: None },
+            _ => BlackoutError::Conflict {
+                message: "the blackout window was changed or deleted meanwhile".into(),
+                current: None,
+            },
         }
     }
 }

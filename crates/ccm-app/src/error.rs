@@ -6,8 +6,8 @@
 use ccm_core::ObjectId;
 use ccm_core::Role;
 use ccm_core::calendar::Warning;
-use ccm_core::policy::ApprovalRefused;
 use ccm_core::config::FieldError;
+use ccm_core::policy::ApprovalRefused;
 use ccm_core::ports::{ETag, IndexError, StoreError};
 use ccm_core::workflow::TransitionError;
 
@@ -226,9 +226,10 @@ pub enum BlackoutError {
 impl From<StoreError> for BlackoutError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::PreconditionFailed { .. } => {
-                Self::Conflict { message: "the blackout window was changed by someone else; reload it".into(), current: None }
-            }
+            StoreError::PreconditionFailed { .. } => Self::Conflict {
+                message: "the blackout window was changed by someone else; reload it".into(),
+                current: None,
+            },
             other => Self::Store(other),
         }
     }

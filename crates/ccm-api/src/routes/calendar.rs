@@ -68,7 +68,9 @@ pub async fn calendar(
         q.statuses.push(Status::parse(s).ok_or_else(|| ApiError::field("status", format!("unknown status {s:?}")))?);
     }
     for t in csv(&p.type_) {
-        q.kinds.push(ObjectKind::parse_type_name(t).ok_or_else(|| ApiError::field("type", format!("unknown type {t:?}")))?);
+        q.kinds.push(
+            ObjectKind::parse_type_name(t).ok_or_else(|| ApiError::field("type", format!("unknown type {t:?}")))?,
+        );
     }
     let view = state.app.calendar(&user.caller, &q).await?;
     let entries: Vec<_> = view.entries.into_iter().map(Into::into).collect();
@@ -138,9 +140,9 @@ pub async fn revoke_feed(
 ) -> ApiResult<Json<FeedsBody>> {
     let target = match (body.feed.as_str(), body.customer.as_deref()) {
         ("user", None) => RevokeTarget::Mine,
-        ("customer", Some(code)) => {
-            RevokeTarget::Customer(state.app.config.parse_customer(code).map_err(|e| ApiError::field("customer", e.message))?)
-        }
+        ("customer", Some(code)) => RevokeTarget::Customer(
+            state.app.config.parse_customer(code).map_err(|e| ApiError::field("customer", e.message))?,
+        ),
         ("customer", None) => return Err(ApiError::field("customer", "name the customer whose feed to revoke")),
         ("user", Some(_)) => return Err(ApiError::field("customer", "a user feed names no customer")),
         (other, _) => return Err(ApiError::field("feed", format!("\"user\" or \"customer\", not {other:?}"))),

@@ -102,8 +102,18 @@ pub async fn list(app: &App, caller: &Caller) -> Result<Vec<FeedLink>, CalendarE
     let scope = caller.scope().map(<[CustomerCode]>::to_vec);
     let mine = update(app, &me, |stored| match stored {
         Some(r) if r.customers == scope && r.user_id.as_deref() == Some(caller.email()) => None,
-        Some(r) => Some(FeedRecord { user_id: Some(caller.email().to_owned()), customers: scope.clone(), updated_at: now, ..r }),
-        None => Some(FeedRecord { generation: 0, user_id: Some(caller.email().to_owned()), customers: scope.clone(), updated_at: now }),
+        Some(r) => Some(FeedRecord {
+            user_id: Some(caller.email().to_owned()),
+            customers: scope.clone(),
+            updated_at: now,
+            ..r
+        }),
+        None => Some(FeedRecord {
+            generation: 0,
+            user_id: Some(caller.email().to_owned()),
+            customers: scope.clone(),
+            updated_at: now,
+        }),
     })
     .await?;
     let mut links = vec![FeedLink { token: FeedToken { subject: me, generation: mine.generation }, customer: None }];
@@ -156,14 +166,25 @@ pub async fn render(app: &App, token: &FeedToken) -> Result<String, CalendarErro
             let record = stored.ok_or(GONE)?;
             let id = record.user_id.as_deref().and_then(|u| UserId::parse(u).ok()).ok_or(GONE)?;
             let name = format!("ccm: {}", id.as_str());
-            let reader = Caller { id, name: String::new(), roles: vec![Role::Viewer], customers: record.customers, groups: Vec::new() };
+            let reader = Caller {
+                id,
+                name: String::new(),
+                roles: vec![Role::Viewer],
+                customers: record.customers,
+                groups: Vec::new(),
+            };
             (reader, name, Vec::new())
         }
         FeedSubject::Customer(code) => {
             let config = app.config.customer(code).ok_or(GONE)?;
             let id = UserId::parse("calendar-feed@ccm.invalid").map_err(|e| CalendarError::Corrupt(e.to_string()))?;
-            let reader =
-                Caller { id, name: String::new(), roles: vec![Role::Viewer], customers: Some(vec![code.clone()]), groups: Vec::new() };
+            let reader = Caller {
+                id,
+                name: String::new(),
+                roles: vec![Role::Viewer],
+                customers: Some(vec![code.clone()]),
+                groups: Vec::new(),
+            };
             (reader, format!("ccm: {}", config.customer_name), vec![code.clone()])
         }
     };

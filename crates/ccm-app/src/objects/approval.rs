@@ -38,18 +38,24 @@ impl Objects<'_> {
         let can_approve = if !self.caller.has(Role::Approver) {
             Err("this needs the approver role".to_owned())
         } else {
-            workflow::decide(life.status, Action::Approve, self.actor(), object.created_by(), life.submitted_by.as_deref())
-                .map_err(|e| e.to_string())
-                .and_then(|_| {
-                    let candidate = Approval::new(
-                        self.caller.email(),
-                        self.app.clock.now(),
-                        self.caller.groups.clone(),
-                        self.caller.scope().map(<[_]>::to_vec),
-                    );
-                    policy::check_adds(policies, object.customers(), &life.approvals, &life.author_groups, &candidate)
-                        .map_err(|e| e.to_string())
-                })
+            workflow::decide(
+                life.status,
+                Action::Approve,
+                self.actor(),
+                object.created_by(),
+                life.submitted_by.as_deref(),
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|_| {
+                let candidate = Approval::new(
+                    self.caller.email(),
+                    self.app.clock.now(),
+                    self.caller.groups.clone(),
+                    self.caller.scope().map(<[_]>::to_vec),
+                );
+                policy::check_adds(policies, object.customers(), &life.approvals, &life.author_groups, &candidate)
+                    .map_err(|e| e.to_string())
+            })
         };
         let warnings = conflicts::for_object(self.app, self.caller, object).await?;
         let visible = |c: &CustomerProgress| self.caller.may_use_customer(&c.customer);

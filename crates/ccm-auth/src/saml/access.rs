@@ -151,5 +151,11 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| address.clone());
-    Ok(SessionUser { email: address, name, roles: roles.into_iter().collect(), customers, groups: groups.into_iter().collect() })
+    Ok(SessionUser {
+        email: address,
+        name,
+        roles: roles.into_iter().collect(),
+        customers,
+        groups: groups.into_iter().collect(),
+    })
 }
