@@ -336,3 +336,26 @@ async fn a_feed_needs_no_session_moves_and_drops_windows_and_stops_when_revoked(
         assert_eq!(app.anonymous().get(junk).await.0, StatusCode::NOT_FOUND, "{junk}");
     }
 }
+
+#[tokio::test]
+async fn a_customer_user_sees_no_other_customers_blackouts_or_approvers_on_a_shared_change() {
+    let app = TestApp::new().await;
+    let (alice, bob, carol, cathy) = (
+        app.login("alice@example.com"),
+        app.login("bob@example.com"),
+        app.login("carol@example.com"),
+        app.login("cathy@acme.example.com"),
+    );
+    blackout(&carol, json!({"name": "Globex freeze", "reason": "Globex audit", "customers": ["globex"],
+        "schedule": {"kind": "once", "start": "2026-06-10T00:00:00Z", "end": "2026-06-11T00:00:00Z"}})).await;
+    let id = id_of(&alice.create("/api/changes", complete_change("Shared")).await); // acme + globex
+    let (status, _, _) = alice.post(&format!("{}/submit", object_path(&id)), json!({"overrideReason": "Agreed"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = bob.post(&format!("{}/approve", object_path(&id)), json!({"overrideReason": "Fine"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, seen) = cathy.get(&object_path(&id)).await;
+    assert!(!seen.to_string().contains("globex") && !seen.to_string().contains("Globex"), "{seen}");
+    assert!(seen.get("blackout_overrides").is_none(), "only globex blackouts were overridden: {seen}");
+    let (_, _, status_body) = cathy.get(&format!("/api/approvals/{id}")).await;
+    assert!(!status_body.to_string().to_lowercase().contains("globex"), "{status_body}");
+}

@@ -59,13 +59,17 @@ impl Objects<'_> {
         };
         let warnings = conflicts::for_object(self.app, self.caller, object).await?;
         let visible = |c: &CustomerProgress| self.caller.may_use_customer(&c.customer);
+        let (mut approvals, mut overrides) = (life.approvals.clone(), life.blackout_overrides.clone());
+        if let Some(scope) = self.caller.scope() {
+            crate::view::scope_approvals(&mut approvals, &mut overrides, scope);
+        }
         Ok(ApprovalStatus {
             id: id.clone(),
             status: life.status,
             customers: all.iter().filter(|c| visible(c)).cloned().collect(),
             complete,
-            approvals: life.approvals.clone(),
-            overrides: life.blackout_overrides.clone(),
+            approvals,
+            overrides,
             warnings,
             can_approve,
         })
