@@ -346,8 +346,12 @@ async fn a_customer_user_sees_no_other_customers_blackouts_or_approvers_on_a_sha
         app.login("carol@example.com"),
         app.login("cathy@acme.example.com"),
     );
-    blackout(&carol, json!({"name": "Globex freeze", "reason": "Globex audit", "customers": ["globex"],
-        "schedule": {"kind": "once", "start": "2026-06-10T00:00:00Z", "end": "2026-06-11T00:00:00Z"}})).await;
+    blackout(
+        &carol,
+        json!({"name": "Globex freeze", "reason": "Globex audit", "customers": ["globex"],
+        "schedule": {"kind": "once", "start": "2026-06-10T00:00:00Z", "end": "2026-06-11T00:00:00Z"}}),
+    )
+    .await;
     let id = id_of(&alice.create("/api/changes", complete_change("Shared")).await); // acme + globex
     let (status, _, _) = alice.post(&format!("{}/submit", object_path(&id)), json!({"overrideReason": "Agreed"})).await;
     assert_eq!(status, StatusCode::OK);
