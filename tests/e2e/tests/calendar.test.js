@@ -5,7 +5,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PHONE, api, assertInert, launchBrowser, newContext, screenshots, settled, signInApi, startServer } from '../lib/harness.js';
+import { PHONE, api, assertInert, launchBrowser, newContext, outbox, screenshots, settled, signInApi, startServer } from '../lib/harness.js';
 
 let server;
 let browser;
@@ -100,6 +100,17 @@ test('the calendar shows windows and blackouts in three views, opens entries and
   const submitted = await api(alice, 'GET', `/api/changes/${late}`);
   assert.equal(submitted.body.status, 'submitted');
   assert.equal(submitted.body.blackout_overrides[0].reason, 'The auditors asked for this patch');
+  // The approval request shows the override to the approvers (the outbox is for admins: carol).
+  let mail;
+  for (let i = 0; i < 100 && !mail; i += 1) {
+    mail = (await outbox(carol)).find((m) => m.customer === 'acme' && m.topic === 'aws-approval' && m.subject.includes(`Afternoon patch ${stamp}`));
+    if (!mail) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(mail, 'the approval request was sent');
+  const html = await (await carol.request.get(`/dev/outbox/acme/${encodeURIComponent(mail.file)}`)).text();
+  assert.match(html, /Blackout override:/);
+  assert.match(html, /The auditors asked for this patch/);
+  assert.match(html, new RegExp(`Audit freeze ${stamp}`));
   await page.keyboard.press('Escape');
   await assertInert(null, alice, page);
 

@@ -363,3 +363,33 @@ async fn a_customer_user_sees_no_other_customers_blackouts_or_approvers_on_a_sha
     let (_, _, status_body) = cathy.get(&format!("/api/approvals/{id}")).await;
     assert!(!status_body.to_string().to_lowercase().contains("globex"), "{status_body}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_calendar_blackout_and_approval_routes_and_their_wire_types() {
+    let app = TestApp::new().await;
+    let (_, _, doc) = app.login("victor@example.com").get("/api/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/calendar", "get"),
+        ("/api/calendar/feeds", "get"),
+        ("/api/calendar/feeds/revoke", "post"),
+        ("/api/calendar/feed/{file}", "get"),
+        ("/api/blackouts", "get"),
+        ("/api/blackouts", "post"),
+        ("/api/blackouts/{id}", "put"),
+        ("/api/blackouts/{id}", "delete"),
+        ("/api/blackouts/{id}/versions", "get"),
+        ("/api/approvals/{id}", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in ["Warning", "CalendarBody", "FeedsBody", "BlackoutInput", "Blackout", "ApprovalStatusBody", "ActRequest"] {
+        assert!(schemas.contains_key(name), "schema {name} missing");
+    }
+    assert!(schemas["SavedBody"]["properties"].get("warnings").is_some(), "write responses carry warnings");
+    let feed = &paths["/api/calendar/feed/{file}"]["get"];
+    assert_eq!(feed["security"], json!([{}]), "a feed needs no session: {feed}");
+    let revoke = &paths["/api/calendar/feeds/revoke"]["post"];
+    assert!(revoke["security"].to_string().contains("csrf"));
+}
