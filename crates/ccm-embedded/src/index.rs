@@ -36,6 +36,9 @@ const MAX_LIMIT: usize = 500;
 /// The position of an entry in the default order: newest first, undated last, then by id.
 type OrderKey = (Reverse<Option<DateTime<Utc>>>, ObjectId);
 
+/// The periods starting at one instant: (id, which period of the entry) → end.
+type PeriodsAt = HashMap<(ObjectId, u8), DateTime<Utc>>;
+
 /// What filters and sorts read of one entry, kept small and free of heap strings so that a scan of
 /// 100 000 entries stays within the cache; the full entry is boxed beside it and read only for the page.
 struct Slot {
@@ -187,7 +190,7 @@ struct Entries {
     customers: Interner<CustomerCode>,
     words: Dictionary,
     /// Every period of every entry by start: start → (id, which period) → end.
-    by_start: BTreeMap<DateTime<Utc>, HashMap<(ObjectId, u8), DateTime<Utc>>>,
+    by_start: BTreeMap<DateTime<Utc>, PeriodsAt>,
     /// How many periods have each length, so the longest is known after removals too.
     lengths: BTreeMap<TimeDelta, usize>,
 }
