@@ -196,7 +196,7 @@ impl Blackouts<'_> {
                 });
             }
         }
-        out.sort_by(|a, b| b.version.cmp(&a.version));
+        out.sort_by_key(|v| std::cmp::Reverse(v.version));
         Ok(out)
     }
 

@@ -384,7 +384,9 @@ async fn the_openapi_document_describes_the_calendar_blackout_and_approval_route
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for name in ["Warning", "CalendarBody", "FeedsBody", "BlackoutInput", "Blackout", "ApprovalStatusBody", "ActRequest"] {
+    for name in
+        ["Warning", "CalendarBody", "FeedsBody", "BlackoutInput", "Blackout", "ApprovalStatusBody", "ActRequest"]
+    {
         assert!(schemas.contains_key(name), "schema {name} missing");
     }
     assert!(schemas["SavedBody"]["properties"].get("warnings").is_some(), "write responses carry warnings");
