@@ -16,10 +16,11 @@ help:
 run:
 	$(CARGO) run -p ccm-cli --bin ccm -- serve --demo --port $(PORT)
 
-# Test tools, installed by the project itself: the AWS emulator (a pinned moto in .venv), Debian's
-# Chromium + chromedriver (apt, as root) and the browser suite's npm packages.
+# Test tools, installed by the project itself: the Python tools of scripts/requirements-test.txt
+# (moto, schemathesis, … pinned, in .venv), Debian's Chromium + chromedriver (apt, as root) and the
+# browser suite's npm packages.
 setup:
-	scripts/setup-moto.sh
+	scripts/setup-python.sh
 	scripts/setup-browser.sh
 
 lint:
@@ -29,6 +30,7 @@ lint:
 # CCM_REQUIRE_*=1: emulator and browser tests fail instead of skipping when their tools are missing.
 test: setup lint
 	CCM_REQUIRE_MOTO=1 CCM_REQUIRE_BROWSER=1 $(CARGO) test --workspace
+	scripts/api-contract.sh
 	scripts/e2e.sh
 
 check:

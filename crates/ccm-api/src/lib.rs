@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod trace;
 pub mod uploads;
 pub mod wire;
 
@@ -69,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(axum::middleware::from_fn(trace::request_span))
         .layer(DefaultBodyLimit::max(routes::common::BODY_LIMIT))
         // No API answer is ever sniffed into something else (an HTML page, a script).
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(

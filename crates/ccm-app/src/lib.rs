@@ -11,6 +11,7 @@ pub mod caller;
 pub mod error;
 pub mod input;
 pub mod objects;
+pub mod request_id;
 pub mod saved_searches;
 pub mod triggers;
 pub mod versions;

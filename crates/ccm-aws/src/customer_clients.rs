@@ -87,7 +87,7 @@ async fn ses_client(base: &SdkConfig, customer: &CustomerConfig) -> aws_sdk_sesv
 }
 
 /// `AssumeRoleProvider` needs a time source; a configuration built by hand (tests) may lack one.
-pub(crate) fn with_time_source(base: &SdkConfig) -> SdkConfig {
+pub fn with_time_source(base: &SdkConfig) -> SdkConfig {
     if base.time_source().is_some() {
         return base.clone();
     }

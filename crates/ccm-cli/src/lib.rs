@@ -76,6 +76,9 @@ pub enum Command {
     /// Checks of the configured customers against their AWS accounts.
     #[command(subcommand)]
     Customers(commands::customers::CustomersCommand),
+    /// The shared index of the AWS deployment (DynamoDB): verify it against the bucket, or rebuild it.
+    #[command(subcommand)]
+    Index(commands::index::IndexCommand),
     /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
     #[command(after_help = commands::sync::EXAMPLES)]
     Sync(commands::sync::SyncArgs),
@@ -122,9 +125,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
                 Some(r) => sdk.into_builder().region(aws_config::Region::new(r.clone())).build(),
                 None => sdk,
             },
-            None => {
-                ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?
-            }
+            None => ccm_admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?,
         };
         Ok::<_, anyhow::Error>(commands::context::Ctx {
             config: cli.config.clone(),
@@ -149,6 +150,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await?, cmd).await,
         Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
+        Command::Index(cmd) => commands::index::run(&ctx().await?, cmd).await,
     }
 }
 

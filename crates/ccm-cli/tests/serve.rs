@@ -23,6 +23,7 @@ fn args(data: &std::path::Path) -> ServeArgs {
         demo: true,
         backend: Backend::Embedded,
         bucket: None,
+        index_table: None,
         html: None,
         secure_cookies: false,
         contacts: None,

@@ -20,6 +20,7 @@
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
 //! | `blackouts/{id}.json` | a blackout window (`versions/blackouts/{id}/v{n}.json` its pre-images, `deleted/blackouts/{id}.json` once deleted) |
 //! | `calendar/feeds/users/{user-hash}.json`, `calendar/feeds/customers/{code}.json` | a calendar feed's token generation (bumped to revoke its URLs) |
+//! | `index/snapshot.json.gz` | a compact snapshot of the shared index (cold starts read it) |
 
 use std::fmt;
 
@@ -80,6 +81,8 @@ pub enum StorageKey {
     DeletedBlackout(BlackoutId),
     /// The token generation of a calendar feed: bumping it revokes every URL issued before.
     CalendarFeed(FeedSubject),
+    /// The snapshot of the shared index.
+    IndexSnapshot,
 }
 
 /// Image types a customer logo may have.
@@ -188,6 +191,25 @@ impl StorageKey {
         format!("results/{id}/")
     }
 
+    /// The object a key belongs to: its archive or draft copy, a soft-deleted copy, a version, a
+    /// result, an attachment. `None` for keys of no one object (logos, ledger, users, the snapshot).
+    pub fn object_id(&self) -> Option<&ObjectId> {
+        match self {
+            Self::Archive(id)
+            | Self::Draft(id)
+            | Self::Version(id, _)
+            | Self::DeletedArchive(id)
+            | Self::DeletedDraft(id)
+            | Self::Trigger(_, id)
+            | Self::DeletedTrigger(_, id)
+            | Self::Attachment(id, _)
+            | Self::PendingUpload(id, _)
+            | Self::MeetingResult(id, _) => Some(id),
+            Self::Result { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+
     /// True for the keys whose creation must notify the processor.
     pub fn is_trigger(&self) -> bool {
         matches!(self, Self::Trigger(..))
@@ -198,6 +220,7 @@ impl StorageKey {
             Self::CustomerLogo(_, ext) => ext.content_type(),
             Self::Attachment(..) => "application/octet-stream",
             Self::Ledger { .. } => "application/json",
+            Self::IndexSnapshot => "application/gzip",
             _ => "application/json",
         }
     }
@@ -304,6 +327,7 @@ impl StorageKey {
                 }
             }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
+            ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
             _ => return Err(unknown()),
         })
     }
@@ -349,6 +373,7 @@ impl fmt::Display for StorageKey {
             Self::DeletedBlackout(id) => write!(f, "deleted/blackouts/{id}.json"),
             Self::CalendarFeed(FeedSubject::User(user)) => write!(f, "calendar/feeds/users/{user}.json"),
             Self::CalendarFeed(FeedSubject::Customer(code)) => write!(f, "calendar/feeds/customers/{code}.json"),
+            Self::IndexSnapshot => f.write_str("index/snapshot.json.gz"),
         }
     }
 }
@@ -409,6 +434,7 @@ mod tests {
             StorageKey::DeletedBlackout(blackout()),
             StorageKey::CalendarFeed(FeedSubject::User(Token::parse("0a1b2c").unwrap())),
             StorageKey::CalendarFeed(FeedSubject::Customer(code())),
+            StorageKey::IndexSnapshot,
         ];
         for key in keys {
             let text = key.to_string();

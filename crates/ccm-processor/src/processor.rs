@@ -80,16 +80,20 @@ impl Processor {
     }
 
     /// Processes `customers/{customer}/{id}.json`.
-    #[tracing::instrument(skip_all, fields(customer = %customer, object = %id))]
+    #[tracing::instrument(skip_all, fields(customer = %customer, object = %id, request = tracing::field::Empty))]
     pub async fn process(&self, customer: &CustomerCode, id: &ObjectId) -> Result<Outcome, ProcessError> {
         let customer_config = self
             .config
             .customer(customer)
             .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
         let trigger = StorageKey::Trigger(customer.clone(), id.clone());
-        if self.store.head(&trigger).await.map_err(store_err)?.is_none() {
+        let Some(meta) = self.store.head(&trigger).await.map_err(store_err)? else {
             tracing::info!("trigger already processed");
             return Ok(Outcome::AlreadyProcessed);
+        };
+        // The API request that wrote the trigger: every line of this span names it.
+        if let Some(request) = meta.metadata.get("request-id") {
+            tracing::Span::current().record("request", request.as_str());
         }
         let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
             self.store.delete(&trigger).await.map_err(store_err)?;

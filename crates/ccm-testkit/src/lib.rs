@@ -6,10 +6,12 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod index_contract;
 pub mod index_range_contract;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;
 pub mod store_contract;
+pub mod synthetic;
 
 pub use memory_store::MemoryStore;

@@ -103,8 +103,8 @@ test('an announcement is created with attachments that are really uploaded and c
   await page.getByLabel(/Acme Corporation/).check();
   await page.getByLabel(/Globex Corporation/).check();
   const files = page.getByLabel('Add files');
-  await files.setInputFiles({ name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 1) });
-  await page.getByText('the limit is 10 MB').waitFor();
+  await files.setInputFiles({ name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(50 * 1024 * 1024 + 1, 1) });
+  await page.getByText('the limit is 50 MB').waitFor();
   await files.setInputFiles({ name: 'run.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
   await page.getByText('only PDF, PNG').waitFor();
   const notes = 'Reserved Instances:\n- r6g.large x 12\n- m7i.xlarge x 4\n';

@@ -10,4 +10,5 @@ mod bad_input;
 mod calendar;
 mod changes;
 mod concurrency;
+mod request_ids;
 mod search;

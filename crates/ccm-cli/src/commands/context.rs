@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use aws_config::SdkConfig;
-use ccm_aws::admin::SesAdmin;
-use ccm_aws::admin::ses::SesClient;
-use ccm_aws::admin::session::{assume_role, session_name};
+use ccm_admin::SesAdmin;
+use ccm_admin::ses::SesClient;
+use ccm_admin::session::{assume_role, session_name};
 use ccm_core::config::{AppConfig, CustomerConfig, SesConfig};
 
 use super::output::{OutputFormat, Printer};

@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// The metadata bucket (with --backend aws); defaults to config's s3_config.bucket_name.
     #[arg(long)]
     pub bucket: Option<String>,
+    /// The DynamoDB table of the shared index (with --backend aws; created when missing). Without
+    /// it, this process indexes the bucket on its own.
+    #[arg(long, env = "CCM_INDEX_TABLE")]
+    pub index_table: Option<String>,
     /// Serve the portal from this directory instead of the copy built into the binary.
     #[arg(long, env = "CCM_HTML")]
     pub html: Option<PathBuf>,
@@ -89,11 +93,24 @@ impl Server {
 }
 
 pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> anyhow::Result<Server> {
+    build_with(config_path, ses_path, args, None).await
+}
+
+/// [`build`] with the AWS configuration given (tests pass an emulator's) instead of loaded from the
+/// environment; used with `--backend aws`.
+pub async fn build_with(
+    config_path: &Path,
+    ses_path: &Path,
+    args: &ServeArgs,
+    aws: Option<aws_config::SdkConfig>,
+) -> anyhow::Result<Server> {
     let (config, source) = load_app_config(config_path, true)?;
     let (ses, ses_source) = load_ses_config(ses_path, true)?;
     tracing::info!(config = %source, ses_config = %ses_source, topics = ses.expand().len(), "configuration loaded");
     let config = Arc::new(with_portal_url(config, args));
 
+    let mut sdk = None;
+    let mut uploads: Option<Arc<dyn ccm_core::ports::UploadSigner>> = None;
     let (store, embedded): (Arc<dyn DocumentStore>, Option<Arc<EmbeddedStore>>) = match args.backend {
         Backend::Embedded => {
             let store = EmbeddedStore::open(&args.data)
@@ -107,20 +124,41 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
                 .clone()
                 .or_else(|| config.s3_config.as_ref().map(|s| s.bucket_name.clone()))
                 .context("--backend aws needs --bucket or s3_config.bucket_name in config.json")?;
-            let sdk = ccm_aws::sdk::load_base_config(None).await;
-            let client = ccm_aws::sdk::s3_client(&sdk, sdk.endpoint_url().is_some());
+            let loaded = match aws {
+                Some(given) => given,
+                None => ccm_aws::sdk::load_base_config(None).await,
+            };
+            let client = ccm_aws::sdk::s3_client(&loaded, loaded.endpoint_url().is_some());
+            uploads = Some(Arc::new(ccm_aws::S3Uploads::new(client.clone(), &bucket)));
+            sdk = Some(loaded);
             (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
         }
     };
-    let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
-    tracing::info!(objects = index.len(), "index built");
-    let index: Arc<dyn ChangeIndex> = Arc::new(index);
+    let index: Arc<dyn ChangeIndex> = match (&sdk, &args.index_table) {
+        // The shared index of the AWS deployment: what several processes over one bucket use.
+        (Some(sdk), Some(table)) => {
+            let table = ccm_aws::IndexTable::new(aws_sdk_dynamodb::Client::new(sdk), table);
+            table.ensure_exists().await.context("creating the index table")?;
+            let index = ccm_aws::SyncedIndex::open(table, Some(&*store)).await.context("opening the shared index")?;
+            tracing::info!(objects = index.len(), "shared index opened");
+            Arc::new(index)
+        }
+        (None, Some(_)) => anyhow::bail!("--index-table needs --backend aws"),
+        (_, None) => {
+            let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
+            tracing::info!(objects = index.len(), "index built");
+            Arc::new(index)
+        }
+    };
 
     let session_secret = keys::session_secret(&args.data).context("loading the session key")?;
     let keys = ccm_auth::SessionKeys::new(&session_secret.primary, session_secret.previous.as_deref())
         .context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, args.secure_cookies);
-    let state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    let mut state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    if let Some(uploads) = uploads {
+        state.app.uploads = uploads;
+    }
 
     if args.demo {
         let seeded = demo::seed(&state).await.context("seeding demo data")?;

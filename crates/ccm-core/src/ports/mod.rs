@@ -6,7 +6,8 @@ pub mod services;
 pub mod store;
 
 pub use index::{
-    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics, StatusCounts,
+    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, SortField, Statistics,
+    StatusCounts,
 };
 pub use messaging::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
@@ -14,7 +15,7 @@ pub use messaging::{
 };
 pub use services::{
     Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
+    Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget, UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,

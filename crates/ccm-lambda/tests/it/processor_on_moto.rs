@@ -111,7 +111,7 @@ fn config(customers: &[(&str, &str)], bucket: &str) -> Arc<AppConfig> {
 #[tokio::test]
 async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts() {
     let Some(moto) = moto::shared().await else {
-        eprintln!("skipping: the moto emulator is not installed (scripts/setup-moto.sh)");
+        eprintln!("skipping: the moto emulator is not installed (scripts/setup-python.sh)");
         return;
     };
     let suffix = moto::unique_name("c");
@@ -169,7 +169,7 @@ async fn a_trigger_put_to_s3_flows_through_sqs_to_ses_in_two_customer_accounts()
 
     // What the API does on approval: the archive first, then one trigger per customer.
     let cfg = config(&[(&alpha, &acct_a), (&beta, &acct_b)], &bucket);
-    let processor = ccm_processor::aws::processor(&sdk, cfg, &bucket, Settings::default()).await;
+    let processor = ccm_lambda::wiring::processor(&sdk, cfg, &bucket, Settings::default()).await;
     let object = Object::from_json(
         json!({"changeId": "CHG-e2e-1", "changeTitle": "Emulator end to end", "changeReason": "Proof", "customers": [alpha, beta],
                "status": "approved", "version": 3, "approvedBy": "bob@example.com", "createdBy": "alice@example.com",

@@ -8,7 +8,7 @@ use ccm_testkit::moto;
 #[tokio::test]
 async fn secrets_come_from_the_variable_or_the_ssm_parameter_it_names() {
     let Some(moto) = moto::shared().await else {
-        eprintln!("skipping: the moto emulator is not installed (scripts/setup-moto.sh)");
+        eprintln!("skipping: the moto emulator is not installed (scripts/setup-python.sh)");
         return;
     };
     let sdk = moto.sdk_config();

@@ -14,15 +14,15 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 
 use super::error::{AdminError, AssumeRoleRefused};
-use crate::customer_clients::with_time_source;
-use crate::sdk::endpoint_from_env;
+use ccm_aws::customer_clients::with_time_source;
+use ccm_aws::sdk::endpoint_from_env;
 
 /// Assumed-role credentials are refreshed this long before they expire (long syncs outlive them).
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
 /// The operator's configuration: `profile` and `region` when given, else the default chains. With an
 /// emulator endpoint (`endpoint`, else `AWS_ENDPOINT_URL`) retries are off and the region falls
-/// back to `us-east-1`, as in [`crate::sdk::load_base_config`].
+/// back to `us-east-1`, as in [`ccm_aws::sdk::load_base_config`].
 ///
 /// A named profile behaves as in the AWS CLI: its credentials win over `AWS_ACCESS_KEY_ID` and the
 /// rest of the environment, and a profile that does not exist (or gives no credentials) is an error
@@ -161,7 +161,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_assumed_role_configuration_targets_the_requested_region() {
-        let base = crate::sdk::load_base_config(Some("http://127.0.0.1:9")).await;
+        let base = ccm_aws::sdk::load_base_config(Some("http://127.0.0.1:9")).await;
         let cfg = assume_role(&base, "arn:aws:iam::111111111111:role/x", "s", "eu-west-1").await;
         assert_eq!(cfg.region().map(|r| r.as_ref()), Some("eu-west-1"));
         assert_eq!(cfg.endpoint_url(), Some("http://127.0.0.1:9"));

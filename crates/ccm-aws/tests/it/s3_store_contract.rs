@@ -1,6 +1,6 @@
 //! The document-store contract against `S3DocumentStore` on the moto emulator, plus the error mapping
 //! of real SDK failures. Emulator tests skip (printing why) when moto is not installed, and panic
-//! instead when `CCM_REQUIRE_MOTO=1`; run `scripts/setup-moto.sh` once to install it.
+//! instead when `CCM_REQUIRE_MOTO=1`; run `scripts/setup-python.sh` once to install it.
 
 use bytes::Bytes;
 use ccm_aws::S3DocumentStore;
