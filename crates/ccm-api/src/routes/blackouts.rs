@@ -34,7 +34,9 @@ pub async fn list(State(state): State<AppState>, user: User) -> ApiResult<Json<B
     responses((status = 201, description = "Created; ETag header", body = BlackoutSavedBody),
               (status = 400, description = "Invalid fields, each named", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
-              (status = 403, description = "Not an admin, a customer out of scope, or CSRF", body = ErrorBody)))]
+              (status = 403, description = "Not an admin, a customer out of scope, or CSRF", body = ErrorBody),
+              (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+              (status = 415, description = "Not JSON", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     user: User,
@@ -63,6 +65,8 @@ pub async fn get(State(state): State<AppState>, user: User, Path(id): Path<Strin
               (status = 403, description = "Not an admin, a customer out of scope, or CSRF", body = ErrorBody),
               (status = 404, description = "Not found", body = ErrorBody),
               (status = 409, description = "Stale ETag; the body carries the current blackout", body = ErrorBody),
+              (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+              (status = 415, description = "Not JSON", body = ErrorBody),
               (status = 428, description = "If-Match missing", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -78,6 +82,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/blackouts/{id}", tag = "blackouts", operation_id = "deleteBlackout",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204, description = "Moved to deleted/blackouts/"),
+              (status = 400, description = "A malformed id", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 403, description = "Not an admin, a customer out of scope, or CSRF", body = ErrorBody),
               (status = 404, description = "Not found", body = ErrorBody),
@@ -95,6 +100,7 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/blackouts/{id}/versions", tag = "blackouts", operation_id = "listBlackoutVersions",
     params(("id" = String, Path)),
     responses((status = 200, description = "Every version, newest first", body = BlackoutVersionsBody),
+              (status = 400, description = "A malformed id", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 404, description = "Not found or not visible", body = ErrorBody)))]
 pub async fn versions(

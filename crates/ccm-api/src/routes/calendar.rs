@@ -132,7 +132,9 @@ pub async fn list_feeds(State(state): State<AppState>, user: User) -> ApiResult<
     responses((status = 200, description = "Revoked: the old URLs stop working; the new ones are listed", body = FeedsBody),
               (status = 400, description = "Unknown feed kind or customer", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
-              (status = 403, description = "A customer feed needs an admin of that customer; CSRF", body = ErrorBody)))]
+              (status = 403, description = "A customer feed needs an admin of that customer; CSRF", body = ErrorBody),
+              (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+              (status = 415, description = "Not JSON", body = ErrorBody)))]
 pub async fn revoke_feed(
     State(state): State<AppState>,
     user: User,

@@ -167,7 +167,8 @@ macro_rules! family_routes {
                           (status = 401, description = "Not signed in", body = ErrorBody),
                           (status = 403, description = "Role, customer scope or CSRF", body = ErrorBody),
                           (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-                          (status = 415, description = "Not JSON", body = ErrorBody)))]
+                          (status = 415, description = "Not JSON", body = ErrorBody),
+                          (status = 422, description = "blackout_override_required: created as submitted through a blackout window without overrideReason", body = ErrorBody)))]
             pub async fn create(State(s): State<AppState>, u: User, b: JsonObject) -> ApiResult<Response> {
                 super::create($family, s, u, b).await
             }
