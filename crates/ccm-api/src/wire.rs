@@ -227,9 +227,9 @@ pub struct ErrorBody {
     /// Every invalid field (validation errors).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldErrorBody>>,
-    /// The object as it is now (conflicts).
+    /// The object (or blackout window) as it is now (conflicts).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub current: Option<ConflictCurrent>,
+    pub current: Option<ConflictCurrentBody>,
     /// What needs an override (`blackout_override_required`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<ccm_core::calendar::Warning>>,
@@ -244,6 +244,20 @@ pub struct FieldErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConflictCurrent {
     pub object: ObjectBody,
+    pub etag: String,
+}
+
+/// What a 409 carries: the object, or the blackout window, as it is now, with its ETag.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConflictCurrentBody {
+    Object(ConflictCurrent),
+    Blackout(BlackoutConflictCurrent),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlackoutConflictCurrent {
+    pub blackout: ccm_core::blackout::Blackout,
     pub etag: String,
 }
 
