@@ -42,6 +42,7 @@ test: setup lint
 	scripts/api-contract.sh
 	scripts/e2e.sh
 	scripts/check-infra.sh
+	ARCH=x86-64 PROFILE=debug scripts/package-lambdas.sh
 
 check:
 	$(CARGO) check --workspace --all-targets
