@@ -39,6 +39,7 @@ lint:
 test: setup lint
 	$(CARGO) build -p ccm-lambda --bins
 	CCM_REQUIRE_MOTO=1 CCM_REQUIRE_BROWSER=1 CCM_REQUIRE_LAMBDAS=1 $(CARGO) test --workspace
+	node --test tests/unit/
 	scripts/api-contract.sh
 	scripts/e2e.sh
 	scripts/check-infra.sh
