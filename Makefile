@@ -12,7 +12,7 @@ help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
 	@echo "make test   - install test tools (moto, Chromium), then fmt check, clippy, every Rust test, the browser suite and the infra checks"
 	@echo "make bench  - benchmarks (release build), results in docs/performance.md"
-	@echo "make lint   - fmt check and clippy only"
+	@echo "make lint   - fmt check, clippy and rustdoc, warnings denied"
 	@echo "make screenshots - the browser suite, saving every page in docs/screenshots/"
 	@echo "make package  - cargo lambda build of every function into target/lambda/*/bootstrap.zip (ARCH=arm64|x86-64)"
 	@echo "make deploy   - package, render infra/template.yaml from config.json, sam deploy, upload html/ and config (docs/deploy.md)"
@@ -33,6 +33,7 @@ setup:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
 
 # CCM_REQUIRE_*=1: emulator, browser and Lambda tests fail instead of skipping when their tools or
 # binaries are missing. The Lambda binaries are built first for the Runtime API end-to-end test.
