@@ -6,7 +6,7 @@ PORT ?= 8080
 # Lambda CPU architecture for package/deploy: arm64 (Graviton, the default) or x86-64.
 ARCH ?= arm64
 
-.PHONY: run test setup lint fmt check build bench clean help screenshots package deploy destroy check-infra lambda-e2e
+.PHONY: run test test-steps setup lint fmt check build bench clean help screenshots package deploy destroy check-infra lambda-e2e
 
 help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
@@ -35,9 +35,13 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
 
+# `make test` runs the steps below and prints their total wall time at the end, pass or fail.
+test:
+	@scripts/timed.sh "make test" $(MAKE) --no-print-directory test-steps
+
 # CCM_REQUIRE_*=1: emulator, browser and Lambda tests fail instead of skipping when their tools or
 # binaries are missing. The Lambda binaries are built first for the Runtime API end-to-end test.
-test: setup lint
+test-steps: setup lint
 	$(CARGO) build -p ccm-lambda --bins
 	CCM_REQUIRE_MOTO=1 CCM_REQUIRE_BROWSER=1 CCM_REQUIRE_LAMBDAS=1 $(CARGO) test --workspace
 	node --test tests/unit/
