@@ -12,7 +12,7 @@ help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
 	@echo "make test   - install test tools (moto, Chromium), then fmt check, clippy, every Rust test, the browser suite and the infra checks"
 	@echo "make bench  - benchmarks (release build), results in docs/performance.md"
-	@echo "make lint   - fmt check, clippy and rustdoc, warnings denied"
+	@echo "make lint   - fmt check, clippy and rustdoc (warnings denied), unused dependencies (cargo machete)"
 	@echo "make screenshots - the browser suite, saving every page in docs/screenshots/"
 	@echo "make package  - cargo lambda build of every function into target/lambda/*/bootstrap.zip (ARCH=arm64|x86-64)"
 	@echo "make deploy   - package, render infra/template.yaml from config.json, sam deploy, upload html/ and config (docs/deploy.md)"
@@ -34,6 +34,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
+	scripts/setup-rust-tools.sh
+	$(CARGO) machete
 
 # `make test` runs the steps below and prints their total wall time at the end, pass or fail.
 test:
