@@ -9,6 +9,7 @@ pub mod fakes;
 pub mod index_contract;
 pub mod index_range_contract;
 pub mod lambda_runtime;
+pub mod ledger_contract;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;

@@ -1,6 +1,5 @@
 //! Shared set-up: the test IdP (checked-in test key), the service provider it talks to, the access
 //! rules of a small configuration, and the axum app with the SAML and session routes.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 
