@@ -4,6 +4,7 @@ mod announcement;
 mod change;
 mod lifecycle;
 mod meeting;
+mod meeting_record;
 mod modification;
 mod normalize;
 mod object;
@@ -12,10 +13,14 @@ mod result;
 pub use announcement::{Announcement, Attachment};
 pub use change::Change;
 pub use lifecycle::Lifecycle;
-pub use meeting::MeetingMetadata;
+pub use meeting::{MeetingMetadata, MeetingPlan, parse_attendees};
+pub use meeting_record::{
+    CustomerAttendees, MeetingChange, MeetingClaim, MeetingHistory, MeetingKey, MeetingProvider, MeetingRecord,
+    load_claim, load_history, meeting_prefix,
+};
 pub use modification::{Modification, ModificationType};
 pub use object::{Object, ObjectError};
-pub use result::{DeliveryResult, PROCESSOR_USER, meeting_cancelled_key};
+pub use result::{DeliveryResult, PROCESSOR_USER};
 
 #[cfg(test)]
 mod tests;

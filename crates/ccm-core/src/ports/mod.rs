@@ -13,8 +13,8 @@ pub use messaging::{
     Reservation, SendReceipt,
 };
 pub use services::{
-    Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
+    Calendar, CalendarError, CalendarEvent, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory,
+    Invitations, MeetingRequest, Secret, Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
