@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod graph_stub;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;
