@@ -4,7 +4,8 @@
 //!
 //! Environment: `CCM_CONFIG_FILE` (default `config.json`), `S3_BUCKET` (else config's
 //! `s3_config.bucket_name`), `CCM_OWN_PRINCIPALS` (comma-separated principal substrings whose S3
-//! writes are ignored), `CCM_SEND_CONCURRENCY` (default 8).
+//! writes are ignored), `CCM_SEND_CONCURRENCY` (default 8); meetings: `CCM_GRAPH_TENANT_ID`,
+//! `CCM_GRAPH_CLIENT_ID`, `CCM_GRAPH_CLIENT_SECRET_PARAMETER` (without them, ICS invitations).
 
 use std::sync::Arc;
 
@@ -29,7 +30,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         send_concurrency: std::env::var("CCM_SEND_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
     };
     let sdk = ccm_aws::sdk::load_base_config(None).await;
-    let processor = ccm_processor::aws::processor(&sdk, Arc::new(config), &bucket, settings).await;
+    let mut processor = ccm_processor::aws::processor(&sdk, Arc::new(config), &bucket, settings).await;
+    processor.calendar = Some(ccm_processor::aws::calendar_from_env(&sdk, |k| std::env::var(k).ok()).await?);
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<BatchResponse, lambda_runtime::Error>(ccm_processor::handle_batch(processor, &event.payload).await)

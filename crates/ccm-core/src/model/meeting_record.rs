@@ -143,6 +143,16 @@ impl MeetingKey {
     }
 }
 
+/// The idempotency key of creating the meeting of `object` at `version` (Graph `transactionId`, and
+/// the key stamped on the event to find it again): every trigger of that version, and every retry,
+/// computes the same one. A UUID-shaped SHA-256 digest of `{id}:v{version}`.
+pub fn meeting_transaction_id(object: &ObjectId, version: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let d = hex::encode(Sha256::digest(format!("ccm-meeting:{object}:v{version}").as_bytes()));
+    let part = |a: usize, b: usize| d.get(a..b).unwrap_or_default();
+    format!("{}-{}-{}-{}-{}", part(0, 8), part(8, 12), part(12, 16), part(16, 20), part(20, 32))
+}
+
 /// `results/{id}/meeting/`: every record and claim of an object's meeting.
 pub fn meeting_prefix(object: &ObjectId) -> String {
     format!("{}meeting/", StorageKey::results_prefix(object))
@@ -362,6 +372,15 @@ mod tests {
         for other in ["cancelled-0123", "s", "s01", "s1-claimx", "x1"] {
             assert_eq!(MeetingKey::parse(&Token::parse(other).unwrap()), None, "{other}");
         }
+    }
+
+    #[test]
+    fn the_transaction_id_is_the_same_for_one_version_and_differs_between_versions() {
+        let a = meeting_transaction_id(&id(), 3);
+        assert_eq!(a, meeting_transaction_id(&id(), 3));
+        assert_ne!(a, meeting_transaction_id(&id(), 4));
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! RFC 5545 §3.3.11; parameter values are quoted; lines are folded at 75 octets without splitting a
 //! character; every line ends in CRLF. Parsed back by Python's `icalendar` in the tests.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::ids::EmailAddress;
@@ -56,7 +56,17 @@ pub struct IcsInvite<'a> {
 /// The `.ics` text of `invite`.
 pub fn render_ics(invite: &IcsInvite<'_>) -> String {
     let zone = invite.zone.name();
-    let local = |t: DateTime<Utc>| t.with_timezone(&invite.zone).format("%Y%m%dT%H%M%S").to_string();
+    // A local time names its first occurrence (RFC 5545 §3.3.5): the second 01:30 of a night the
+    // clocks go back can only be written in UTC.
+    let time = |name: &str, t: DateTime<Utc>| {
+        let local = t.with_timezone(&invite.zone).naive_local();
+        match invite.zone.from_local_datetime(&local).earliest() {
+            Some(first) if first.with_timezone(&Utc) == t => {
+                format!("{name};TZID={}:{}", param(zone), local.format("%Y%m%dT%H%M%S"))
+            }
+            _ => format!("{name}:{}", t.format("%Y%m%dT%H%M%SZ")),
+        }
+    };
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "PRODID:-//ccm//Customer Contact Manager//EN".to_owned(),
@@ -69,8 +79,8 @@ pub fn render_ics(invite: &IcsInvite<'_>) -> String {
     lines.push(format!("UID:{}", escape_text(&one_line(invite.uid))));
     lines.push(format!("SEQUENCE:{}", invite.sequence));
     lines.push(format!("DTSTAMP:{}", invite.stamp.format("%Y%m%dT%H%M%SZ")));
-    lines.push(format!("DTSTART;TZID={}:{}", param(zone), local(invite.start)));
-    lines.push(format!("DTEND;TZID={}:{}", param(zone), local(invite.end)));
+    lines.push(time("DTSTART", invite.start));
+    lines.push(time("DTEND", invite.end));
     lines.push(format!("SUMMARY:{}", escape_text(&one_line(invite.summary))));
     let description = text::clean(invite.description, TextKind::MultiLine);
     if !description.trim().is_empty() {
@@ -213,6 +223,19 @@ mod tests {
         }
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains("ünïcödé"), "a folded character is whole again after unfolding");
+    }
+
+    #[test]
+    fn the_second_of_two_equal_local_times_is_written_in_utc() {
+        let organizer = addr("change-meetings@ccm.example.com");
+        let attendees = [addr("ops@acme.example.com")];
+        let mut i = invite(IcsMethod::Request, &attendees, &organizer);
+        // New York, November 1 2026: 01:30 EDT is 05:30Z, 01:30 EST is 06:30Z.
+        i.start = "2026-11-01T05:30:00Z".parse().unwrap();
+        i.end = "2026-11-01T06:30:00Z".parse().unwrap();
+        let text = render_ics(&i);
+        assert!(text.contains("\r\nDTSTART;TZID=America/New_York:20261101T013000\r\n"), "{text}");
+        assert!(text.contains("\r\nDTEND:20261101T063000Z\r\n"), "{text}");
     }
 
     #[test]

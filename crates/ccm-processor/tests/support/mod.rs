@@ -37,6 +37,10 @@ pub struct Rig {
 
 impl Rig {
     pub async fn new() -> Self {
+        Self::with_config(config()).await
+    }
+
+    pub async fn with_config(config: Arc<AppConfig>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(dir.path()).await.unwrap();
         let contacts = Arc::new(FakeContacts::new());
@@ -48,7 +52,7 @@ impl Rig {
             mailer: mailer.clone(),
             ledger: ledger.clone(),
             calendar: None,
-            config: config(),
+            config,
             clock: Arc::new(FixedClock),
             settings: Settings::default(),
         };
