@@ -293,6 +293,14 @@ impl MeetingHistory {
     }
 }
 
+/// The meeting the archive itself names (`meeting_metadata`, written by the original system), as
+/// step 0 of the history.
+pub fn legacy_meeting(object: &super::Object) -> Option<MeetingRecord> {
+    let zone = object.timezone().unwrap_or(crate::schedule::DEFAULT_ZONE);
+    let life = object.life();
+    life.meeting_metadata.as_ref().map(|m| MeetingRecord::from_legacy(object.id(), life.version, zone, m))
+}
+
 /// Reads `results/{id}/meeting/` (one listing, then the records); claims are not records.
 pub async fn load_history(
     store: &dyn DocumentStore,

@@ -16,7 +16,7 @@ pub use lifecycle::Lifecycle;
 pub use meeting::{MeetingMetadata, MeetingPlan, parse_attendees};
 pub use meeting_record::{
     CustomerAttendees, MeetingChange, MeetingClaim, MeetingHistory, MeetingKey, MeetingProvider, MeetingRecord,
-    load_claim, load_history, meeting_prefix, meeting_transaction_id,
+    legacy_meeting, load_claim, load_history, meeting_prefix, meeting_transaction_id,
 };
 pub use modification::{Modification, ModificationType};
 pub use object::{Object, ObjectError};
