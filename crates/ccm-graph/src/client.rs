@@ -56,15 +56,8 @@ pub struct Answer {
     pub body: Value,
 }
 
-fn install_crypto_provider() {
-    // reqwest's rustls asks for the process-wide provider; the AWS SDK builds aws-lc-rs already.
-    // Installing twice is refused, which is fine.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-}
-
 impl GraphClient {
     pub fn new(settings: GraphSettings) -> Result<Self, GraphError> {
-        install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .user_agent(concat!("ccm/", env!("CARGO_PKG_VERSION")))
