@@ -170,7 +170,8 @@ impl Processor {
         })
     }
 
-    fn decide(&self, object: &Object, history: &MeetingHistory, mode: Mode) -> Result<MeetingStep, ProcessError> {
+    /// What `mode` asks of `object`'s meeting given its history (the trigger's rule, or an operator's).
+    pub fn decide_step(&self, object: &Object, history: &MeetingHistory, mode: Mode) -> Result<MeetingStep, ProcessError> {
         Ok(match mode {
             Mode::Follow => routing::meeting_step(object, history),
             Mode::Deleted => routing::meeting_step_for_deleted(history),
@@ -210,7 +211,7 @@ impl Processor {
             MeetingState { history: self.meeting_history(object).await?, recorded: Vec::new(), deferred: None };
         let Some(calendar) = self.calendar.clone() else { return Ok(state) };
         for _ in 0..MAX_ROUNDS {
-            let step = self.decide(object, &state.history, mode)?;
+            let step = self.decide_step(object, &state.history, mode)?;
             if step == MeetingStep::Nothing {
                 return Ok(state);
             }

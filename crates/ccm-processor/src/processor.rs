@@ -12,7 +12,7 @@ use bytes::Bytes;
 use ccm_core::config::AppConfig;
 use ccm_core::model::{DeliveryResult, PROCESSOR_USER};
 use ccm_core::ports::{
-    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, MailError, Mailer,
+    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError, Mailer,
     OutgoingEmail, PutOptions, Reservation, StoreError,
 };
 use ccm_core::render::{self, NotificationContext};
@@ -90,23 +90,24 @@ impl Processor {
             .customer(customer)
             .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
         let trigger = StorageKey::Trigger(customer.clone(), id.clone());
-        if self.store.head(&trigger).await.map_err(store_err)?.is_none() {
+        let Some(seen) = self.store.head(&trigger).await.map_err(store_err)? else {
             tracing::info!("trigger already processed");
             return Ok(Outcome::AlreadyProcessed);
-        }
+        };
+        let seen = seen.etag;
         let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
             self.meeting_of_deleted(customer, id).await?;
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend("the object is no longer archived".into()));
         };
         let object = Object::from_json(&doc.body)
             .map_err(|e| ProcessError::permanent(format!("archived object does not parse: {e}")))?;
         if !object.customers().contains(customer) {
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend("the object no longer lists this customer".into()));
         }
         let Some(route) = routing::route(&object) else {
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
         };
         // The meeting first: a cancellation is made before any mail, a new meeting's join link goes
@@ -121,12 +122,26 @@ impl Processor {
         if let Some(e) = meeting.deferred {
             return Err(e);
         }
-        self.store.delete(&trigger).await.map_err(store_err)?;
+        self.finish(&trigger, &seen).await?;
         tracing::info!(
             event = %summary.event, topic = %summary.topic, sent = summary.sent, already_sent = summary.already_sent,
             restricted = summary.restricted, rejected = summary.rejected, "trigger processed"
         );
         Ok(Outcome::Sent(summary))
+    }
+
+    /// Deletes the trigger this delivery processed, unless it was written again meanwhile: the object
+    /// moved on (submitted, then quickly approved), and that write's own event processes it. Deleting
+    /// it here would lose the newer notification.
+    async fn finish(&self, trigger: &StorageKey, seen: &ETag) -> Result<(), ProcessError> {
+        match self.store.head(trigger).await.map_err(store_err)? {
+            Some(now) if now.etag != *seen => {
+                tracing::info!("the trigger was written again meanwhile; it is left for its own event");
+                Ok(())
+            }
+            Some(_) => self.store.delete(trigger).await.map_err(store_err),
+            None => Ok(()),
+        }
     }
 
     /// A trigger for an object that was deleted meanwhile: its meeting, if one still stands, goes.
