@@ -76,6 +76,9 @@ pub enum Command {
     /// Checks of the configured customers against their AWS accounts.
     #[command(subcommand)]
     Customers(commands::customers::CustomersCommand),
+    /// An object's meeting: invite (schedule or update) or cancel, through Graph or ICS.
+    #[command(subcommand)]
+    Meeting(commands::meeting::MeetingCommand),
     /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
     #[command(after_help = commands::sync::EXAMPLES)]
     Sync(commands::sync::SyncArgs),
@@ -148,6 +151,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::Domain(cmd) => commands::domain::run(&ctx().await?, cmd).await,
         Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await?, cmd).await,
         Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
+        Command::Meeting(cmd) => commands::meeting::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
     }
 }

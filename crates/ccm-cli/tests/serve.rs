@@ -11,6 +11,10 @@ use serde_json::{Value, json};
 #[path = "serve/mail.rs"]
 mod mail;
 
+/// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
+#[path = "serve/meetings.rs"]
+mod meetings;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod errors;
 pub mod fanout;
 pub mod identity_center;
+pub mod meeting;
 pub mod output;
 pub mod pace;
 pub mod progress;
