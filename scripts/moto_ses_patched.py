@@ -81,7 +81,7 @@ def check_moto_version():
     if found != MOTO_VERSION:
         sys.exit(
             f"moto_ses_patched: moto {found} is installed but these patches are written for "
-            f"moto {MOTO_VERSION}; run scripts/setup-moto.sh"
+            f"moto {MOTO_VERSION}; run scripts/setup-python.sh"
         )
 
 

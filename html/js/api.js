@@ -1,5 +1,10 @@
 // The API client: JSON in and out, ETags, the CSRF header on every state-changing call, and a redirect
 // to sign-in (returning to this page) when the session is missing or expired.
+//
+// Every same-origin request with a body method also carries `x-amz-content-sha256` (the hex SHA-256 of
+// the body, of the empty string when there is none): in AWS, CloudFront signs its calls to the Lambda
+// Function URLs with Origin Access Control, and Lambda refuses a POST or PUT whose payload hash the
+// viewer did not send (docs/adr/0009-infra-render-step.md). `ccm serve` ignores the header.
 
 // The one place that knows where signing in happens: /auth/login starts the SAML flow in AWS and
 // redirects to the development sign-in in `ccm serve`. It takes ?return=<local path>.
@@ -27,21 +32,41 @@ function csrfHeaders(method) {
   return method !== 'GET' && method !== 'HEAD' && me ? { 'X-CSRF-Token': me.csrfToken } : {};
 }
 
+const hasBody = (method) => method !== 'GET' && method !== 'HEAD';
+
+/** Hex SHA-256 of a request body (a string, Blob/File, ArrayBuffer or typed array; none = empty). */
+export async function sha256Hex(body) {
+  let bytes;
+  if (body === undefined || body === null) bytes = new Uint8Array(0);
+  else if (typeof body === 'string') bytes = new TextEncoder().encode(body);
+  else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) bytes = body;
+  else if (typeof body.arrayBuffer === 'function') bytes = await body.arrayBuffer();
+  else throw new TypeError('sha256Hex: unsupported body type');
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The payload-hash header for a same-origin request with a body method, else nothing. Web Crypto
+ *  exists only in secure contexts: always behind CloudFront (HTTPS); a plain-http `ccm serve` on
+ *  another host than localhost has none, and needs no header. */
+export async function contentHashHeaders(method, body) {
+  if (!hasBody(method) || !globalThis.crypto || !globalThis.crypto.subtle) return {};
+  return { 'x-amz-content-sha256': await sha256Hex(body) };
+}
+
 /**
  * One API call. `etag` becomes If-Match (writes) or If-None-Match (reads). Answers
  * `{data, etag, status}`; throws ApiError on any non-2xx status except 304.
  */
 export async function request(method, path, { body, etag, headers = {} } = {}) {
   if (method !== 'GET' && !me && path !== '/api/me') await currentUser();
-  const h = { Accept: 'application/json', ...csrfHeaders(method), ...headers };
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const h = { Accept: 'application/json', ...csrfHeaders(method), ...(await contentHashHeaders(method, payload)), ...headers };
   if (body !== undefined) h['Content-Type'] = 'application/json';
   if (etag) h[method === 'GET' ? 'If-None-Match' : 'If-Match'] = etag;
   let res;
   try {
-    res = await fetch(path, {
-      method, headers: h, credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { method, headers: h, credentials: 'same-origin', body: payload });
   } catch (e) {
     throw new ApiError(0, { error: 'network', message: 'The server could not be reached. Check your connection and try again.' });
   }
@@ -84,7 +109,8 @@ export async function peekSession() {
 }
 
 export async function signOut() {
-  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: csrfHeaders('POST') }).catch(() => {});
+  const headers = { ...csrfHeaders('POST'), ...(await contentHashHeaders('POST')) };
+  await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers }).catch(() => {});
   location.assign(signInUrl('/'));
 }
 
@@ -93,7 +119,10 @@ export async function signOut() {
 export async function uploadBytes(url, method, headers, file) {
   const target = new URL(url, location.href);
   const h = { ...(headers || {}) };
-  if (target.origin === location.origin) Object.assign(h, csrfHeaders(method || 'PUT'));
+  // Only our own origin gets our headers: a presigned S3 URL signed exactly the ones the API returned.
+  if (target.origin === location.origin) {
+    Object.assign(h, csrfHeaders(method || 'PUT'), await contentHashHeaders(method || 'PUT', file));
+  }
   const res = await fetch(target.href, {
     method: method || 'PUT', headers: h, body: file,
     credentials: target.origin === location.origin ? 'same-origin' : 'omit',

@@ -52,6 +52,7 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
     };
     match outcome {
         Ok(s) => {
+            tracing::Span::current().record("user", ccm_core::ids::mask_email(&s.user.email));
             // Handlers see the session as it will be after this response (refreshed expiry).
             req.extensions_mut().insert(refreshed.clone().unwrap_or(s));
         }

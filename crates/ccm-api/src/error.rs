@@ -33,7 +33,7 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { message: String, current: Option<Box<Value>> },
     /// 413
-    #[error("the request body is too large (JSON bodies up to 1 MiB, attachments up to 10 MiB)")]
+    #[error("the request body is too large (JSON bodies up to 1 MiB, attachments up to 50 MiB)")]
     TooLarge,
     /// 415: the body is not of a type the route reads.
     #[error("{0}")]

@@ -1,12 +1,14 @@
 //! The ccm HTTP API: an axum `Router` over the ports (`router(state)`), used as it is by the
 //! `ccm-api` Lambda (under lambda_http), by `ccm serve` and by the tests.
 //!
-//! Every route is under `/api`, speaks JSON, and answers errors as `{"error", "message", "field"?}`.
+//! Every route is under `/api` (and Typeform's webhook at `/webhooks/typeform`), speaks JSON, and
+//! answers errors as `{"error", "message", "field"?}`.
 
 pub mod auth;
 pub mod error;
 pub mod routes;
 pub mod state;
+pub mod trace;
 pub mod uploads;
 pub mod wire;
 
@@ -20,15 +22,19 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::{ApiError, ApiResult};
-pub use state::AppState;
+pub use state::{AppState, SurveySettings};
 
 /// Every documented route, registered once: the router and the OpenAPI document come from the same
 /// list, so a route cannot be served without being described.
 fn api_routes() -> OpenApiRouter<AppState> {
-    use routes::{account, attachments, objects, saved, search};
+    use routes::{account, attachments, objects, saved, search, surveys, webhooks};
     let upload = {
         let (schemas, paths, method_router) = routes!(attachments::local_upload);
         (schemas, paths, method_router.layer(DefaultBodyLimit::max(attachments::UPLOAD_LIMIT)))
+    };
+    let typeform_webhook = {
+        let (schemas, paths, method_router) = routes!(webhooks::typeform);
+        (schemas, paths, method_router.layer(DefaultBodyLimit::max(webhooks::WEBHOOK_LIMIT)))
     };
     OpenApiRouter::with_openapi(routes::openapi::ApiDoc::openapi())
         .routes(routes!(account::me))
@@ -41,6 +47,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(attachments::download, attachments::remove))
         .routes(routes!(attachments::confirm))
         .routes(upload)
+        .routes(routes!(surveys::open, surveys::answer))
+        .routes(routes!(surveys::summary))
+        .routes(routes!(surveys::change_surveys))
+        .routes(routes!(surveys::announcement_surveys))
+        .routes(typeform_webhook)
         .merge(objects::changes::router())
         .merge(objects::announcements::router())
 }
@@ -61,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(axum::middleware::from_fn(trace::request_span))
         .layer(DefaultBodyLimit::max(routes::common::BODY_LIMIT))
         // No API answer is ever sniffed into something else (an HTML page, a script).
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(

@@ -2,6 +2,8 @@
 //! generated from. Objects travel in the stored shape (so an existing bucket's fields reach the
 //! portal unchanged); everything around them has a fixed shape.
 
+pub mod surveys;
+
 use ccm_app::triggers::TriggerResult;
 use ccm_app::versions::VersionInfo;
 use ccm_app::{ObjectView, Saved};
@@ -150,12 +152,18 @@ pub struct CustomerBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadRequest {
-    /// The file name: letters, digits, space, `.`, `_`, `-`, `(`, `)`.
+    /// The file name: letters, digits, space, `.`, `_`, `-`, `(`, `)`; no leading dot, no `..`.
+    #[schema(min_length = 1, max_length = 128)]
     pub name: String,
-    /// Exactly the number of bytes that will be uploaded (1 byte to 10 MiB).
+    /// Exactly the number of bytes that will be uploaded (1 byte to 50 MiB).
+    #[schema(minimum = 1, maximum = 52428800)]
+    #[serde(deserialize_with = "whole_number")]
     pub size: u64,
     /// One of the allowed types (PDF, images, text, CSV, Office documents).
     pub content_type: String,
+    /// The SHA-256 of the bytes, base64 (optional): then storage refuses any other bytes.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// Where and how to upload the bytes (exactly these headers), then confirm.
@@ -178,7 +186,8 @@ pub struct SavedSearchesBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SavedSearchBody {
-    /// 1 to 100 characters.
+    /// 1 to 100 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
     /// The search's filters, as the portal stores them (an object).
     #[schema(value_type = Object)]
@@ -231,4 +240,20 @@ pub struct FieldErrorBody {
 pub struct ConflictCurrent {
     pub object: ObjectBody,
     pub etag: String,
+}
+
+/// An unsigned integer, also when JSON writes it as a whole float (`1.0`), as JSON Schema allows.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(u) = n.as_u64() {
+        return Ok(u);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(&f) => {
+            // In range and whole, so the cast is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(f as u64)
+        }
+        _ => Err(serde::de::Error::custom(format!("{n} is not a whole number of bytes"))),
+    }
 }

@@ -4,18 +4,22 @@
 //! be exactly the size and type declared when the upload started (kept in
 //! `announcements/{id}/uploads/{file}.json` until the confirmation).
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use ccm_core::model::Attachment;
-use ccm_core::ports::{PutOptions, UploadTarget};
+use ccm_core::ports::{PutOptions, UploadSpec, UploadTarget};
 use ccm_core::workflow::{self, Action};
 use ccm_core::{FileName, Object, ObjectId, Role, Status, StorageKey};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{AttachmentError, Conflict, Forbidden, StepError, field};
 use crate::objects::{Loaded, Objects, Saved};
 
-/// Largest attachment.
-pub const MAX_ATTACHMENT: u64 = 10 * 1024 * 1024;
+/// Largest attachment. The bytes never pass through a Lambda (presigned S3 PUT), so the limit is
+/// what mail recipients should be sent links to, not a payload cap.
+pub const MAX_ATTACHMENT: u64 = 50 * 1024 * 1024;
 
 /// Content types an attachment may have.
 pub const ALLOWED_TYPES: &[&str] = &[
@@ -48,6 +52,14 @@ pub fn check_size(size: u64) -> Result<(), AttachmentError> {
     Ok(())
 }
 
+/// A SHA-256 in base64 (44 characters), as S3's `x-amz-checksum-sha256` takes it.
+pub fn check_sha256(raw: &str) -> Result<String, AttachmentError> {
+    match BASE64.decode(raw.trim()) {
+        Ok(bytes) if bytes.len() == 32 => Ok(raw.trim().to_owned()),
+        _ => Err(AttachmentError::Invalid(field("sha256", "the SHA-256 of the bytes, in base64 (44 characters)"))),
+    }
+}
+
 pub fn parse_name(raw: &str) -> Result<FileName, AttachmentError> {
     FileName::parse(raw).map_err(|e| AttachmentError::Invalid(field("name", e.to_string())))
 }
@@ -59,6 +71,9 @@ pub struct Declared {
     pub size: u64,
     pub content_type: String,
     pub by: String,
+    /// The SHA-256 of the bytes (base64), when the uploader gave one: storage checks it on upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 impl Declared {
@@ -110,16 +125,24 @@ impl Objects<'_> {
         name: &FileName,
         size: u64,
         content_type: &str,
+        sha256: Option<&str>,
     ) -> Result<UploadTarget, AttachmentError> {
         self.attachable(id).await?;
         check_size(size)?;
         let content_type = check_type(content_type)?;
-        let declared = Declared { size, content_type: content_type.clone(), by: self.caller.email().to_owned() };
+        let sha256 = sha256.map(check_sha256).transpose()?;
+        let declared = Declared {
+            size,
+            content_type: content_type.clone(),
+            by: self.caller.email().to_owned(),
+            sha256: sha256.clone(),
+        };
         let record = serde_json::to_vec(&declared).map_err(|e| AttachmentError::Corrupt(e.to_string()))?;
         let pending = StorageKey::PendingUpload(id.clone(), name.clone());
         self.app.store.put(&pending, Bytes::from(record), PutOptions::default()).await?;
         let key = StorageKey::Attachment(id.clone(), name.clone());
-        Ok(self.app.uploads.upload(&key, &content_type, size).await?)
+        let spec = UploadSpec { content_type: &content_type, size, sha256: sha256.as_deref() };
+        Ok(self.app.uploads.upload(&key, &spec).await?)
     }
 
     /// Stores uploaded bytes (the local upload target of `ccm serve`), if they are what was declared.
@@ -135,6 +158,12 @@ impl Objects<'_> {
         check_size(body.len() as u64)?;
         let content_type = check_type(content_type)?;
         declared.check(body.len() as u64, &content_type)?;
+        if let Some(want) = &declared.sha256 {
+            let got = BASE64.encode(Sha256::digest(&body));
+            if &got != want {
+                return Err(AttachmentError::Invalid(field("sha256", "the bytes do not have the SHA-256 declared")));
+            }
+        }
         let options = PutOptions { content_type: Some(content_type), ..PutOptions::default() }
             .with_metadata("uploaded-by", self.caller.email());
         self.app.store.put(&StorageKey::Attachment(id.clone(), name.clone()), body, options).await?;

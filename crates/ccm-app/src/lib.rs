@@ -1,14 +1,16 @@
 //! The use cases of ccm over the ports: create, edit, act on, delete and duplicate changes and
-//! announcements, their attachments, versions and views, and users' saved searches. No HTTP and no
-//! AWS here: the API, `ccm serve`, the CLI and the tests call the same code, and each use case says
-//! how it can fail with an error enum of its own (`error`).
+//! announcements, their attachments, versions and views, users' saved searches, and surveys. No
+//! HTTP and no AWS here: the API, `ccm serve`, the CLI and the tests call the same code, and each
+//! use case says how it can fail with an error enum of its own (`error`, `surveys::error`).
 
 pub mod attachments;
 pub mod caller;
 pub mod error;
 pub mod input;
 pub mod objects;
+pub mod request_id;
 pub mod saved_searches;
+pub mod surveys;
 pub mod triggers;
 pub mod versions;
 pub mod view;

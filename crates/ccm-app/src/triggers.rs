@@ -21,15 +21,20 @@ pub async fn write_triggers(store: &dyn DocumentStore, object: &Object) -> Vec<T
     let body = Bytes::from(object.to_json());
     let life = object.life();
     let id = object.id();
+    // The processor logs it, tying each customer's notification to the request that caused it.
+    let request = crate::request_id::current();
     let writes = object.customers().iter().map(|customer| {
         let key = StorageKey::Trigger(customer.clone(), id.clone());
         let id_key = if id.kind().is_change() { "change-id" } else { "announcement-id" };
-        let options = PutOptions::default()
+        let mut options = PutOptions::default()
             .with_metadata("customer-code", customer.as_str())
             .with_metadata("status", life.status.as_str())
             .with_metadata("version", life.version.to_string())
             .with_metadata("object-type", object.kind().type_name())
             .with_metadata(id_key, id.as_str());
+        if let Some(request) = &request {
+            options = options.with_metadata("request-id", request.clone());
+        }
         let body = body.clone();
         async move {
             let result = store.put(&key, body, options).await;

@@ -7,9 +7,7 @@
 //! meeting. The archive's own `meeting_metadata` (legacy) counts only while no step was recorded.
 //! The index entry's `joinUrl` comes from the same place ([`index_entry`]).
 
-use ccm_core::model::{
-    DeliveryResult, MeetingHistory, MeetingKey, MeetingRecord, legacy_meeting, load_history,
-};
+use ccm_core::model::{DeliveryResult, MeetingHistory, MeetingKey, MeetingRecord, legacy_meeting, load_history};
 use ccm_core::ports::{ChangeIndex, DocumentStore, IndexEntry, IndexError, IndexPage, StoreError, list_all};
 use ccm_core::{CustomerCode, Object, ObjectId, StorageKey};
 use futures::StreamExt;

@@ -98,9 +98,7 @@ pub fn safe_return_path(raw: Option<&str>) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+use ccm_core::render::escape_html as escape;
 
 async fn dev_login_page(State(state): State<AuthState>, Query(q): Query<ReturnTo>) -> Html<String> {
     let ret = escape(&safe_return_path(q.return_to.as_deref()));

@@ -62,17 +62,13 @@ impl Session {
     pub fn new(user: SessionUser, now: DateTime<Utc>) -> Self {
         let mut token = [0u8; 16];
         token.copy_from_slice(&XChaCha20Poly1305::generate_nonce(&mut OsRng)[..16]);
-        Self { user, created: now.timestamp(), last_seen: now.timestamp(), csrf: hex_encode(&token) }
+        Self { user, created: now.timestamp(), last_seen: now.timestamp(), csrf: hex::encode(token) }
     }
     pub fn expires_at(&self, policy: &SessionPolicy) -> DateTime<Utc> {
         let idle = self.last_seen + policy.idle.num_seconds();
         let max = self.created + policy.max.num_seconds();
         DateTime::from_timestamp(idle.min(max), 0).unwrap_or_default()
     }
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// How long a session lives.
@@ -137,7 +133,7 @@ impl Key {
             return Err(KeyError::TooShort);
         }
         let material = Sha256::digest([b"ccm-session-key:".as_slice(), secret.as_bytes()].concat());
-        let id = hex_encode(&Sha256::digest(material)[..4]);
+        let id = hex::encode(&Sha256::digest(material)[..4]);
         Ok(Self { id, cipher: XChaCha20Poly1305::new(&material) })
     }
 }
@@ -170,7 +166,7 @@ impl SessionKeys {
     pub fn ephemeral() -> Self {
         let a = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let b = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let secret = hex_encode(&[a.as_slice(), b.as_slice()].concat());
+        let secret = hex::encode([a.as_slice(), b.as_slice()].concat());
         // 96 hex characters: always long enough.
         Self::new(&secret, None).unwrap_or_else(|_| unreachable_key())
     }

@@ -7,20 +7,14 @@
 //! per customer also keeps customers apart: the SDK's shared cache evicts beyond 64 providers.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_config::SdkConfig;
-use aws_config::identity::IdentityCache;
-use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_sesv2::config::Region;
 use aws_smithy_async::time::{SharedTimeSource, TimeSource};
 use ccm_core::CustomerCode;
 use ccm_core::config::{AppConfig, CustomerConfig};
 
-/// Credentials count as expired this long before they do: a send never starts with credentials
-/// that could lapse mid-request, and a slow STS has time to answer before the old ones end.
-pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+pub use crate::assume_role::REFRESH_BEFORE_EXPIRY;
 
 /// The STS role session name for a customer, visible in the customer's CloudTrail.
 pub fn session_name(code: &CustomerCode) -> String {
@@ -71,23 +65,13 @@ impl CustomerClients {
 }
 
 async fn ses_client(base: &SdkConfig, customer: &CustomerConfig) -> aws_sdk_sesv2::Client {
-    let region = Region::new(customer.region.clone());
-    let provider = AssumeRoleProvider::builder(customer.ses_role_arn.clone())
-        .session_name(session_name(&customer.customer_code))
-        .region(region.clone())
-        .configure(base)
-        .build()
-        .await;
-    let conf = aws_sdk_sesv2::config::Builder::from(base)
-        .region(region)
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .identity_cache(IdentityCache::lazy().buffer_time(REFRESH_BEFORE_EXPIRY).build())
-        .build();
-    aws_sdk_sesv2::Client::from_conf(conf)
+    let session = session_name(&customer.customer_code);
+    let assumed = crate::assume_role::assume_role(base, &customer.ses_role_arn, &session, &customer.region).await;
+    aws_sdk_sesv2::Client::new(&assumed)
 }
 
 /// `AssumeRoleProvider` needs a time source; a configuration built by hand (tests) may lack one.
-pub(crate) fn with_time_source(base: &SdkConfig) -> SdkConfig {
+pub fn with_time_source(base: &SdkConfig) -> SdkConfig {
     if base.time_source().is_some() {
         return base.clone();
     }

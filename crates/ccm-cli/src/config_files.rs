@@ -47,5 +47,35 @@ pub fn load_ses_config(path: &Path, allow_example: bool) -> anyhow::Result<(SesC
     Ok((config, source))
 }
 
+/// A configuration file's text as read (or why it could not be read), named by where it came from.
+/// The AWS commands read both files up front, from a path or from `s3://bucket/key` with the
+/// operator's credentials (the scheduled sync task reads them from the metadata bucket).
+pub struct ConfigText {
+    pub location: String,
+    pub text: Result<String, String>,
+}
+
+impl ConfigText {
+    pub async fn read(path: &Path, sdk: &aws_config::SdkConfig) -> anyhow::Result<Self> {
+        let raw = path.to_string_lossy();
+        let location =
+            ccm_aws::location::Location::parse(&raw).map_err(|e| anyhow::anyhow!("--config/--ses-config: {e}"))?;
+        let text = location.read(sdk).await.map_err(|e| e.to_string());
+        Ok(Self { location: location.to_string(), text })
+    }
+
+    fn text(&self) -> anyhow::Result<&str> {
+        self.text.as_deref().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+pub fn parse_app_config(file: &ConfigText) -> anyhow::Result<AppConfig> {
+    AppConfig::from_json(file.text()?).map_err(|e| anyhow::anyhow!("{} is not valid:\n{e}", file.location))
+}
+
+pub fn parse_ses_config(file: &ConfigText) -> anyhow::Result<SesConfig> {
+    SesConfig::from_json(file.text()?).map_err(|e| anyhow::anyhow!("{} is not valid:\n{e}", file.location))
+}
+
 /// The SES topics the notification routing sends to: they must exist in SESConfig.json.
 pub use ccm_core::routing::ROUTED_TOPICS;

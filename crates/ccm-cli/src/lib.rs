@@ -24,10 +24,12 @@ const GLOBAL: &str = "Global options";
     after_help = "Examples:\n  ccm serve --demo                           run everything on this machine with demo data\n  ccm config validate                        check config.json and SESConfig.json\n  ccm customers validate --all-customers     assume every customer's role, check lists and topics\n  ccm ses list describe --customer acme      the contact list, its topics and subscriber counts\n  ccm sync --all-customers --dry-run         what the Identity Center sync would change\n  ccm completions bash > ccm.bash            shell completions"
 )]
 pub struct Cli {
-    /// config.json: customers, e-mail, DNS and portal settings.
+    /// config.json: customers, e-mail, DNS and portal settings. The AWS commands also read
+    /// s3://bucket/key (with the operator's credentials).
     #[arg(long, global = true, help_heading = GLOBAL, hide_env_values = true, env = "CCM_CONFIG", default_value = "config.json")]
     pub config: PathBuf,
-    /// SESConfig.json: SES topics (group prefixes × members, plus standalone topics).
+    /// SESConfig.json: SES topics (group prefixes × members, plus standalone topics); s3://bucket/key
+    /// as for --config.
     #[arg(long, global = true, help_heading = GLOBAL, hide_env_values = true, env = "CCM_SES_CONFIG", default_value = "SESConfig.json")]
     pub ses_config: PathBuf,
     /// Log level or filter (e.g. info, debug, ccm_api=debug). CCM_LOG overrides it.
@@ -79,9 +81,15 @@ pub enum Command {
     /// An object's meeting: invite (schedule or update) or cancel, through Graph or ICS.
     #[command(subcommand)]
     Meeting(commands::meeting::MeetingCommand),
+    /// The shared index of the AWS deployment (DynamoDB): verify it against the bucket, or rebuild it.
+    #[command(subcommand)]
+    Index(commands::index::IndexCommand),
     /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
     #[command(after_help = commands::sync::EXAMPLES)]
     Sync(commands::sync::SyncArgs),
+    /// Infrastructure as code: the CloudFormation template's per-customer parts (infra/template.yaml).
+    #[command(subcommand)]
+    Infra(commands::infra::InfraCommand),
     /// Print shell completions.
     #[command(after_help = "Example:\n  ccm completions bash > /etc/bash_completion.d/ccm")]
     Completions {
@@ -125,13 +133,11 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
                 Some(r) => sdk.into_builder().region(aws_config::Region::new(r.clone())).build(),
                 None => sdk,
             },
-            None => {
-                ccm_aws::admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?
-            }
+            None => ccm_admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?,
         };
         Ok::<_, anyhow::Error>(commands::context::Ctx {
-            config: cli.config.clone(),
-            ses_config: cli.ses_config.clone(),
+            config: config_files::ConfigText::read(&cli.config, &sdk).await?,
+            ses_config: config_files::ConfigText::read(&cli.ses_config, &sdk).await?,
             sdk,
             output: cli.output,
             printer: runtime.printer.clone(),
@@ -141,6 +147,9 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.config, &cli.ses_config, args).await,
         Command::Config(cmd) => commands::config::run(&cli.config, &cli.ses_config, cmd, &runtime.printer, cli.output),
+        Command::Infra(commands::infra::InfraCommand::Render(args)) => {
+            commands::infra::run(&cli.config, args, &runtime.printer, cli.output)
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "ccm", &mut std::io::stdout());
@@ -153,6 +162,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
         Command::Meeting(cmd) => commands::meeting::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
+        Command::Index(cmd) => commands::index::run(&ctx().await?, cmd).await,
     }
 }
 

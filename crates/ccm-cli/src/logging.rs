@@ -4,7 +4,7 @@
 //! Logs go to stderr through the console (`commands::output::write_console`), so a log line never
 //! lands inside a table or a progress bar. Colour only when stderr is a terminal and `NO_COLOR` is
 //! not set. The SDK's own credential warnings are silenced: ccm reports the same failure itself, as
-//! a sentence naming the operation (see `ccm_aws::admin::error`).
+//! a sentence naming the operation (see `ccm_admin::error`).
 
 use std::io::IsTerminal;
 

@@ -4,7 +4,7 @@
 mod support;
 
 use aws_sdk_account::types::AlternateContactType;
-use ccm_aws::admin::session::assume_role;
+use ccm_admin::session::assume_role;
 use serde_json::json;
 use support::{World, random_account, write_json};
 

@@ -6,7 +6,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
-use ccm_aws::admin::session::assume_role;
+use ccm_admin::session::assume_role;
 use serde_json::json;
 use support::{Run, SENDER_DOMAIN, World, random_account};
 
@@ -195,16 +195,37 @@ async fn the_onboarding_dry_run_lists_every_write_the_real_run_makes() {
     }
     assert_eq!(normalized(&dry, &replacements), normalized(&real, &replacements));
 
-    // What the dry run showed: the DKIM CNAMEs and the shared TXT, merged with what the zone has.
+    // What the dry run showed: each customer's DKIM CNAMEs, and the records the customers share (the
+    // _amazonses TXT, MX, SPF, DMARC) merged with what the zone has. Customers are planned
+    // concurrently, so a shared record is planned by whichever comes first, on top of the others.
     let first = &w.customer(0).code;
-    let planned = &dry.changes()[first];
-    let upserts: Vec<&serde_json::Value> =
-        planned.as_array().unwrap().iter().filter(|c| c["op"] == "Route53 UPSERT").collect();
-    assert_eq!(upserts.len(), 7, "3 DKIM CNAMEs, _amazonses TXT, MX, SPF, DMARC: {planned}");
-    assert!(upserts.iter().any(|c| c["target"] == format!("<{first}-dkim-token-1>._domainkey.{SENDER_DOMAIN} CNAME")));
-    let txt = upserts.iter().find(|c| c["target"] == format!("_amazonses.{SENDER_DOMAIN} TXT")).unwrap();
-    assert_eq!(txt["detail"]["values"], json!(["someone-elses-token", format!("<{first}-verification-token>")]));
-    assert!(planned.as_array().unwrap().iter().any(|c| c["op"] == "SES CreateEmailIdentity"), "{planned}");
+    let all: Vec<serde_json::Value> = (0..2)
+        .flat_map(|i| dry.changes()[&w.customer(i).code].as_array().unwrap().clone())
+        .filter(|c| c["op"] == "Route53 UPSERT")
+        .collect();
+    for i in 0..2 {
+        let code = &w.customer(i).code;
+        for n in 1..=3 {
+            let name = format!("<{code}-dkim-token-{n}>._domainkey.{SENDER_DOMAIN} CNAME");
+            assert!(all.iter().any(|c| c["target"] == name), "{name} planned: {all:?}");
+        }
+        let mine = format!("<{code}-verification-token>");
+        let txt = all.iter().any(|c| {
+            c["target"] == format!("_amazonses.{SENDER_DOMAIN} TXT")
+                && c["detail"]["values"]
+                    .as_array()
+                    .is_some_and(|v| v.contains(&json!("someone-elses-token")) && v.contains(&json!(mine)))
+        });
+        assert!(txt, "the shared TXT keeps the other token and adds {mine}: {all:?}");
+    }
+    for shared in [
+        format!("bounce.{SENDER_DOMAIN} MX"),
+        format!("bounce.{SENDER_DOMAIN} TXT"),
+        format!("_dmarc.{SENDER_DOMAIN} TXT"),
+    ] {
+        assert!(all.iter().any(|c| c["target"] == shared), "{shared} planned: {all:?}");
+    }
+    assert!(dry.changes()[first].as_array().unwrap().iter().any(|c| c["op"] == "SES CreateEmailIdentity"));
 
     // A changed event topic: the dry run and the real run both update the one destination.
     let topic = format!("arn:aws:sns:us-east-1:{}:ccm-events-v2", w.customer(0).account);

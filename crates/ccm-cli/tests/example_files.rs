@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ccm_aws::admin::alt_contacts::OrgEntry;
+use ccm_admin::alt_contacts::OrgEntry;
 use ccm_core::config::{ContactConfig, SesConfig};
 
 fn read(name: &str) -> String {

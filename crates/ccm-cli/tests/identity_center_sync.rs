@@ -71,7 +71,7 @@ async fn sync_adds_users_with_their_role_topics_and_a_second_sync_is_a_no_op() {
     assert_eq!(futures_contacts(&w).await, before);
 }
 
-async fn futures_contacts(w: &World) -> Vec<Vec<ccm_aws::admin::ContactRecord>> {
+async fn futures_contacts(w: &World) -> Vec<Vec<ccm_admin::ContactRecord>> {
     let mut all = Vec::new();
     for c in &w.customers {
         all.push(w.contacts(c).await);
@@ -243,7 +243,7 @@ async fn a_contact_added_by_hand_is_never_adopted_changed_or_removed_without_ado
     let (dir, ann, _) = set_up(&w, 0).await;
     let c = w.customer(0);
     // Ann was on the list before the sync, with a preference of her own.
-    let mut own = ccm_aws::admin::ContactRecord::new(c.address("ann"));
+    let mut own = ccm_admin::ContactRecord::new(c.address("ann"));
     own.topic_preferences.insert("aws-calendar".into(), OptOut);
     w.ses(c).await.create_contact("ccoe-customer-contacts", &own).await.unwrap();
 
@@ -266,7 +266,7 @@ async fn an_adopted_contact_is_shown_in_the_plan_and_handed_back_not_deleted_whe
     let Some(w) = World::new(1, 0).await else { return };
     let (dir, ann, _) = set_up(&w, 0).await;
     let c = w.customer(0);
-    let mut own = ccm_aws::admin::ContactRecord::new(c.address("ann"));
+    let mut own = ccm_admin::ContactRecord::new(c.address("ann"));
     own.topic_preferences.insert("finops-announce".into(), OptIn);
     w.ses(c).await.create_contact("ccoe-customer-contacts", &own).await.unwrap();
 

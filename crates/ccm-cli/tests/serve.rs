@@ -11,6 +11,14 @@ use serde_json::{Value, json};
 #[path = "serve/mail.rs"]
 mod mail;
 
+/// The same system as Lambdas: the real binaries under a Runtime API emulator, against moto.
+#[path = "serve/lambdas.rs"]
+mod lambdas;
+
+/// The built-in survey: personal links in completion notices, one answer per recipient.
+#[path = "serve/surveys.rs"]
+mod surveys;
+
 /// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
 #[path = "serve/meetings.rs"]
 mod meetings;
@@ -27,6 +35,7 @@ fn args(data: &std::path::Path) -> ServeArgs {
         demo: true,
         backend: Backend::Embedded,
         bucket: None,
+        index_table: None,
         html: None,
         secure_cookies: false,
         contacts: None,

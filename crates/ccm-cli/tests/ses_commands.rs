@@ -43,12 +43,12 @@ async fn dry_run_list_creation_changes_nothing() {
     assert!(w.ses(w.customer(0)).await.resolve_list().await.unwrap().is_none());
 }
 
-async fn seed_contacts(w: &World, n: usize) -> Vec<ccm_aws::admin::ContactRecord> {
+async fn seed_contacts(w: &World, n: usize) -> Vec<ccm_admin::ContactRecord> {
     let c = w.customer(0);
     let ses = w.ses(c).await;
     let mut out = Vec::new();
     for i in 0..n {
-        let mut contact = ccm_aws::admin::ContactRecord::new(c.address(&format!("user{i:02}")));
+        let mut contact = ccm_admin::ContactRecord::new(c.address(&format!("user{i:02}")));
         if i % 2 == 0 {
             contact.topic_preferences.insert("aws-calendar".into(), OptIn);
         }

@@ -13,11 +13,13 @@
 //! | `deleted/archive/{id}.json`, `deleted/drafts/{id}.json`, `deleted/customers/{code}/{id}.json` | soft deletes |
 //! | `announcements/{id}/attachments/{file}` | attachment bytes |
 //! | `announcements/{id}/uploads/{file}.json` | an upload in progress: the size and type declared when it started |
-//! | `surveys/forms/{code}/{id}/{unix}-{survey}.json`, `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | surveys |
+//! | `surveys/forms/{code}/{id}/{unix}-{survey}.json` | an external survey made for (object, customer) |
+//! | `surveys/results/{code}/{year}/Q{q}/{unix}-{form}.json` | survey answers; ccm writes `{form}` as `{object}_{respondent}` and `{unix}` as the survey's opening ([`crate::survey`]) |
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
+//! | `index/snapshot.json.gz` | a compact snapshot of the shared index (cold starts read it) |
 
 use std::fmt;
 
@@ -70,6 +72,8 @@ pub enum StorageKey {
     /// A record of the object's meeting (created, rescheduled, cancelled).
     MeetingResult(ObjectId, Token),
     SavedSearches(Token),
+    /// The snapshot of the shared index.
+    IndexSnapshot,
 }
 
 /// Image types a customer logo may have.
@@ -172,6 +176,25 @@ impl StorageKey {
         format!("results/{id}/")
     }
 
+    /// The object a key belongs to: its archive or draft copy, a soft-deleted copy, a version, a
+    /// result, an attachment. `None` for keys of no one object (logos, ledger, users, the snapshot).
+    pub fn object_id(&self) -> Option<&ObjectId> {
+        match self {
+            Self::Archive(id)
+            | Self::Draft(id)
+            | Self::Version(id, _)
+            | Self::DeletedArchive(id)
+            | Self::DeletedDraft(id)
+            | Self::Trigger(_, id)
+            | Self::DeletedTrigger(_, id)
+            | Self::Attachment(id, _)
+            | Self::PendingUpload(id, _)
+            | Self::MeetingResult(id, _) => Some(id),
+            Self::Result { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+
     /// True for the keys whose creation must notify the processor.
     pub fn is_trigger(&self) -> bool {
         matches!(self, Self::Trigger(..))
@@ -182,6 +205,7 @@ impl StorageKey {
             Self::CustomerLogo(_, ext) => ext.content_type(),
             Self::Attachment(..) => "application/octet-stream",
             Self::Ledger { .. } => "application/json",
+            Self::IndexSnapshot => "application/gzip",
             _ => "application/json",
         }
     }
@@ -266,6 +290,7 @@ impl StorageKey {
                 }
             }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
+            ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
             _ => return Err(unknown()),
         })
     }
@@ -306,6 +331,7 @@ impl fmt::Display for StorageKey {
             }
             Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
+            Self::IndexSnapshot => f.write_str("index/snapshot.json.gz"),
         }
     }
 }
@@ -358,6 +384,7 @@ mod tests {
             StorageKey::Result { object: id(), version: 4, customer: code(), event: Token::parse("approved").unwrap() },
             StorageKey::MeetingResult(id(), Token::parse("cancelled-v5").unwrap()),
             StorageKey::SavedSearches(Token::parse("u123").unwrap()),
+            StorageKey::IndexSnapshot,
         ];
         for key in keys {
             let text = key.to_string();

@@ -235,6 +235,11 @@ impl MemoryIndex {
         self.len() == 0
     }
 
+    /// Every entry, search text included (for a snapshot of the index).
+    pub fn export(&self) -> Vec<IndexEntry> {
+        self.read().map(|e| e.ordered.values().map(|s| (*s.entry).clone()).collect()).unwrap_or_default()
+    }
+
     fn read(&self) -> Result<RwLockReadGuard<'_, Entries>, IndexError> {
         self.entries.read().map_err(|_| IndexError::Unavailable("index lock poisoned".into()))
     }

@@ -91,9 +91,9 @@ impl Mailer for OutboxMailer {
     }
 }
 
-/// A URL for an HTML attribute (the placeholder sits in `href="…"`): slashes stay readable.
+/// A URL for an HTML attribute (the placeholder sits in `href="…"`).
 fn attribute(url: &str) -> String {
-    url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;")
+    ccm_core::render::escape_html(url)
 }
 
 /// Every message of the outbox, newest first (per customer directory).

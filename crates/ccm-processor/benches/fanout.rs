@@ -242,6 +242,7 @@ async fn run(p: &Params, endpoint: &str, data: &std::path::Path) -> Run {
         mailer: ses,
         ledger: ledger.clone(),
         calendar: None,
+        surveys: None,
         config,
         clock: Arc::new(SystemClock),
         settings: Settings { send_concurrency: p.send_concurrency, ..Settings::default() },

@@ -5,47 +5,21 @@
 
 use std::panic::AssertUnwindSafe;
 
+pub use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::FutureExt;
-use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::events::{Parsed, parse_body};
 use crate::processor::{Outcome, Processor};
 
-#[derive(Debug, Deserialize)]
-pub struct SqsEvent {
-    #[serde(rename = "Records", default)]
-    pub records: Vec<SqsMessage>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SqsMessage {
-    #[serde(rename = "messageId")]
-    pub message_id: String,
-    #[serde(default)]
-    pub body: String,
-}
-
-#[derive(Debug, Default, Serialize, PartialEq, Eq)]
-pub struct BatchResponse {
-    #[serde(rename = "batchItemFailures")]
-    pub batch_item_failures: Vec<ItemFailure>,
-}
-
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct ItemFailure {
-    #[serde(rename = "itemIdentifier")]
-    pub item_identifier: String,
-}
-
 /// Processes one message; `true` when it must be retried.
 pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool {
-    let span = tracing::info_span!("message", id = %message.message_id);
+    let span = tracing::info_span!("message", id = message.message_id.as_deref().unwrap_or_default());
     handle_message_in_span(processor, message).instrument(span).await
 }
 
 async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> bool {
-    let triggers = match parse_body(&message.body) {
+    let triggers = match parse_body(message.body.as_deref().unwrap_or_default()) {
         Ok(Parsed::Triggers(t)) => t,
         Ok(Parsed::Ignore(why)) => {
             tracing::info!(reason = %why, "message ignored");
@@ -81,16 +55,25 @@ async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> 
     retry
 }
 
-pub async fn handle_batch(processor: &Processor, event: &SqsEvent) -> BatchResponse {
+pub async fn handle_batch(processor: &Processor, event: &SqsEvent) -> SqsBatchResponse {
     let results = futures::future::join_all(
         event.records.iter().map(|m| async move { (m.message_id.clone(), handle_message(processor, m).await) }),
     )
     .await;
-    BatchResponse {
-        batch_item_failures: results
-            .into_iter()
-            .filter(|(_, retry)| *retry)
-            .map(|(id, _)| ItemFailure { item_identifier: id })
-            .collect(),
+    let mut response = SqsBatchResponse::default();
+    for (id, retry) in results {
+        if !retry {
+            continue;
+        }
+        match id {
+            Some(id) => {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                response.batch_item_failures.push(failure);
+            }
+            // A message without an id cannot be named for a retry; SQS always sends one.
+            None => tracing::error!("a message without messageId failed and cannot be retried alone"),
+        }
     }
+    response
 }

@@ -3,7 +3,6 @@
 //! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
 
 pub mod attendees;
-pub mod aws;
 pub mod batch;
 pub mod error;
 pub mod events;
@@ -12,8 +11,9 @@ pub mod invitations;
 pub mod meeting;
 pub mod processor;
 pub mod recipients;
+mod survey_step;
 
-pub use batch::{BatchResponse, SqsEvent, handle_batch};
+pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;
 pub use events::{Parsed, TriggerRef, parse_body};
 pub use ics_calendar::IcsCalendar;

@@ -171,7 +171,12 @@ impl Processor {
     }
 
     /// What `mode` asks of `object`'s meeting given its history (the trigger's rule, or an operator's).
-    pub fn decide_step(&self, object: &Object, history: &MeetingHistory, mode: Mode) -> Result<MeetingStep, ProcessError> {
+    pub fn decide_step(
+        &self,
+        object: &Object,
+        history: &MeetingHistory,
+        mode: Mode,
+    ) -> Result<MeetingStep, ProcessError> {
         Ok(match mode {
             Mode::Follow => routing::meeting_step(object, history),
             Mode::Deleted => routing::meeting_step_for_deleted(history),

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use ccm_core::config::AppConfig;
 use ccm_core::model::{DeliveryResult, PROCESSOR_USER};
 use ccm_core::ports::{
-    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError, Mailer,
-    OutgoingEmail, PutOptions, Reservation, StoreError,
+    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError,
+    Mailer, OutgoingEmail, PutOptions, Reservation, StoreError, Surveys,
 };
 use ccm_core::render::{self, NotificationContext};
 use ccm_core::routing::{self, Route};
@@ -33,6 +33,8 @@ pub struct Processor {
     pub ledger: Arc<dyn DeliveryLedger>,
     /// Meetings; `None` until a calendar is configured (then meetings are neither made nor cancelled).
     pub calendar: Option<Arc<dyn Calendar>>,
+    /// Satisfaction surveys of completed objects; `None`: completion notices carry no survey.
+    pub surveys: Option<Arc<dyn Surveys>>,
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
@@ -83,18 +85,22 @@ impl Processor {
     }
 
     /// Processes `customers/{customer}/{id}.json`.
-    #[tracing::instrument(skip_all, fields(customer = %customer, object = %id))]
+    #[tracing::instrument(skip_all, fields(customer = %customer, object = %id, request = tracing::field::Empty))]
     pub async fn process(&self, customer: &CustomerCode, id: &ObjectId) -> Result<Outcome, ProcessError> {
         let customer_config = self
             .config
             .customer(customer)
             .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
         let trigger = StorageKey::Trigger(customer.clone(), id.clone());
-        let Some(seen) = self.store.head(&trigger).await.map_err(store_err)? else {
+        let Some(meta) = self.store.head(&trigger).await.map_err(store_err)? else {
             tracing::info!("trigger already processed");
             return Ok(Outcome::AlreadyProcessed);
         };
-        let seen = seen.etag;
+        // The API request that wrote the trigger: every line of this span names it.
+        if let Some(request) = meta.metadata.get("request-id") {
+            tracing::Span::current().record("request", request.as_str());
+        }
+        let seen = meta.etag;
         let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
             self.meeting_of_deleted(customer, id).await?;
             self.finish(&trigger, &seen).await?;
@@ -191,28 +197,37 @@ impl Processor {
             Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contact list: {e}"))),
             Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
         };
+        let survey = self.survey_links(route.event, customer, customer_config, object).await?;
         // This customer's copy knows only this customer's name (never the other affected customers).
-        let rendered = render::render(&NotificationContext {
-            object,
-            event: route.event,
-            customer,
-            customer_name: &customer_config.customer_name,
-            portal_base_url: &self.config.email_config.portal_base_url,
-            now: self.clock.now(),
-        })
+        let rendered = render::render_with_survey(
+            &NotificationContext {
+                object,
+                event: route.event,
+                customer,
+                customer_name: &customer_config.customer_name,
+                portal_base_url: &self.config.email_config.portal_base_url,
+                now: self.clock.now(),
+            },
+            survey.as_ref().map(|s| s.placeholder()),
+        )
         .map_err(|e| ProcessError::permanent(e.to_string()))?;
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
         let results: Vec<SendResult> = futures::stream::iter(allowed)
             .map(|to| {
+                // A completion notice carries the recipient's own survey link.
+                let copy = match &survey {
+                    Some(links) => links.copy_for(&rendered, &to),
+                    None => rendered.clone(),
+                };
                 let email = OutgoingEmail {
                     from: from.clone(),
                     from_name: from_name.clone(),
                     to: to.clone(),
-                    subject: rendered.subject.clone(),
-                    html: rendered.html.clone(),
-                    text: rendered.text.clone(),
+                    subject: copy.subject,
+                    html: copy.html,
+                    text: copy.text,
                     list_management: Some((list_name.clone(), topic.clone())),
                     ics: None,
                 };

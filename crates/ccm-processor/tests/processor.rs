@@ -3,6 +3,9 @@
 
 mod support;
 
+#[path = "processor/completion_surveys.rs"]
+mod completion_surveys;
+
 use ccm_processor::{Outcome, SqsEvent};
 use ccm_testkit::fakes::Behaviour;
 use serde_json::json;
@@ -190,3 +193,42 @@ async fn the_processors_own_writes_are_ignored() {
 }
 
 mod meetings;
+
+/// A log sink for one test: every formatted line, in memory.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(logs.clone()).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let rig = Rig::new().await;
+    rig.subscribers("acme", "aws-approval", 1);
+    let o = change("CHG-traced", "submitted", &["acme"], json!({}));
+    rig.archive_and_trigger(&o).await;
+    let trigger = ccm_core::StorageKey::Trigger(code("acme"), o.id().clone());
+    let options = ccm_core::ports::PutOptions::default().with_metadata("request-id", "req-from-the-api");
+    ccm_core::ports::DocumentStore::put(&*rig.store, &trigger, bytes::Bytes::from(o.to_json()), options).await.unwrap();
+    rig.processor.process(&code("acme"), o.id()).await.unwrap();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let processed = text.lines().find(|l| l.contains("trigger processed")).expect("a line for the trigger");
+    assert!(processed.contains("request=\"req-from-the-api\""), "{processed}");
+}

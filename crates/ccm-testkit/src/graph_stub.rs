@@ -215,6 +215,7 @@ impl Inner {
 
     /// Graph's checks on every call: a bearer token the stub issued, `Prefer: IdType="ImmutableId"`,
     /// JSON bodies as `application/json`.
+    #[allow(clippy::result_large_err, reason = "a test stub: the refusal is the HTTP response it answers with")]
     fn check_headers(&self, headers: &HeaderMap, has_body: bool) -> Result<(), Response> {
         let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
         let token = auth.strip_prefix("Bearer ").unwrap_or_default();
@@ -248,6 +249,7 @@ fn bad(message: impl Into<String>) -> Response {
 }
 
 /// The shape of an `event` body per Graph's schema. `create` allows `transactionId` and extended properties.
+#[allow(clippy::result_large_err, reason = "a test stub: the refusal is the HTTP response it answers with")]
 fn check_event(body: &Value, create: bool) -> Result<(), Response> {
     let Some(map) = body.as_object() else { return Err(bad("the body is not a JSON object")) };
     for k in map.keys() {

@@ -7,9 +7,12 @@
 pub mod browser;
 pub mod fakes;
 pub mod graph_stub;
+pub mod index_contract;
+pub mod lambda_runtime;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;
 pub mod store_contract;
+pub mod synthetic;
 
 pub use memory_store::MemoryStore;

@@ -3,7 +3,7 @@
 //!
 //! Where the server comes from, in order:
 //! 1. `CCM_MOTO_ENDPOINT` (a server someone else started, e.g. the Makefile for a whole run);
-//! 2. `<repo>/.venv` (moto installed by `scripts/setup-moto.sh`), spawned on a free port through
+//! 2. `<repo>/.venv` (moto installed by `scripts/setup-python.sh`), spawned on a free port through
 //!    `scripts/moto_ses_patched.py`, which closes moto's SES v2 gaps for the Rust SDK (epoch
 //!    timestamps, the ListContacts filter and paging, GetAccount) and adds a read-back of sent mail
 //!    per account ([`Moto::sent_emails`]). Start the same script for `CCM_MOTO_ENDPOINT`.
@@ -35,7 +35,7 @@ pub const TEST_SECRET_KEY: &str = "testing";
 pub const TEST_REGION: &str = "us-east-1";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
-const SETUP_HINT: &str = "python3/moto not installed; run scripts/setup-moto.sh";
+const SETUP_HINT: &str = "python3/moto not installed; run scripts/setup-python.sh";
 
 /// The moto wrapper that patches SES v2 and exits when stdin closes (see the module docs).
 const PATCHED_SERVER: &str = "scripts/moto_ses_patched.py";

@@ -53,7 +53,7 @@ export function announcementForm(customers, { typeLocked = false } = {}) {
       el('div', { class: 'check' }, f.includeMeeting, el('label', { for: 'include-meeting' }, 'Schedule a meeting')), meetingBox),
     el('section', { 'aria-labelledby': 'sec-files' }, el('h2', { id: 'sec-files' }, 'Attachments'),
       attachmentList,
-      field('Add files', f.files, { hint: 'PDF, PNG, JPEG, GIF, TXT, CSV, DOCX, XLSX or PPTX; at most 10 MB each.' }),
+      field('Add files', f.files, { hint: 'PDF, PNG, JPEG, GIF, TXT, CSV, DOCX, XLSX or PPTX; at most 50 MB each.' }),
       attachmentStatus));
   sync();
   return {

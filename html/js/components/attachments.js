@@ -5,7 +5,7 @@ import { objectPath, request, uploadBytes } from '../api.js';
 import { el } from '../dom.js';
 import { formatSize } from './details.js';
 
-export const MAX_BYTES = 10 * 1024 * 1024;
+export const MAX_BYTES = 50 * 1024 * 1024;
 const TYPES = {
   pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', txt: 'text/plain', csv: 'text/csv',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -23,7 +23,7 @@ export function contentTypeOf(file) {
 export function checkFile(file, existing = []) {
   const ext = (file.name.split('.').pop() || '').toLowerCase();
   if (!TYPES[ext]) return `${file.name}: only PDF, PNG, JPEG, GIF, TXT, CSV, DOCX, XLSX and PPTX files can be attached.`;
-  if (file.size > MAX_BYTES) return `${file.name} is ${formatSize(file.size)}; the limit is 10 MB.`;
+  if (file.size > MAX_BYTES) return `${file.name} is ${formatSize(file.size)}; the limit is 50 MB.`;
   if (file.size === 0) return `${file.name} is empty.`;
   if (existing.includes(file.name)) return `${file.name} is already attached; remove it first to replace it.`;
   return null;

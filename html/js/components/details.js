@@ -7,6 +7,7 @@ import { timeBoth } from '../dates.js';
 import { STATUS_LABEL, TYPES, statusBadge, typeBadge, view } from '../model.js';
 import { actionButtons, reload } from './actions.js';
 import { openDialog } from './modal.js';
+import { surveyResults } from './survey-results.js';
 import { timeline } from './timeline.js';
 
 const STEPS = ['draft', 'submitted', 'approved', 'completed'];
@@ -71,6 +72,7 @@ export function detailsBody(me, o, { onChanged } = {}) {
       o.approvedBy ? [el('dt', {}, 'Approved'), el('dd', {}, o.approvedBy, ' · ', timeBoth(o.approvedAt))] : []),
     meetingSection(o, v),
     attachmentsSection(o, v),
+    surveyResults(v),
     el('div', { class: 'actions' }, actionButtons(me, v, { onChanged })),
     timeline(o.modifications));
 }

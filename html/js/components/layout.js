@@ -14,6 +14,7 @@ const NAV = [
   ['/approvals.html', 'Approvals'],
   ['/announcements.html', 'Announcements'],
   ['/search-changes.html', 'Search'],
+  ['/surveys.html', 'Surveys'],
 ];
 
 function header(me) {

@@ -3,7 +3,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { api, assertInert, launchBrowser, newContext, screenshots, settled, signInApi, startServer } from '../lib/harness.js';
 
 let server;
@@ -103,8 +105,14 @@ test('an announcement is created with attachments that are really uploaded and c
   await page.getByLabel(/Acme Corporation/).check();
   await page.getByLabel(/Globex Corporation/).check();
   const files = page.getByLabel('Add files');
-  await files.setInputFiles({ name: 'huge.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 1) });
-  await page.getByText('the limit is 10 MB').waitFor();
+  // Playwright refuses buffers over 50 MB, so the oversized file is a (sparse) file on disk.
+  const dir = await mkdtemp(join(tmpdir(), 'ccm-e2e-'));
+  const huge = join(dir, 'huge.pdf');
+  await writeFile(huge, '');
+  await truncate(huge, 50 * 1024 * 1024 + 1);
+  await files.setInputFiles(huge);
+  await page.getByText('the limit is 50 MB').waitFor();
+  await rm(dir, { recursive: true, force: true });
   await files.setInputFiles({ name: 'run.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
   await page.getByText('only PDF, PNG').waitFor();
   const notes = 'Reserved Instances:\n- r6g.large x 12\n- m7i.xlarge x 4\n';

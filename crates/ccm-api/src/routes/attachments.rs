@@ -26,9 +26,9 @@ fn saved(s: Saved) -> Response {
 }
 
 #[utoipa::path(post, path = "/api/announcements/{id}/attachments", tag = "announcements", operation_id = "startAttachmentUpload",
-    params(("id" = String, Path)), request_body = UploadRequest,
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$")), request_body = UploadRequest,
     responses((status = 200, description = "Where to send the bytes", body = UploadTargetBody),
-              (status = 400, description = "Bad name, size (≤ 10 MiB) or content type, named", body = ErrorBody),
+              (status = 400, description = "Bad name, size (≤ 50 MiB) or content type, named", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
               (status = 404, description = "No such announcement", body = ErrorBody),
@@ -42,7 +42,8 @@ pub async fn start(
 ) -> ApiResult<Json<UploadTargetBody>> {
     let id = parse_id(Family::Announcements, &id)?;
     let name = parse_name(&req.name)?;
-    let target = state.app.objects(&user.caller).upload_target(&id, &name, req.size, &req.content_type).await?;
+    let objects = state.app.objects(&user.caller);
+    let target = objects.upload_target(&id, &name, req.size, &req.content_type, req.sha256.as_deref()).await?;
     Ok(Json(UploadTargetBody {
         upload_url: target.upload_url,
         method: target.method,
@@ -53,7 +54,7 @@ pub async fn start(
 }
 
 #[utoipa::path(post, path = "/api/announcements/{id}/attachments/{name}/confirm", tag = "announcements", operation_id = "confirmAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The announcement, now listing the attachment", body = SavedBody),
               (status = 400, description = "Nothing uploaded, or not what was declared (then deleted)", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
@@ -72,7 +73,7 @@ pub async fn confirm(
 }
 
 #[utoipa::path(delete, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "removeAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The announcement without the attachment", body = SavedBody),
               (status = 400, description = "A malformed id or name", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
@@ -91,7 +92,7 @@ pub async fn remove(
 }
 
 #[utoipa::path(get, path = "/api/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "downloadAttachment",
-    params(("id" = String, Path), ("name" = String, Path)),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$")),
     responses((status = 200, description = "The bytes, as a download (sandboxed, never sniffed)", content_type = "application/octet-stream", body = Vec<u8>),
               (status = 302, description = "To a presigned URL"),
               (status = 400, description = "A malformed id or name", body = ErrorBody),
@@ -153,14 +154,14 @@ impl<S: Send + Sync> FromRequest<S> for UploadBody {
 }
 
 #[utoipa::path(put, path = "/api/uploads/announcements/{id}/attachments/{name}", tag = "announcements", operation_id = "uploadAttachment",
-    params(("id" = String, Path), ("name" = String, Path), ("Content-Type" = String, Header, description = "The declared type")),
+    params(("id" = String, Path, pattern = "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"), ("name" = String, Path, pattern = "^[A-Za-z0-9_()-][A-Za-z0-9 ._()-]{0,126}[A-Za-z0-9_().-]$|^[A-Za-z0-9_()-]$"), ("Content-Type" = String, Header, description = "The declared type")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Exactly the declared bytes"),
     responses((status = 204, description = "Stored; now confirm it"),
               (status = 400, description = "Not what was declared, or no upload started", body = ErrorBody),
               (status = 401, description = "Not signed in", body = ErrorBody),
               (status = 403, description = "Not the author, or CSRF", body = ErrorBody),
               (status = 404, description = "No such announcement", body = ErrorBody),
-              (status = 413, description = "Over 10 MiB", body = ErrorBody),
+              (status = 413, description = "Over 50 MiB", body = ErrorBody),
               (status = 422, description = "Attachments change only in draft or submitted", body = ErrorBody)))]
 pub async fn local_upload(
     State(state): State<AppState>,

@@ -138,7 +138,7 @@ pub struct ListParams {
     pub sort: Option<String>,
     /// asc or desc (default desc).
     pub order: Option<String>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50; values outside 1–500 are clamped into it).
     pub limit: Option<usize>,
     /// The nextCursor of the previous page.
     pub cursor: Option<String>,
@@ -185,22 +185,23 @@ impl ListParams {
         for c in csv(&self.customer) {
             q.customers.push(CustomerCode::parse(c).map_err(|e| ApiError::field("customer", e.to_string()))?);
         }
-        if let Some(f) = &self.from {
+        // Like every other filter, an empty value means "no filter".
+        if let Some(f) = self.from.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             q.from = Some(parse_bound("from", f, false)?);
         }
-        if let Some(t) = &self.to {
+        if let Some(t) = self.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             q.to = Some(parse_bound("to", t, true)?);
         }
-        q.date_field = match self.date_field.as_deref() {
+        q.date_field = match self.date_field.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None | Some("modified") => DateField::Modified,
             Some("created") => DateField::Created,
             Some("start") => DateField::Start,
             Some(other) => return Err(ApiError::field("dateField", format!("unknown date field {other:?}"))),
         };
-        if let Some(s) = &self.sort {
+        if let Some(s) = self.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             q.sort = SortField::parse(s).ok_or_else(|| ApiError::field("sort", format!("cannot sort by {s:?}")))?;
         }
-        q.descending = match self.order.as_deref() {
+        q.descending = match self.order.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None | Some("desc") => true,
             Some("asc") => false,
             Some(other) => return Err(ApiError::field("order", format!("asc or desc, not {other:?}"))),

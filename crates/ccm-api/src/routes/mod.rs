@@ -7,3 +7,5 @@ pub mod objects;
 pub mod openapi;
 pub mod saved;
 pub mod search;
+pub mod surveys;
+pub mod webhooks;

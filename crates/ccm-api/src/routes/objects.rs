@@ -131,7 +131,7 @@ async fn version(family: Family, state: AppState, user: User, id: String, n: Str
 
 /// The routes of one family, each documented with the family's name in its operation id.
 macro_rules! family_routes {
-    ($module:ident, $family:expr, $base:literal, $tag:literal, $name:literal, $schema:ty) => {
+    ($module:ident, $family:expr, $base:literal, $tag:literal, $name:literal, $schema:ty, $id:literal) => {
         pub mod $module {
             use super::*;
             use crate::wire::ErrorBody;
@@ -155,7 +155,7 @@ macro_rules! family_routes {
                 super::create($family, s, u, b).await
             }
 
-            #[utoipa::path(get, path = concat!($base, "/{id}"), tag = $tag, operation_id = concat!("get", $name), params(("id" = String, Path)),
+            #[utoipa::path(get, path = concat!($base, "/{id}"), tag = $tag, operation_id = concat!("get", $name), params(("id" = String, Path, pattern = $id)),
                 responses((status = 200, description = "The object (with the processor's results in its history); ETag header", body = $schema),
                           (status = 400, description = "A malformed id", body = ErrorBody),
                           (status = 401, description = "Not signed in", body = ErrorBody),
@@ -165,7 +165,7 @@ macro_rules! family_routes {
             }
 
             #[utoipa::path(put, path = concat!($base, "/{id}"), tag = $tag, operation_id = concat!("update", $name),
-                params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag the edit is based on")),
+                params(("id" = String, Path, pattern = $id), ("If-Match" = String, Header, description = "The ETag the edit is based on")),
                 request_body = $schema,
                 responses((status = 200, description = "Saved; editing an approved object returns it to submitted", body = SavedBody),
                           (status = 400, description = "Invalid fields, each named", body = ErrorBody),
@@ -182,7 +182,7 @@ macro_rules! family_routes {
             }
 
             #[utoipa::path(delete, path = concat!($base, "/{id}"), tag = $tag, operation_id = concat!("delete", $name),
-                params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+                params(("id" = String, Path, pattern = $id), ("If-Match" = Option<String>, Header)),
                 responses((status = 200, description = "Moved to deleted/ (draft or cancelled only)", body = DeletedBody),
                           (status = 400, description = "A malformed id", body = ErrorBody),
                           (status = 401, description = "Not signed in", body = ErrorBody),
@@ -195,7 +195,7 @@ macro_rules! family_routes {
             }
 
             #[utoipa::path(post, path = concat!($base, "/{id}/{action}"), tag = $tag, operation_id = concat!("act", $name),
-                params(("id" = String, Path), ("action" = String, Path, description = "submit, approve, complete, cancel or duplicate"),
+                params(("id" = String, Path, pattern = $id), ("action" = String, Path, pattern = "^(submit|approve|complete|cancel|duplicate)$", description = "submit, approve, complete, cancel or duplicate"),
                        ("If-Match" = Option<String>, Header)),
                 responses((status = 200, description = "Applied, with per-customer trigger results", body = SavedBody),
                           (status = 201, description = "Duplicated as a new draft", body = SavedBody),
@@ -209,7 +209,7 @@ macro_rules! family_routes {
                 super::act($family, s, u, id, action, h).await
             }
 
-            #[utoipa::path(get, path = concat!($base, "/{id}/versions"), tag = $tag, operation_id = concat!("list", $name, "Versions"), params(("id" = String, Path)),
+            #[utoipa::path(get, path = concat!($base, "/{id}/versions"), tag = $tag, operation_id = concat!("list", $name, "Versions"), params(("id" = String, Path, pattern = $id)),
                 responses((status = 200, description = "Every version, newest first", body = VersionsBody),
                           (status = 400, description = "A malformed id", body = ErrorBody),
                           (status = 401, description = "Not signed in", body = ErrorBody),
@@ -219,7 +219,7 @@ macro_rules! family_routes {
             }
 
             #[utoipa::path(get, path = concat!($base, "/{id}/versions/{n}"), tag = $tag, operation_id = concat!("get", $name, "Version"),
-                params(("id" = String, Path), ("n" = u32, Path)),
+                params(("id" = String, Path, pattern = $id), ("n" = u32, Path, minimum = 0)),
                 responses((status = 200, description = "The object as it was at version n", body = $schema),
                           (status = 400, description = "A malformed id or version", body = ErrorBody),
                           (status = 401, description = "Not signed in", body = ErrorBody),
@@ -241,12 +241,21 @@ macro_rules! family_routes {
     };
 }
 
-family_routes!(changes, Family::Changes, "/api/changes", "changes", "Change", ccm_core::Change);
+family_routes!(
+    changes,
+    Family::Changes,
+    "/api/changes",
+    "changes",
+    "Change",
+    ccm_core::Change,
+    "^CHG-[A-Za-z0-9-]{1,64}$"
+);
 family_routes!(
     announcements,
     Family::Announcements,
     "/api/announcements",
     "announcements",
     "Announcement",
-    ccm_core::Announcement
+    ccm_core::Announcement,
+    "^(CIC|FIN|INN|GEN)-[A-Za-z0-9-]{1,64}$"
 );

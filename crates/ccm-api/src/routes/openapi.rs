@@ -12,7 +12,9 @@ const SESSION_COOKIE: &str = ccm_auth::session::COOKIE_NAME;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ccm API", description = "Changes and announcements for many customers: write once, approve, notify each customer through its own SES."),
-    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account")),
+    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account"),
+         (name = "surveys", description = "Answering a survey through its signed link (no sign-in), and the answers"),
+         (name = "webhooks", description = "Deliveries from other systems, authenticated by their signatures")),
     modifiers(&Security),
 )]
 pub struct ApiDoc;
@@ -36,11 +38,18 @@ impl Modify for Security {
     }
 }
 
-/// Adds the CSRF requirement to every operation that is not a read.
+/// Adds the CSRF requirement to every operation that is not a read, except those that declare
+/// themselves public (`security(())`: the survey page's answer, Typeform's webhook), which have no
+/// session to protect.
 pub fn require_csrf_on_writes(doc: &mut utoipa::openapi::OpenApi) {
+    let public = |op: &utoipa::openapi::path::Operation| {
+        op.security.as_ref().is_some_and(|s| s.contains(&SecurityRequirement::default()))
+    };
     for item in doc.paths.paths.values_mut() {
-        for op in
-            [item.post.as_mut(), item.put.as_mut(), item.delete.as_mut(), item.patch.as_mut()].into_iter().flatten()
+        for op in [item.post.as_mut(), item.put.as_mut(), item.delete.as_mut(), item.patch.as_mut()]
+            .into_iter()
+            .flatten()
+            .filter(|op| !public(op))
         {
             op.security =
                 Some(vec![SecurityRequirement::new("session", Vec::<String>::new()).add("csrf", Vec::<String>::new())]);

@@ -119,7 +119,7 @@ async fn attachments_refuse_bad_names_sizes_types_and_other_users() {
     let path = format!("/api/announcements/{id}/attachments");
     for (body, field) in [
         (start("../x.pdf", 10, "application/pdf"), "name"),
-        (start("a.pdf", 11 * 1024 * 1024, "application/pdf"), "size"),
+        (start("a.pdf", 51 * 1024 * 1024, "application/pdf"), "size"),
         (start("a.pdf", 0, "application/pdf"), "size"),
         (start("a.html", 10, "text/html"), "contentType"),
     ] {
@@ -163,4 +163,70 @@ async fn saved_searches_are_stored_per_user_and_validated() {
     let too_many = json!({"items": (0..51).map(|i| json!({"name": format!("s{i}"), "query": {}})).collect::<Vec<_>>()});
     let (status, _, _) = alice.call(Method::PUT, "/api/saved-searches").json(too_many).send().await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// On S3 (moto): the browser sends the bytes straight to a presigned URL, never through the API.
+#[tokio::test]
+async fn a_50_mib_attachment_goes_straight_to_s3_and_comes_back_as_a_download() {
+    use base64::Engine;
+    use sha2::Digest;
+    let Some(app) = TestApp::on_moto().await else { return };
+    let (alice, id) = draft_announcement(&app).await;
+    let bytes: Vec<u8> = (0..50 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&bytes));
+    let (status, _, target) = alice
+        .post(
+            &format!("/api/announcements/{id}/attachments"),
+            json!({"name": "capacity plan.pdf", "size": bytes.len(), "contentType": "application/pdf", "sha256": sha}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{target}");
+    let url = target["uploadUrl"].as_str().unwrap();
+    assert!(url.starts_with("http") && url.contains("X-Amz-Signature"), "a presigned URL: {url}");
+    assert_eq!(target["headers"]["content-type"], "application/pdf", "{target}");
+    assert!(target["expiresInSeconds"].as_u64().unwrap() <= 900);
+
+    let http = reqwest::Client::new();
+    let mut put = http.put(url).body(bytes.clone());
+    for (name, value) in target["headers"].as_object().unwrap() {
+        put = put.header(name.as_str(), value.as_str().unwrap());
+    }
+    let uploaded = put.send().await.unwrap();
+    assert!(uploaded.status().is_success(), "{}", uploaded.status());
+
+    let (status, _, confirmed) =
+        alice.post(&format!("/api/announcements/{id}/attachments/capacity%20plan.pdf/confirm"), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    assert_eq!(confirmed["object"]["attachments"][0]["size"], bytes.len());
+
+    let (status, headers, _) = alice.get(&format!("/api/announcements/{id}/attachments/capacity%20plan.pdf")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "a redirect to a presigned GET");
+    let location = headers["location"].to_str().unwrap();
+    let download = http.get(location).send().await.unwrap();
+    assert!(download.status().is_success());
+    let disposition = download.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(download.bytes().await.unwrap().len(), bytes.len());
+}
+
+#[tokio::test]
+async fn bytes_of_another_size_than_declared_are_refused_at_confirmation_and_deleted() {
+    let Some(app) = TestApp::on_moto().await else { return };
+    let (alice, id) = draft_announcement(&app).await;
+    let (_, _, target) = alice
+        .post(
+            &format!("/api/announcements/{id}/attachments"),
+            json!({"name": "a.pdf", "size": 10, "contentType": "application/pdf"}),
+        )
+        .await;
+    let http = reqwest::Client::new();
+    // moto does not check signatures; S3 would refuse this PUT outright (the length is signed).
+    let mut put = http.put(target["uploadUrl"].as_str().unwrap()).body(vec![b'x'; 11]);
+    for (name, value) in target["headers"].as_object().unwrap() {
+        put = put.header(name.as_str(), value.as_str().unwrap());
+    }
+    assert!(put.send().await.unwrap().status().is_success());
+    let (status, _, body) = alice.post(&format!("/api/announcements/{id}/attachments/a.pdf/confirm"), json!({})).await;
+    assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("size")), "{body}");
+    assert!(app.stored(&format!("announcements/{id}/attachments/a.pdf")).await.is_none(), "deleted");
 }

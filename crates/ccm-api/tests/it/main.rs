@@ -8,4 +8,7 @@ mod auth_and_roles;
 mod bad_input;
 mod changes;
 mod concurrency;
+mod request_ids;
 mod search;
+mod surveys;
+mod webhooks;

@@ -10,7 +10,12 @@ use serde_json::json;
 use super::*;
 
 fn caller() -> Caller {
-    Caller { id: UserId::parse("bob@example.com").unwrap(), name: "Bob".into(), roles: vec![Role::Approver], customers: None }
+    Caller {
+        id: UserId::parse("bob@example.com").unwrap(),
+        name: "Bob".into(),
+        roles: vec![Role::Approver],
+        customers: None,
+    }
 }
 
 fn object(extra: serde_json::Value) -> Object {
@@ -59,7 +64,11 @@ const LEGACY: &str = "https://teams.microsoft.com/l/legacy";
 
 #[tokio::test]
 async fn the_view_shows_the_current_meeting_from_its_records_not_the_archive() {
-    let store = store_with(&[record(1, MeetingChange::Scheduled, "https://t/1"), record(2, MeetingChange::Rescheduled, "https://t/1")]).await;
+    let store = store_with(&[
+        record(1, MeetingChange::Scheduled, "https://t/1"),
+        record(2, MeetingChange::Rescheduled, "https://t/1"),
+    ])
+    .await;
     let o = object(json!({"meeting_metadata": {"meeting_id": "old", "join_url": LEGACY,
         "start_time": "2026-01-01T10:00:00Z", "end_time": "2026-01-01T11:00:00Z", "subject": "old"}}));
     let results = Results::load(&store, o.id()).await.unwrap();
@@ -74,7 +83,11 @@ async fn the_view_shows_the_current_meeting_from_its_records_not_the_archive() {
 
 #[tokio::test]
 async fn a_cancelled_meeting_is_no_longer_shown_and_has_no_join_link() {
-    let store = store_with(&[record(1, MeetingChange::Scheduled, "https://t/1"), record(2, MeetingChange::Cancelled, "https://t/1")]).await;
+    let store = store_with(&[
+        record(1, MeetingChange::Scheduled, "https://t/1"),
+        record(2, MeetingChange::Cancelled, "https://t/1"),
+    ])
+    .await;
     let o = object(json!({"status": "cancelled"}));
     let results = Results::load(&store, o.id()).await.unwrap();
     let ObjectView(shown) = object_view(&o, &results, &caller());
@@ -99,7 +112,10 @@ async fn claims_and_unreadable_records_do_not_hide_the_object() {
     let store = store_with(&[record(1, MeetingChange::Scheduled, "https://t/1")]).await;
     let id = ObjectId::parse("CHG-1").unwrap();
     store.put(&MeetingKey::Claim(2).storage_key(&id), Bytes::from_static(b"{}"), PutOptions::default()).await.unwrap();
-    store.put(&MeetingKey::Record(3).storage_key(&id), Bytes::from_static(b"not json"), PutOptions::default()).await.unwrap();
+    store
+        .put(&MeetingKey::Record(3).storage_key(&id), Bytes::from_static(b"not json"), PutOptions::default())
+        .await
+        .unwrap();
     let o = object(json!({}));
     let results = Results::load(&store, o.id()).await.unwrap();
     assert_eq!(results.meeting_records.len(), 1);

@@ -71,9 +71,7 @@ pub fn inflate_request(b64: &str) -> Option<String> {
     (xml.len() as u64 <= MAX_INFLATED_BYTES).then_some(xml)
 }
 
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+pub(crate) use ccm_core::render::escape_html as escape;
 
 #[cfg(test)]
 mod tests {

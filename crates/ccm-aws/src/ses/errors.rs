@@ -130,6 +130,20 @@ where
     let mut credentials: Option<&CredentialsError> = None;
     let mut next: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(current) = next {
+        // What the shared assume-role provider reports: STS's code, kept as text.
+        if let Some(refused) = current.downcast_ref::<crate::assume_role::AssumeRoleRefused>() {
+            let code = refused.code.clone().or_else(|| {
+                (refused.reason.contains("AccessDenied") || refused.reason.contains("not authorized"))
+                    .then(|| "AccessDenied".to_owned())
+            });
+            // No answer at all (STS unreachable) is worth retrying; an answer decides by its code.
+            let status = if code.is_some() { Some(400) } else { None };
+            return Some(Failure {
+                class: class_of(code.as_deref(), status),
+                code,
+                message: format!("{op}: assuming the customer's role: {refused}"),
+            });
+        }
         if let Some(sts) = current.downcast_ref::<aws_sdk_sts::error::SdkError<AssumeRoleError>>() {
             let inner = classify_answer("STS AssumeRole", sts);
             return Some(Failure {

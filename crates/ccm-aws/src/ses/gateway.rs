@@ -17,6 +17,7 @@ use aws_sdk_sesv2::types::{
     RawMessage, SubscriptionStatus, TopicFilter,
 };
 use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt};
+use ccm_core::retry::backoff;
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use governor::DefaultDirectRateLimiter;
 use tokio::sync::{OnceCell, Semaphore};
@@ -208,22 +209,19 @@ impl SesGateway {
         let name = state
             .list_name
             .get_or_try_init(|| async {
-                let mut names = Vec::new();
-                let mut token: Option<String> = None;
-                loop {
-                    let out = client
-                        .ses
-                        .list_contact_lists()
-                        .set_next_token(token.take())
-                        .send()
-                        .await
-                        .map_err(|err| classify("ListContactLists", &err).into_contact_error())?;
-                    names.extend(out.contact_lists().iter().filter_map(|l| l.contact_list_name().map(str::to_owned)));
-                    match out.next_token() {
-                        Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                        _ => break,
-                    }
-                }
+                let pages = client
+                    .ses
+                    .list_contact_lists()
+                    .into_paginator()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(|err| classify("ListContactLists", &err).into_contact_error())?;
+                let names: Vec<String> = pages
+                    .iter()
+                    .flat_map(|page| page.contact_lists())
+                    .filter_map(|l| l.contact_list_name().map(str::to_owned))
+                    .collect();
                 choose_list(None, names)
             })
             .await?;
@@ -251,15 +249,6 @@ fn build_content(email: &OutgoingEmail) -> Result<EmailContent, Box<dyn std::err
     }
     let message = message.build();
     Ok(EmailContent::builder().simple(message).build())
-}
-
-/// Exponential back-off with a little jitter from the clock (no RNG needed for this).
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(2u32.saturating_pow(attempt));
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let jitter_ms = u64::from(nanos) % (base.as_millis().max(1) as u64);
-    exp + Duration::from_millis(jitter_ms)
 }
 
 #[async_trait]

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use ccm_aws::admin::alt_contacts::{ContactKind, Decision, OrgEntry, Organization, decide_set};
-use ccm_aws::admin::session::{caller_identity, role_arn};
+use ccm_admin::alt_contacts::{ContactKind, Decision, OrgEntry, Organization, decide_set};
+use ccm_admin::session::{caller_identity, role_arn};
 use ccm_core::config::{AlternateContact, ContactConfig};
 use clap::{Args, Subcommand, ValueEnum};
 use futures::{StreamExt, TryStreamExt};
@@ -285,7 +285,7 @@ async fn one(org: &Organization, account: &str, name: &str, kind: ContactKind, a
         current: None,
         error: None,
     };
-    let result: Result<(), ccm_aws::admin::AdminError> = async {
+    let result: Result<(), ccm_admin::AdminError> = async {
         let existing = org.get(account, kind).await?;
         row.current = existing.as_ref().map(|c| c.email.clone());
         match action {

@@ -5,8 +5,8 @@
 //! Each change names the AWS operation, its target and what it writes. A real run lists only the
 //! writes that succeeded (failures are reported beside them).
 
-use ccm_aws::admin::ContactRecord;
-use ccm_aws::admin::apply::{Applied, ContactChange};
+use ccm_admin::ContactRecord;
+use ccm_admin::apply::{Applied, ContactChange};
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -1,22 +1,22 @@
 //! What every AWS command gets: the configuration files, the operator's SDK configuration, the
 //! output format and printer, and the progress bars; plus the per-customer clients (assumed roles).
 
-use std::path::PathBuf;
-
 use anyhow::Context as _;
 use aws_config::SdkConfig;
-use ccm_aws::admin::SesAdmin;
-use ccm_aws::admin::ses::SesClient;
-use ccm_aws::admin::session::{assume_role, session_name};
+use ccm_admin::SesAdmin;
+use ccm_admin::ses::SesClient;
+use ccm_admin::session::{assume_role, session_name};
 use ccm_core::config::{AppConfig, CustomerConfig, SesConfig};
 
 use super::output::{OutputFormat, Printer};
 use super::progress::Progress;
-use crate::config_files::{load_app_config, load_ses_config};
+use crate::config_files::{ConfigText, parse_app_config, parse_ses_config};
 
 pub struct Ctx {
-    pub config: PathBuf,
-    pub ses_config: PathBuf,
+    /// config.json, read when the context is made (from a path or `s3://bucket/key`).
+    pub config: ConfigText,
+    /// SESConfig.json, likewise.
+    pub ses_config: ConfigText,
     pub sdk: SdkConfig,
     pub output: OutputFormat,
     pub printer: Printer,
@@ -29,11 +29,11 @@ impl Ctx {
     }
 
     pub fn app(&self) -> anyhow::Result<AppConfig> {
-        Ok(load_app_config(&self.config, false)?.0)
+        parse_app_config(&self.config)
     }
 
     pub fn topics(&self) -> anyhow::Result<SesConfig> {
-        Ok(load_ses_config(&self.ses_config, false)?.0)
+        parse_ses_config(&self.ses_config)
     }
 
     /// The operator's configuration with `role_arn` assumed, in `region`.

@@ -4,8 +4,8 @@
 
 use std::process::ExitCode;
 
-use ccm_aws::admin::identity_center::IdentityCenter;
-use ccm_aws::admin::session::caller_identity;
+use ccm_admin::identity_center::IdentityCenter;
+use ccm_admin::session::caller_identity;
 use clap::Subcommand;
 use serde::Serialize;
 use serde_json::json;

@@ -1,15 +1,15 @@
 //! `ccm identity-center users|memberships|sync`: a customer's IAM Identity Center directory, read
 //! through its `identity_center_role_arn` with the instance discovered by SSO Admin ListInstances,
 //! and the sync of its users into the customer's SES contact list (in `super::sync`; the rules are
-//! in `ccm_aws::admin::sync`).
+//! in `ccm_admin::sync`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use ccm_aws::admin::groups;
-use ccm_aws::admin::identity_center::IdentityCenter;
+use ccm_admin::groups;
+use ccm_admin::identity_center::IdentityCenter;
 use ccm_core::config::CustomerConfig;
 use clap::{Args, Subcommand};
 use serde::Serialize;

@@ -125,7 +125,13 @@ pub async fn run(ctx: &Ctx, cmd: MeetingCommand) -> anyhow::Result<ExitCode> {
         for customer in object.customers() {
             match processor.mail_invitations(customer, &object, &record).await {
                 Ok(s) => {
-                    rows.push(vec![customer.to_string(), s.sent.to_string(), s.already_sent.to_string(), s.restricted.to_string(), String::new()]);
+                    rows.push(vec![
+                        customer.to_string(),
+                        s.sent.to_string(),
+                        s.already_sent.to_string(),
+                        s.restricted.to_string(),
+                        String::new(),
+                    ]);
                     sends.push(json!({"customer": customer, "sent": s.sent, "already_sent": s.already_sent, "restricted": s.restricted}));
                 }
                 Err(e) => {
@@ -187,10 +193,15 @@ async fn dry_run(
         return Ok(ExitCode::SUCCESS);
     };
     let attendees = processor.meeting_attendees(object, &plan).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let request = processor.meeting_request(object, &plan, history, attendees.all.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let request =
+        processor.meeting_request(object, &plan, history, attendees.all.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let payload: Value = if provider == "graph" {
         let zone = plan.zone;
-        serde_json::to_value(ccm_graph::event::EventWrite::from_request(&request, Some(zone), step == MeetingStep::Schedule))?
+        serde_json::to_value(ccm_graph::event::EventWrite::from_request(
+            &request,
+            Some(zone),
+            step == MeetingStep::Schedule,
+        ))?
     } else {
         let first = attendees.all.first().cloned().unwrap_or_else(|| request.organizer.clone());
         Value::String(render_ics(&IcsInvite {
@@ -251,15 +262,18 @@ fn print(ctx: &Ctx, value: Value, text: &str) {
     if ctx.json() { ctx.printer.json(&value) } else { ctx.printer.print(text) }
 }
 
+/// The store, contacts, mailer and calendar a processor works with.
+type Ports = (
+    Arc<dyn DocumentStore>,
+    Arc<dyn ccm_core::ports::ContactDirectory>,
+    Arc<dyn ccm_core::ports::Mailer>,
+    Arc<dyn ccm_core::ports::Calendar>,
+);
+
 /// The processor over the chosen store, with its mailer, contacts and calendar.
 async fn processor(ctx: &Ctx, target: &Target, app: Arc<AppConfig>) -> anyhow::Result<Processor> {
     let base = app.email_config.portal_base_url.clone();
-    let (store, contacts, mailer, calendar): (
-        Arc<dyn DocumentStore>,
-        Arc<dyn ccm_core::ports::ContactDirectory>,
-        Arc<dyn ccm_core::ports::Mailer>,
-        Arc<dyn ccm_core::ports::Calendar>,
-    ) = match target.backend {
+    let (store, contacts, mailer, calendar): Ports = match target.backend {
         Backend::Embedded => {
             let store = ccm_embedded::EmbeddedStore::open(&target.data)
                 .await
@@ -286,16 +300,20 @@ async fn processor(ctx: &Ctx, target: &Target, app: Arc<AppConfig>) -> anyhow::R
             let store: Arc<dyn DocumentStore> = Arc::new(ccm_aws::S3DocumentStore::new(s3, bucket));
             let clients = Arc::new(ccm_aws::CustomerClients::from_app_config(&ctx.sdk, &app).await);
             let ses = Arc::new(ccm_aws::SesGateway::new(clients, ccm_aws::SesOptions::default()));
-            let calendar = ccm_processor::aws::calendar_from_env(&ctx.sdk, |k| std::env::var(k).ok()).await?;
+            let calendar = match crate::serve::meetings::graph_from_env(Some(&ctx.sdk)).await? {
+                Some(graph) => graph,
+                None => Arc::new(ccm_processor::IcsCalendar::default()),
+            };
             (store, ses.clone(), ses, calendar)
         }
     };
     Ok(Processor {
-        ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store.clone())),
+        ledger: Arc::new(ccm_aws::S3Ledger::new(store.clone())),
         store,
         contacts,
         mailer,
         calendar: Some(calendar),
+        surveys: None,
         config: app,
         clock: Arc::new(SystemClock),
         settings: Settings::default(),

@@ -11,6 +11,8 @@ pub mod domain;
 pub mod errors;
 pub mod fanout;
 pub mod identity_center;
+pub mod index;
+pub mod infra;
 pub mod meeting;
 pub mod output;
 pub mod pace;

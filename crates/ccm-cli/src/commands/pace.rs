@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ccm_aws::admin::limiter::Pacer;
+use ccm_admin::limiter::Pacer;
 use clap::Args;
 
 #[derive(Debug, Clone, Args)]

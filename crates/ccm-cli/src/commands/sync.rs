@@ -1,7 +1,7 @@
 //! The Identity Center → SES contact sync for the selected customers: `ccm sync` (the scheduled
 //! task: customers without an Identity Center role are skipped, even when named) and `ccm
 //! identity-center sync` (naming such a customer is an error). The rules are in
-//! `ccm_aws::admin::sync`; this module reads the directory and the list, guards the plan, prints
+//! `ccm_admin::sync`; this module reads the directory and the list, guards the plan, prints
 //! it and applies it. Use `ccm sync` with `--log-format json` for the log pipeline: one line per
 //! customer with its added/updated/removed counts; the exit code is 1 when any customer failed.
 
@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use ccm_aws::admin::ContactRecord;
-use ccm_aws::admin::apply::apply;
-use ccm_aws::admin::groups;
-use ccm_aws::admin::identity_center::DirectoryUser;
-use ccm_aws::admin::sync::{ContactUpdate, PlanOptions, SyncPlan, UpdateKind, mass_removal, plan, wanted_contacts};
+use ccm_admin::ContactRecord;
+use ccm_admin::apply::apply;
+use ccm_admin::groups;
+use ccm_admin::identity_center::DirectoryUser;
+use ccm_admin::sync::{ContactUpdate, PlanOptions, SyncPlan, UpdateKind, mass_removal, plan, wanted_contacts};
 use ccm_core::config::{CustomerConfig, ExpandedTopic, shared_ses_accounts};
 use clap::Args;
 use serde_json::json;
@@ -310,7 +310,7 @@ mod tests {
     fn a_marker_only_update_is_shown_as_mark_not_as_an_update() {
         let before = contact(&[], false);
         let mut after = before.clone();
-        after.set_marker(&ccm_aws::admin::ManagedMarker::default());
+        after.set_marker(&ccm_admin::ManagedMarker::default());
         let u = ContactUpdate { before, after, kind: UpdateKind::Update };
         assert_eq!(verb(&u), "mark");
     }
@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn the_plan_shows_unsubscribe_all() {
         let mut c = contact(&[], true);
-        c.set_marker(&ccm_aws::admin::ManagedMarker::default());
+        c.set_marker(&ccm_admin::ManagedMarker::default());
         let p = SyncPlan { remove: vec![c], ..SyncPlan::default() };
         let text = describe("l", "d-1", 0, &p, true, &BTreeSet::new());
         assert!(text.contains("unsubscribed from all"), "{text}");

@@ -7,11 +7,11 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use ccm_api::auth::{User, session_layer};
 use ccm_api::{ApiError, AppState};
 use ccm_core::ports::{Calendar, ChangeIndex, DocumentStore, list_all};
@@ -22,13 +22,26 @@ use ccm_embedded::calendar::{LocalMeeting, read};
 
 /// Graph when configured in the environment, else the local calendar under `data`.
 pub async fn calendar(data: &FsPath, portal_base_url: &str) -> anyhow::Result<Arc<dyn Calendar>> {
-    let env = |k: &str| std::env::var(k).ok();
+    if let Some(graph) = graph_from_env(None).await? {
+        return Ok(graph);
+    }
+    tracing::info!("meetings: local ICS calendar (invitations in the outbox, join pages at /dev/meetings)");
+    Ok(Arc::new(LocalCalendar::new(data, portal_base_url)))
+}
+
+/// Microsoft Graph when `CCM_GRAPH_TENANT_ID` is set: client id from `CCM_GRAPH_CLIENT_ID`, the
+/// secret from `CCM_GRAPH_CLIENT_SECRET` or the SSM parameter named by
+/// `CCM_GRAPH_CLIENT_SECRET_PARAMETER`, read with `sdk` (else the default AWS credentials).
+pub async fn graph_from_env(sdk: Option<&aws_config::SdkConfig>) -> anyhow::Result<Option<Arc<dyn Calendar>>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     if !ccm_graph::GraphSettings::configured(env) {
-        tracing::info!("meetings: local ICS calendar (invitations in the outbox, join pages at /dev/meetings)");
-        return Ok(Arc::new(LocalCalendar::new(data, portal_base_url)));
+        return Ok(None);
     }
     let secret = if env(&format!("{}_PARAMETER", ccm_graph::settings::ENV_CLIENT_SECRET)).is_some() {
-        let sdk = ccm_aws::sdk::load_base_config(None).await;
+        let sdk = match sdk {
+            Some(sdk) => sdk.clone(),
+            None => ccm_aws::sdk::load_base_config(None).await,
+        };
         ccm_aws::ssm::secret_setting(env, &ccm_aws::ssm::SsmSecrets::new(&sdk), ccm_graph::settings::ENV_CLIENT_SECRET)
             .await
             .context("reading the Graph client secret")?
@@ -37,7 +50,7 @@ pub async fn calendar(data: &FsPath, portal_base_url: &str) -> anyhow::Result<Ar
     };
     let settings = ccm_graph::GraphSettings::from_env(env, secret)?.context("Graph settings")?;
     tracing::info!(tenant = %settings.tenant_id, "meetings: Teams meetings through Microsoft Graph");
-    Ok(Arc::new(ccm_graph::GraphCalendar::new(settings)?))
+    Ok(Some(Arc::new(ccm_graph::GraphCalendar::new(settings)?)))
 }
 
 /// The index was rebuilt from the archive alone: give every object with meeting records its join
@@ -104,7 +117,8 @@ async fn page(user: Result<User, ApiError>, State(Dir(root)): State<Dir>, Path(r
         end = escape_html(&format_local(meeting.end, zone)),
         location = escape_html(meeting.location.as_deref().unwrap_or("—")),
         organizer = escape_html(meeting.organizer.as_str()),
-        attendees = if meeting.attendees == 0 { "by mail, per customer".to_owned() } else { meeting.attendees.to_string() },
+        attendees =
+            if meeting.attendees == 0 { "by mail, per customer".to_owned() } else { meeting.attendees.to_string() },
         id = escape_html(meeting.object.as_str()),
         object_link = escape_html(&object_page(&meeting.object)),
     );

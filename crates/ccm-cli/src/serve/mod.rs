@@ -18,9 +18,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use ccm_api::AppState;
+use ccm_api::{AppState, SurveySettings};
 use ccm_auth::dev_login::{self, AuthState};
-use ccm_core::ports::{ChangeIndex, DocumentStore};
+use ccm_core::ports::{ChangeIndex, DocumentStore, Secret};
+use ccm_core::survey::{BuiltinSurveys, SurveyKeys};
 use ccm_embedded::{EmbeddedStore, JsonContacts, LinkKeys, MemoryIndex};
 use clap::{Args, ValueEnum};
 
@@ -53,6 +54,10 @@ pub struct ServeArgs {
     /// The metadata bucket (with --backend aws); defaults to config's s3_config.bucket_name.
     #[arg(long)]
     pub bucket: Option<String>,
+    /// The DynamoDB table of the shared index (with --backend aws; created when missing). Without
+    /// it, this process indexes the bucket on its own.
+    #[arg(long, env = "CCM_INDEX_TABLE")]
+    pub index_table: Option<String>,
     /// Serve the portal from this directory instead of the copy built into the binary.
     #[arg(long, env = "CCM_HTML")]
     pub html: Option<PathBuf>,
@@ -90,11 +95,24 @@ impl Server {
 }
 
 pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> anyhow::Result<Server> {
+    build_with(config_path, ses_path, args, None).await
+}
+
+/// [`build`] with the AWS configuration given (tests pass an emulator's) instead of loaded from the
+/// environment; used with `--backend aws`.
+pub async fn build_with(
+    config_path: &Path,
+    ses_path: &Path,
+    args: &ServeArgs,
+    aws: Option<aws_config::SdkConfig>,
+) -> anyhow::Result<Server> {
     let (config, source) = load_app_config(config_path, true)?;
     let (ses, ses_source) = load_ses_config(ses_path, true)?;
     tracing::info!(config = %source, ses_config = %ses_source, topics = ses.expand().len(), "configuration loaded");
     let config = Arc::new(with_portal_url(config, args));
 
+    let mut sdk = None;
+    let mut uploads: Option<Arc<dyn ccm_core::ports::UploadSigner>> = None;
     let (store, embedded): (Arc<dyn DocumentStore>, Option<Arc<EmbeddedStore>>) = match args.backend {
         Backend::Embedded => {
             let store = EmbeddedStore::open(&args.data)
@@ -108,24 +126,54 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
                 .clone()
                 .or_else(|| config.s3_config.as_ref().map(|s| s.bucket_name.clone()))
                 .context("--backend aws needs --bucket or s3_config.bucket_name in config.json")?;
-            let sdk = ccm_aws::sdk::load_base_config(None).await;
-            let client = ccm_aws::sdk::s3_client(&sdk, sdk.endpoint_url().is_some());
+            let loaded = match aws {
+                Some(given) => given,
+                None => ccm_aws::sdk::load_base_config(None).await,
+            };
+            let client = ccm_aws::sdk::s3_client(&loaded, loaded.endpoint_url().is_some());
+            uploads = Some(Arc::new(ccm_aws::S3Uploads::new(client.clone(), &bucket)));
+            sdk = Some(loaded);
             (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
         }
     };
-    let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
-    tracing::info!(objects = index.len(), "index built");
-    let index: Arc<dyn ChangeIndex> = Arc::new(index);
-    let with_meetings = meetings::refresh_join_links(&*store, &*index).await.context("meeting links in the index")?;
-    if with_meetings > 0 {
-        tracing::info!(objects = with_meetings, "meeting join links added to the index");
-    }
+    let index: Arc<dyn ChangeIndex> = match (&sdk, &args.index_table) {
+        // The shared index of the AWS deployment: what several processes over one bucket use.
+        (Some(sdk), Some(table)) => {
+            let table = ccm_aws::IndexTable::new(aws_sdk_dynamodb::Client::new(sdk), table);
+            table.ensure_exists().await.context("creating the index table")?;
+            let index = ccm_aws::SyncedIndex::open(table, Some(&*store)).await.context("opening the shared index")?;
+            tracing::info!(objects = index.len(), "shared index opened");
+            Arc::new(index)
+        }
+        (None, Some(_)) => anyhow::bail!("--index-table needs --backend aws"),
+        (_, None) => {
+            let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
+            tracing::info!(objects = index.len(), "index built");
+            // Rebuilt from the archive alone: the join links come from the meeting records.
+            let with_meetings =
+                meetings::refresh_join_links(&*store, &index).await.context("meeting links in the index")?;
+            if with_meetings > 0 {
+                tracing::info!(objects = with_meetings, "meeting join links added to the index");
+            }
+            Arc::new(index)
+        }
+    };
 
     let session_secret = keys::session_secret(&args.data).context("loading the session key")?;
     let keys = ccm_auth::SessionKeys::new(&session_secret.primary, session_secret.previous.as_deref())
         .context("CCM_SESSION_KEY")?;
     let policy = AppState::policy_from_config(&config, args.secure_cookies);
-    let state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy);
+    // Survey links are signed under a key derived from the session key: the processor signs them,
+    // the API checks them.
+    let survey_keys = SurveyKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
+    let surveys = SurveySettings {
+        links: Some(survey_keys.clone()),
+        typeform_secret: std::env::var("TYPEFORM_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()).map(Secret::new),
+    };
+    let mut state = AppState::new(store.clone(), index, config.clone(), keys.clone(), policy).with_surveys(surveys);
+    if let Some(uploads) = uploads {
+        state.app.uploads = uploads;
+    }
 
     if args.demo {
         let seeded = demo::seed(&state).await.context("seeding demo data")?;
@@ -145,7 +193,7 @@ pub async fn build(config_path: &Path, ses_path: &Path, args: &ServeArgs) -> any
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
     let (processor, contacts) = match &embedded {
         Some(store) => {
-            let (mut p, c) = processor(store.clone(), &config, &ses, args, &links)?;
+            let (mut p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
             p.calendar = Some(meetings::calendar(&args.data, &config.email_config.portal_base_url).await?);
             (Some(p), Some(c))
         }
@@ -201,13 +249,15 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
 
 /// The processor of the one-machine setup: contacts from JSON (with the opt-outs made through
 /// unsubscribe links, kept in the data directory), mail to the outbox, the delivery ledger in the
-/// data directory (the same ledger code as on AWS, over the embedded store).
+/// data directory (the same ledger code as on AWS, over the embedded store), and the built-in
+/// survey page for completion notices.
 fn processor(
     store: Arc<EmbeddedStore>,
     config: &Arc<ccm_core::config::AppConfig>,
     ses: &ccm_core::config::SesConfig,
     args: &ServeArgs,
     links: &LinkKeys,
+    survey_keys: SurveyKeys,
 ) -> anyhow::Result<(ccm_processor::Processor, Arc<JsonContacts>)> {
     let contacts_text = match &args.contacts {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
@@ -228,6 +278,8 @@ fn processor(
         mailer: Arc::new(mailer),
         ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
         calendar: None,
+        // Completion notices link ccm's own survey page (`/survey.html?t=…`).
+        surveys: Some(Arc::new(BuiltinSurveys::new(survey_keys, &config.email_config.portal_base_url))),
         config: config.clone(),
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),

@@ -37,12 +37,8 @@ pub async fn start(store: Arc<EmbeddedStore>, processor: Processor, index: Arc<d
     if !backlog.is_empty() {
         tracing::info!(pending = backlog.len(), "triggers from an earlier run queued again");
     }
-    let shared = Arc::new(Shared {
-        processor,
-        slots: Semaphore::new(PARALLEL),
-        index,
-        keys: Mutex::new(HashMap::new()),
-    });
+    let shared =
+        Arc::new(Shared { processor, slots: Semaphore::new(PARALLEL), index, keys: Mutex::new(HashMap::new()) });
     tokio::spawn(async move {
         for key in backlog {
             dispatch(shared.clone(), key);
@@ -80,10 +76,10 @@ fn dispatch(shared: Arc<Shared>, key: StorageKey) {
                 let Ok(_slot) = shared.slots.acquire().await else { return };
                 processor.process(&customer, &id).await
             };
-            if matches!(result, Ok(Outcome::Sent(_))) || result.as_ref().is_err_and(|e| e.retryable) {
-                if let Err(e) = ccm_app::view::refresh_index_entry(&*processor.store, &**index, &id).await {
-                    tracing::warn!(object = %id, error = %e, "refreshing the index entry failed");
-                }
+            if (matches!(result, Ok(Outcome::Sent(_))) || result.as_ref().is_err_and(|e| e.retryable))
+                && let Err(e) = ccm_app::view::refresh_index_entry(&*processor.store, &**index, &id).await
+            {
+                tracing::warn!(object = %id, error = %e, "refreshing the index entry failed");
             }
             match result {
                 Ok(Outcome::Sent(_) | Outcome::AlreadyProcessed | Outcome::OwnWrite) => return,

@@ -49,14 +49,25 @@ async fn join_url(app: &Running, id: &str) -> String {
     let http = reqwest::Client::new();
     let (bob, _) = sign_in(&http, &app.base, "bob@example.com").await;
     for _ in 0..100 {
-        let o: Value =
-            http.get(format!("{}/api/changes/{id}", app.base)).header("cookie", &bob).send().await.unwrap().json().await.unwrap();
+        let o: Value = http
+            .get(format!("{}/api/changes/{id}", app.base))
+            .header("cookie", &bob)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if let Some(url) = o.pointer("/meeting_metadata/join_url").and_then(Value::as_str).filter(|u| !u.is_empty()) {
             return url.to_owned();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let keys: Vec<String> = ccm_embedded::outbox::list(&app.outbox).unwrap().into_iter().map(|e| format!("{} {} {}", e.customer, e.to, e.subject)).collect();
+    let keys: Vec<String> = ccm_embedded::outbox::list(&app.outbox)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {} {}", e.customer, e.to, e.subject))
+        .collect();
     let results: Vec<String> = walk(&app.data.join("objects/results")).into_iter().collect();
     panic!("{id} never got a join link; outbox {keys:#?}; results {results:#?}");
 }
@@ -127,7 +138,10 @@ async fn an_approved_change_with_a_meeting_has_a_join_link_everywhere_and_invita
     );
     for (_, to, ics) in &sent {
         assert!(ics.contains("METHOD:REQUEST") && ics.contains(&format!("UID:{id}@ccm.example.com")));
-        assert!(ics.contains("DTSTART;TZID=Europe/Paris:") && ics.contains("T083000"), "the chosen time in Paris: {ics}");
+        assert!(
+            ics.contains("DTSTART;TZID=Europe/Paris:") && ics.contains("T083000"),
+            "the chosen time in Paris: {ics}"
+        );
         assert!(ics.contains(&format!("RSVP=TRUE:mailto:{to}")));
     }
 
@@ -193,7 +207,10 @@ async fn ccm_meeting_shows_attendees_per_customer_and_the_payload_then_cancels_t
     assert_eq!(cancelled["record"]["change"], "cancelled");
     let sent: u64 = cancelled["invitations"].as_array().unwrap().iter().map(|i| i["sent"].as_u64().unwrap()).sum();
     assert_eq!(sent, 4, "each customer's subscribers hear of the cancellation: {cancelled}");
-    let cancels = invitations(&app, "Go/no-go: Meeting by hand").into_iter().filter(|(_, _, ics)| ics.contains("METHOD:CANCEL")).count();
+    let cancels = invitations(&app, "Go/no-go: Meeting by hand")
+        .into_iter()
+        .filter(|(_, _, ics)| ics.contains("METHOD:CANCEL"))
+        .count();
     assert_eq!(cancels, 4);
 }
 

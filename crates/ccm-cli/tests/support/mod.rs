@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aws_sdk_identitystore::types::{Email, MemberId, Name};
-use ccm_aws::admin::identity_center::IdentityCenter;
-use ccm_aws::admin::session::assume_role;
-use ccm_aws::admin::{ContactRecord, SesAdmin};
+use ccm_admin::identity_center::IdentityCenter;
+use ccm_admin::session::assume_role;
+use ccm_admin::{ContactRecord, SesAdmin};
 use ccm_cli::commands::output::Printer;
 use ccm_cli::commands::progress::Progress;
 use ccm_cli::{Cli, Runtime};
@@ -222,14 +222,14 @@ impl World {
 
     /// SES administration in the customer's account, as the test's own role.
     pub async fn ses(&self, c: &Customer) -> SesAdmin {
-        SesAdmin::new(ccm_aws::admin::ses::SesClient::new(&self.admin_config(c).await), None)
+        SesAdmin::new(ccm_admin::ses::SesClient::new(&self.admin_config(c).await), None)
     }
 
     /// Every contact of the customer's only list, with attributes.
     pub async fn contacts(&self, c: &Customer) -> Vec<ContactRecord> {
         let ses = self.ses(c).await;
         let list = ses.require_list().await.unwrap();
-        ses.contacts_in_detail(&list.name, &ccm_aws::admin::limiter::Pacer::unlimited(), 8, || {}).await.unwrap()
+        ses.contacts_in_detail(&list.name, &ccm_admin::limiter::Pacer::unlimited(), 8, || {}).await.unwrap()
     }
 
     pub async fn directory(&self, c: &Customer) -> Directory {

@@ -1,11 +1,9 @@
 //! Turns serde errors into field errors with a dotted path, and keeps going after the first one.
 //!
-//! serde_json reports only a line and column. We find the path by scanning the text up to that
-//! position, then drop the offending part of the document and deserialize again, so an operator
-//! sees every type error at once instead of fixing them one start-up at a time.
-
-// Offsets and indices here are bounded by the length of an operator's config file.
-#![allow(clippy::arithmetic_side_effects)]
+//! `serde_path_to_error` names the path of each error; the offending part of the document is then
+//! dropped and the document deserialized again, so an operator sees every type error at once
+//! instead of fixing them one start-up at a time. The first round reads the operator's own text, so
+//! its message keeps the line and column.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -26,20 +24,33 @@ enum Seg {
 /// `document` names the file for problems that belong to no field (syntax errors, a wrong root type).
 pub(crate) fn deserialize_all<T: DeserializeOwned>(text: &str, document: &str) -> Result<T, Vec<FieldError>> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| vec![FieldError::new(document, e.to_string())])?;
-    // The first round reads the operator's own text so its line and column are meaningful.
-    let mut current = text.to_owned();
     // What we removed, in the operator's coordinates; array elements also shift later indices.
     let mut pruned: Vec<Vec<Seg>> = Vec::new();
     let mut removed_elements: Vec<(Vec<Seg>, usize)> = Vec::new();
     let mut errors = Vec::new();
     for round in 0..MAX_ROUNDS {
-        let err = match serde_json::from_str::<T>(&current) {
+        let attempt = if round == 0 {
+            serde_path_to_error::deserialize::<_, T>(&mut serde_json::Deserializer::from_str(text))
+        } else {
+            serde_path_to_error::deserialize::<_, T>(&value)
+        };
+        let err = match attempt {
             Ok(parsed) if errors.is_empty() => return Ok(parsed),
             Ok(_) => return Err(errors),
             Err(err) => err,
         };
-        // For a type error `path` is the bad value; for a missing field it is the incomplete object.
-        let (path, missing) = locate(&current, &err);
+        let message = err.inner().to_string();
+        // For a type error the path is the bad value; for a missing field it is the incomplete object.
+        let missing = missing_field(&message);
+        let path: Vec<Seg> = err
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Map { key } => Some(Seg::Key(key.clone())),
+                serde_path_to_error::Segment::Seq { index } => Some(Seg::Index(*index)),
+                _ => None,
+            })
+            .collect();
         let original = to_original(&path, &removed_elements);
         let caused_by_pruning = missing.as_ref().is_some_and(|name| {
             let mut field = original.clone();
@@ -47,7 +58,7 @@ pub(crate) fn deserialize_all<T: DeserializeOwned>(text: &str, document: &str) -
             pruned.contains(&field)
         });
         if !caused_by_pruning {
-            let message = if round == 0 { err.to_string() } else { strip_position(&err.to_string()) };
+            let message = if round == 0 { message } else { strip_position(&message) };
             errors.push(FieldError::new(display(&original, missing.as_deref(), document), message));
         }
         if !remove(&mut value, &path) {
@@ -57,7 +68,6 @@ pub(crate) fn deserialize_all<T: DeserializeOwned>(text: &str, document: &str) -
             removed_elements.push((array.to_vec(), *idx));
         }
         pruned.push(original);
-        current = value.to_string();
     }
     Err(errors)
 }
@@ -76,7 +86,7 @@ fn to_original(path: &[Seg], removed: &[(Vec<Seg>, usize)]) -> Vec<Seg> {
                 let mut idx = *i;
                 for g in gone {
                     if g <= idx {
-                        idx += 1;
+                        idx = idx.saturating_add(1);
                     }
                 }
                 out.push(Seg::Index(idx));
@@ -96,6 +106,12 @@ fn display(path: &[Seg], missing: Option<&str>, document: &str) -> String {
         .collect();
     parts.extend(missing.map(str::to_owned));
     if parts.is_empty() { document.to_owned() } else { parts.join(".") }
+}
+
+/// The field serde names in "missing field `x`".
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(name, _)| name.to_owned())
 }
 
 /// serde_json appends " at line L column C"; after the first round those refer to our re-serialized text.
@@ -127,96 +143,6 @@ fn remove(value: &mut Value, path: &[Seg]) -> bool {
         }
         _ => false,
     }
-}
-
-#[derive(Debug)]
-enum Frame {
-    Object { key: Option<String>, expecting_key: bool },
-    Array { index: usize },
-}
-
-/// The path to the error position, and the name of the field when serde says one is missing.
-fn locate(text: &str, err: &serde_json::Error) -> (Vec<Seg>, Option<String>) {
-    let missing = missing_field(&err.to_string());
-    let offset = byte_offset(text, err.line(), err.column());
-    // serde reports a missing field just after the object's closing brace, so the path is the object's.
-    let path = scan(&text[..offset])
-        .into_iter()
-        .filter_map(|f| match f {
-            Frame::Object { key, .. } => key.map(Seg::Key),
-            Frame::Array { index } => Some(Seg::Index(index)),
-        })
-        .collect();
-    (path, missing)
-}
-
-fn missing_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
-    rest.split_once('`').map(|(name, _)| name.to_owned())
-}
-
-/// serde_json counts lines from 1 and columns in bytes from 1 (0 when there is no position).
-fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    if line == 0 {
-        return 0;
-    }
-    let line_start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
-    let mut offset = (line_start + column).min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
-
-/// The open containers at the end of `prefix`, with the current key or index of each.
-fn scan(prefix: &str) -> Vec<Frame> {
-    let mut frames = Vec::new();
-    let mut chars = prefix.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' => frames.push(Frame::Object { key: None, expecting_key: true }),
-            '[' => frames.push(Frame::Array { index: 0 }),
-            '}' | ']' => {
-                frames.pop();
-            }
-            ',' => match frames.last_mut() {
-                Some(Frame::Object { expecting_key, .. }) => *expecting_key = true,
-                Some(Frame::Array { index }) => *index += 1,
-                None => {}
-            },
-            '"' => {
-                let s = read_string(&mut chars);
-                if let Some(Frame::Object { key, expecting_key }) = frames.last_mut()
-                    && *expecting_key
-                {
-                    *key = Some(s);
-                    *expecting_key = false;
-                }
-            }
-            _ => {}
-        }
-    }
-    frames
-}
-
-/// Reads a JSON string body after its opening quote. Simple escapes are decoded; `\u` escapes are
-/// kept as written, which is fine for naming a key in an error message.
-fn read_string(chars: &mut std::str::Chars<'_>) -> String {
-    let mut out = String::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => break,
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('u') => out.push_str("\\u"),
-                Some(other) => out.push(other),
-                None => break,
-            },
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Reads `null` as the default: the original Go system wrote empty lists as `null`.

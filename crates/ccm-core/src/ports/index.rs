@@ -75,6 +75,28 @@ impl IndexEntry {
     }
 }
 
+/// An entry as a shared index stores it: the entry and its search text, which lists never show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexRecord {
+    #[serde(flatten)]
+    pub entry: IndexEntry,
+    #[serde(rename = "searchText", default)]
+    pub search_text: String,
+}
+
+impl From<IndexEntry> for IndexRecord {
+    fn from(entry: IndexEntry) -> Self {
+        let search_text = entry.search_text.clone();
+        Self { entry, search_text }
+    }
+}
+
+impl IndexRecord {
+    pub fn into_entry(self) -> IndexEntry {
+        IndexEntry { search_text: self.search_text, ..self.entry }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SortField {

@@ -4,9 +4,11 @@ pub mod index;
 pub mod messaging;
 pub mod services;
 pub mod store;
+pub mod surveys;
 
 pub use index::{
-    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics, StatusCounts,
+    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, SortField, Statistics,
+    StatusCounts,
 };
 pub use messaging::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
@@ -14,9 +16,11 @@ pub use messaging::{
 };
 pub use services::{
     Calendar, CalendarError, CalendarEvent, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory,
-    Invitations, MeetingRequest, Secret, Secrets, SecretsError, SystemClock, UploadSigner, UploadTarget, UuidIdGen,
+    Invitations, MeetingRequest, Secret, Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget,
+    UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
     list_all,
 };
+pub use surveys::{PreparedSurvey, SurveyError, SurveyProvider, SurveyRequest, Surveys};

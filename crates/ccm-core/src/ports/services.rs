@@ -177,6 +177,15 @@ pub struct UploadTarget {
     pub expires_in_seconds: u64,
 }
 
+/// What an upload will be: its exact size and type, and optionally its SHA-256 (base64), all bound
+/// into the signature of a presigned URL so that storage refuses anything else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSpec<'a> {
+    pub content_type: &'a str,
+    pub size: u64,
+    pub sha256: Option<&'a str>,
+}
+
 /// Signs direct uploads and downloads of attachment bytes: presigned S3 URLs in AWS; in `ccm serve`
 /// a local API route (and downloads streamed by the API).
 #[async_trait]
@@ -184,8 +193,7 @@ pub trait UploadSigner: Send + Sync {
     async fn upload(
         &self,
         key: &crate::StorageKey,
-        content_type: &str,
-        size: u64,
+        spec: &UploadSpec<'_>,
     ) -> Result<UploadTarget, crate::ports::StoreError>;
     /// A URL to send the browser to, or `None` when the API streams the bytes itself.
     async fn download(

@@ -5,7 +5,7 @@
 //! One copy goes to one customer, and it names only that customer: the context carries no other
 //! customer's code or name, so no template can list, count or hint at the others.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -202,26 +202,6 @@ impl TemplateData {
         let id = o.id().as_str().to_owned();
         let edit_page =
             if kind.is_change() { "edit-change.html?changeId=" } else { "edit-announcement.html?announcementId=" };
-        let survey_url = life.survey_url.as_deref().filter(|_| ctx.event == Event::Completed).map(|url| {
-            let url = one_line(url);
-            let quarter = match ctx.now.month0() {
-                0..=2 => 1,
-                3..=5 => 2,
-                6..=8 => 3,
-                _ => 4,
-            };
-            let (event_type, subtype) = match kind {
-                ObjectKind::Change => ("change", "general"),
-                ObjectKind::Announcement(t) => ("announcement", t.as_str()),
-            };
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!(
-                "{url}{sep}customer_code={}&object_id={}&year={}&quarter={quarter}&event_type={event_type}&event_subtype={subtype}",
-                q(ctx.customer.as_str()),
-                q(&id),
-                ctx.now.year()
-            )
-        });
         let status_word = status_word(ctx.event);
         let emoji = super::emoji(ctx.event, kind);
         let title = one_line(o.title());
@@ -255,7 +235,8 @@ impl TemplateData {
             approve_url: format!("{base}/approvals.html?customerCode={}&objectId={}", q(ctx.customer.as_str()), q(&id)),
             object_url: format!("{base}/{edit_page}{}", q(&id)),
             id,
-            survey_url,
+            // Set by `render_with_survey` for the completion notice: a per-recipient link.
+            survey_url: None,
             approved: who(&life.approved_by, &life.approved_at),
             completed: who(&life.completed_by, &life.completed_at),
             cancelled: who(&life.cancelled_by, &life.cancelled_at),

@@ -10,6 +10,7 @@
 
 mod context;
 pub mod ics;
+mod link_slot;
 pub mod meeting;
 mod subject;
 mod vtimezone;
@@ -20,6 +21,7 @@ use minijinja::{AutoEscape, Environment, Value};
 
 pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
 pub use ics::{IcsInvite, IcsMethod, render_ics};
+pub use link_slot::LinkSlot;
 pub use meeting::{InvitationContext, invitation};
 pub use subject::{MAX_SUBJECT_CHARS, clean_subject};
 
@@ -83,19 +85,21 @@ fn nl2br(text: &str) -> Value {
 /// A URL for an `href`: only http(s) links (and SES's placeholder) pass; quotes, `<`, `>` and `&` are
 /// escaped; slashes stay readable.
 fn url_attr(url: &str) -> Value {
-    let lower = url.trim_start().to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://") || url == context::SES_UNSUBSCRIBE_PLACEHOLDER) {
-        return Value::from_safe_string("#".to_owned());
-    }
-    Value::from_safe_string(
-        url.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('\'', "&#x27;"),
-    )
+    Value::from_safe_string(url_attr_text(url))
 }
 
+/// [`url_attr`] as text: the escaped URL, or `#` when it is not http(s) (nor SES's placeholder).
+fn url_attr_text(url: &str) -> String {
+    let lower = url.trim_start().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://") || url == context::SES_UNSUBSCRIBE_PLACEHOLDER) {
+        return "#".to_owned();
+    }
+    url.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&#x27;")
+}
+
+/// The one escaper of markup the project writes by hand (HTML pages, SAML XML): `&`, `<`, `>`, `"`
+/// and `'`, so the text is safe in element content and in quoted attributes. Templates escape the
+/// same way through minijinja's HTML auto-escaping.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -105,7 +109,6 @@ pub fn escape_html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#x27;"),
-            '/' => out.push_str("&#x2f;"),
             c => out.push(c),
         }
     }
@@ -113,7 +116,17 @@ pub fn escape_html(s: &str) -> String {
 }
 
 pub fn render(ctx: &NotificationContext<'_>) -> Result<Rendered, RenderError> {
-    let data = TemplateData::from_context(ctx);
+    render_with_survey(ctx, None)
+}
+
+/// [`render`], with a "Take the survey" box leading the completion notice when `survey_url` is
+/// given (other events ignore it). The processor passes a [`LinkSlot`] placeholder and fills in each
+/// recipient's own link afterwards.
+pub fn render_with_survey(ctx: &NotificationContext<'_>, survey_url: Option<&str>) -> Result<Rendered, RenderError> {
+    let mut data = TemplateData::from_context(ctx);
+    data.survey_url = survey_url
+        .filter(|_| ctx.event == Event::Completed)
+        .map(|u| crate::text::clean(u, crate::text::TextKind::SingleLine).into_owned());
     let name = ctx.event.as_str();
     let env = environment();
     let run = |template: String| -> Result<String, RenderError> {

@@ -67,16 +67,23 @@ fn announcement(kind: &str, payload: &str) -> Object {
     .unwrap()
 }
 
+/// The survey link the processor would give acme's recipient (every event gets it; only the
+/// completion notice shows it).
+const SURVEY: &str = "https://ccm.example.com/survey.html?t=czEKQ0hHLTE.c2lnbmVk";
+
 fn render_for(object: &Object, event: Event) -> Rendered {
     let acme = CustomerCode::parse("acme").unwrap();
-    render(&NotificationContext {
-        object,
-        event,
-        customer: &acme,
-        customer_name: "Acme Corp",
-        portal_base_url: "https://ccm.example.com",
-        now: now(),
-    })
+    render_with_survey(
+        &NotificationContext {
+            object,
+            event,
+            customer: &acme,
+            customer_name: "Acme Corp",
+            portal_base_url: "https://ccm.example.com",
+            now: now(),
+        },
+        Some(SURVEY),
+    )
     .unwrap()
 }
 
@@ -159,14 +166,49 @@ fn the_footer_carries_the_ses_unsubscribe_placeholder_in_both_parts() {
 }
 
 #[test]
-fn the_completion_notice_leads_with_the_survey_link_for_this_customer() {
+fn the_completion_notice_leads_with_the_survey_link_it_is_given() {
     let r = render_for(&change(""), Event::Completed);
-    assert!(r.text.contains(
-        "https://form.typeform.com/to/abc123?customer_code=acme&object_id=CHG-0f8fad5b-d9cb-469f-a165-70867728950e&year=2026&quarter=2&event_type=change&event_subtype=general"
-    ));
+    assert!(r.text.contains(&format!("Take the survey: {SURVEY}")), "{}", r.text);
+    assert!(r.html.contains(&format!("href=\"{SURVEY}\"")));
     let survey = r.html.find("Take the survey").unwrap();
     assert!(survey < r.html.find("Implementation window").unwrap(), "the survey comes first");
     assert!(!render_for(&change(""), Event::Approved).html.contains("Take the survey"));
+}
+
+#[test]
+fn a_survey_url_stored_on_the_object_by_the_original_system_is_not_used() {
+    let acme = CustomerCode::parse("acme").unwrap();
+    let ctx = NotificationContext {
+        object: &change(""),
+        event: Event::Completed,
+        customer: &acme,
+        customer_name: "Acme Corp",
+        portal_base_url: "https://ccm.example.com",
+        now: now(),
+    };
+    let r = render(&ctx).unwrap();
+    assert!(!r.html.contains("Take the survey") && !r.text.contains("typeform"), "{}", r.text);
+}
+
+#[test]
+fn a_link_slot_rendered_once_gives_each_recipient_their_own_link() {
+    let acme = CustomerCode::parse("acme").unwrap();
+    let slot = LinkSlot::random();
+    let ctx = NotificationContext {
+        object: &change("<b>"),
+        event: Event::Completed,
+        customer: &acme,
+        customer_name: "Acme Corp",
+        portal_base_url: "https://ccm.example.com",
+        now: now(),
+    };
+    let once = render_with_survey(&ctx, Some(slot.as_str())).unwrap();
+    let ops = slot.fill(&once, "https://ccm.example.com/survey.html?t=ops&x=1");
+    let dev = slot.fill(&once, "https://ccm.example.com/survey.html?t=dev&x=1");
+    assert!(ops.html.contains("href=\"https://ccm.example.com/survey.html?t=ops&amp;x=1\""), "{}", ops.html);
+    assert!(ops.text.contains("Take the survey: https://ccm.example.com/survey.html?t=ops&x=1"));
+    assert!(dev.text.contains("t=dev") && !dev.text.contains("t=ops"));
+    assert!(!ops.html.contains(slot.as_str()) && !ops.text.contains(slot.as_str()));
 }
 
 #[test]

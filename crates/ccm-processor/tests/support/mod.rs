@@ -52,6 +52,7 @@ impl Rig {
             mailer: mailer.clone(),
             ledger: ledger.clone(),
             calendar: None,
+            surveys: None,
             config,
             clock: Arc::new(FixedClock),
             settings: Settings::default(),

@@ -68,8 +68,11 @@ impl TestApp {
     pub async fn on_moto() -> Option<Self> {
         let moto = ccm_testkit::moto::shared().await?;
         let bucket = moto.create_bucket("ccm-api").await;
-        let store = Arc::new(ccm_aws::S3DocumentStore::new(moto.s3_client(), bucket));
-        Some(Self::over(store, None, |_| {}))
+        let store = Arc::new(ccm_aws::S3DocumentStore::new(moto.s3_client(), &bucket));
+        let mut app = Self::over(store, None, |_| {});
+        // As in AWS: attachment bytes go to S3 by presigned URLs.
+        app.state.app.uploads = Arc::new(ccm_aws::S3Uploads::new(moto.s3_client(), bucket));
+        Some(app)
     }
 
     fn over(store: Arc<dyn DocumentStore>, dir: Option<tempfile::TempDir>, edit: impl FnOnce(&mut Value)) -> Self {
@@ -88,6 +91,7 @@ impl TestApp {
             },
             keys: SessionKeys::ephemeral(),
             policy: SessionPolicy { secure_cookie: false, ..SessionPolicy::default() },
+            surveys: ccm_api::SurveySettings::default(),
         };
         Self { state, store, clock, _dir: dir }
     }

@@ -12,8 +12,8 @@ mod verify;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
-use ccm_aws::admin::dns::{self, Dns, Record, Route53Client};
-use ccm_aws::admin::domain::{DomainStatus, SesDomain};
+use ccm_admin::dns::{self, Dns, Record, Route53Client};
+use ccm_admin::domain::{DomainStatus, SesDomain};
 use ccm_core::config::{AppConfig, CustomerConfig};
 use clap::{Args, Subcommand};
 use serde_json::json;

@@ -4,8 +4,8 @@
 //! merged with the zone under the DNS lock; a dry run merges each customer's records with the ones
 //! planned for the customers before it, as the real run's zone would hold them.
 
-use ccm_aws::admin::dns::{Dns, Pending, Record};
-use ccm_aws::admin::domain::{EVENT_DESTINATION, SesDomain, configuration_set_name};
+use ccm_admin::dns::{Dns, Pending, Record};
+use ccm_admin::domain::{EVENT_DESTINATION, SesDomain, configuration_set_name};
 use ccm_core::config::{AppConfig, CustomerConfig};
 use serde_json::json;
 use tokio::sync::Mutex;
@@ -61,7 +61,7 @@ async fn plan_ses(
     c: &CustomerConfig,
     domain: &str,
     set: &str,
-) -> anyhow::Result<(Option<ccm_aws::admin::domain::DomainStatus>, Option<String>, Vec<SesStep>)> {
+) -> anyhow::Result<(Option<ccm_admin::domain::DomainStatus>, Option<String>, Vec<SesStep>)> {
     let status = ses.status(domain).await?;
     let token = ses.verification_token(domain).await?;
     let mut steps = Vec::new();

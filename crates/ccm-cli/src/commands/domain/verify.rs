@@ -1,8 +1,8 @@
 //! `ccm domain verify`: one row per check; a row fails only on what its detail says (a failing row
 //! never shows SUCCESS).
 
-use ccm_aws::admin::dns::Dns;
-use ccm_aws::admin::domain::{EVENT_DESTINATION, configuration_set_name};
+use ccm_admin::dns::Dns;
+use ccm_admin::domain::{EVENT_DESTINATION, configuration_set_name};
 use ccm_core::config::{AppConfig, CustomerConfig};
 use serde::Serialize;
 use serde_json::json;

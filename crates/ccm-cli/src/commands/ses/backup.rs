@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use ccm_aws::admin::apply::{ContactChange, apply};
-use ccm_aws::admin::backup::BackupFile;
-use ccm_aws::admin::{ContactRecord, ListInfo, SesAdmin, TopicInfo};
+use ccm_admin::apply::{ContactChange, apply};
+use ccm_admin::backup::BackupFile;
+use ccm_admin::{ContactRecord, ListInfo, SesAdmin, TopicInfo};
 use clap::Args;
 use serde_json::json;
 

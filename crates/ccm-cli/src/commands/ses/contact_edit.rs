@@ -6,8 +6,8 @@
 //! address first, then as typed. `add` never opts a contact back in to a topic it opted out of
 //! (that is the contact's choice) unless `--force`, and never lifts unsubscribe-all.
 
-use ccm_aws::admin::limiter::Pacer;
-use ccm_aws::admin::{ContactRecord, SesAdmin};
+use ccm_admin::limiter::Pacer;
+use ccm_admin::{ContactRecord, SesAdmin};
 use ccm_core::EmailAddress;
 use ccm_core::config::{CustomerConfig, SubscriptionStatus};
 use serde_json::json;

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ccm_aws::admin::apply::{ContactChange, apply};
-use ccm_aws::admin::limiter::Pacer;
-use ccm_aws::admin::ses::ContactFilter;
+use ccm_admin::apply::{ContactChange, apply};
+use ccm_admin::limiter::Pacer;
+use ccm_admin::ses::ContactFilter;
 use ccm_core::config::SubscriptionStatus;
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use ccm_aws::admin::{ContactRecord, ListInfo, TopicInfo};
+use ccm_admin::{ContactRecord, ListInfo, TopicInfo};
 use ccm_core::config::SubscriptionStatus;
 use clap::Subcommand;
 use serde::Serialize;

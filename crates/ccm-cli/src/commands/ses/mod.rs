@@ -13,7 +13,7 @@ pub mod topics;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use ccm_aws::admin::{ContactRecord, ListInfo, SesAdmin};
+use ccm_admin::{ContactRecord, ListInfo, SesAdmin};
 use ccm_core::EmailAddress;
 use ccm_core::config::CustomerConfig;
 use clap::Subcommand;

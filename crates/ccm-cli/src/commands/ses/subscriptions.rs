@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ccm_aws::admin::ContactRecord;
-use ccm_aws::admin::apply::{ContactChange, apply};
+use ccm_admin::ContactRecord;
+use ccm_admin::apply::{ContactChange, apply};
 use ccm_core::EmailAddress;
 use ccm_core::config::SubscriptionStatus;
 use clap::Args;

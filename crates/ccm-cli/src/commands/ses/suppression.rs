@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use ccm_aws::admin::suppression::SuppressionReason;
+use ccm_admin::suppression::SuppressionReason;
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 

@@ -4,9 +4,9 @@
 
 use std::process::ExitCode;
 
-use ccm_aws::admin::TopicInfo;
-use ccm_aws::admin::ses::ContactFilter;
-use ccm_aws::admin::topics::{TopicPlan, plan};
+use ccm_admin::TopicInfo;
+use ccm_admin::ses::ContactFilter;
+use ccm_admin::topics::{TopicPlan, plan};
 use ccm_core::config::SubscriptionStatus;
 use clap::Subcommand;
 use serde_json::json;

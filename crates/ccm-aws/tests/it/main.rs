@@ -1,0 +1,8 @@
+//! The AWS adapters on the moto emulator (through the real SDK): one test binary. Emulator tests
+//! skip (printing why) when moto is not installed, and fail instead with `CCM_REQUIRE_MOTO=1`.
+
+mod index_on_moto;
+mod ledger_on_moto;
+mod s3_store_contract;
+mod ses_on_moto;
+mod ssm_on_moto;

@@ -1,0 +1,4 @@
+//! The Lambda wiring on the moto emulator: one test binary.
+
+mod indexer_on_moto;
+mod processor_on_moto;
