@@ -1,7 +1,7 @@
 //! Meetings in `ccm serve` (the local ICS calendar): approving a change with a meeting gives it a
 //! join link in its view, in the lists and in the approval mail; each calendar subscriber gets an
 //! ICS invitation in the outbox; the join link opens the local meeting page; `ccm meeting` shows the
-//! attendees and payload, and cancels.
+//! attendees and payload, sends an update (same UID, higher SEQUENCE), and cancels (same UID).
 
 use std::time::Duration;
 
@@ -182,7 +182,7 @@ async fn run(app: &Running, args: &[&str]) -> (std::process::ExitCode, Value) {
 }
 
 #[tokio::test]
-async fn ccm_meeting_shows_attendees_per_customer_and_the_payload_then_cancels_the_meeting() {
+async fn ccm_meeting_shows_attendees_per_customer_and_the_payload_then_updates_and_cancels_the_meeting() {
     let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
     let app = start().await;
     let id = approved_change_with_meeting(&app, "Meeting by hand", &["acme", "initech"]).await;
@@ -202,16 +202,33 @@ async fn ccm_meeting_shows_attendees_per_customer_and_the_payload_then_cancels_t
     assert_eq!(dry["attendees"].as_array().unwrap().len(), 3, "alice is subscribed in both and invited once");
     assert!(dry["payload"].as_str().unwrap().contains("METHOD:REQUEST"));
 
+    // A forced update: the same event (UID) again, with a higher SEQUENCE, to every attendee.
+    let (code, updated) = run(&app, &["meeting", "invite", "--object", &id, "--force-update"]).await;
+    assert_eq!(code, std::process::ExitCode::SUCCESS, "{updated}");
+    let sent: u64 = updated["invitations"].as_array().unwrap().iter().map(|i| i["sent"].as_u64().unwrap()).sum();
+    assert_eq!(sent, 4, "{updated}");
+    let uid = format!("UID:{id}@ccm.example.com");
+    let sequences = |method: &str| -> Vec<u32> {
+        invitations(&app, "Go/no-go: Meeting by hand")
+            .into_iter()
+            .filter(|(_, _, ics)| ics.contains(&format!("METHOD:{method}")))
+            .map(|(_, _, ics)| {
+                assert!(ics.contains(&uid), "one UID for the object: {ics}");
+                let line = ics.lines().find(|l| l.starts_with("SEQUENCE:")).unwrap();
+                line["SEQUENCE:".len()..].trim().parse().unwrap()
+            })
+            .collect()
+    };
+    let mut requests = sequences("REQUEST");
+    requests.sort();
+    assert_eq!(requests, [0, 0, 0, 0, 1, 1, 1, 1], "the first invitations, then the update");
+
     let (code, cancelled) = run(&app, &["meeting", "cancel", "--object", &id]).await;
     assert_eq!(code, std::process::ExitCode::SUCCESS, "{cancelled}");
     assert_eq!(cancelled["record"]["change"], "cancelled");
     let sent: u64 = cancelled["invitations"].as_array().unwrap().iter().map(|i| i["sent"].as_u64().unwrap()).sum();
     assert_eq!(sent, 4, "each customer's subscribers hear of the cancellation: {cancelled}");
-    let cancels = invitations(&app, "Go/no-go: Meeting by hand")
-        .into_iter()
-        .filter(|(_, _, ics)| ics.contains("METHOD:CANCEL"))
-        .count();
-    assert_eq!(cancels, 4);
+    assert_eq!(sequences("CANCEL"), [2, 2, 2, 2], "the cancellation outranks the update");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {
