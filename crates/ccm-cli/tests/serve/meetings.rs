@@ -48,7 +48,7 @@ async fn approved_change_with_meeting(app: &Running, title: &str, customers: &[&
 async fn join_url(app: &Running, id: &str) -> String {
     let http = reqwest::Client::new();
     let (bob, _) = sign_in(&http, &app.base, "bob@example.com").await;
-    for _ in 0..100 {
+    for _ in 0..300 {
         let o: Value = http
             .get(format!("{}/api/changes/{id}", app.base))
             .header("cookie", &bob)
@@ -87,6 +87,22 @@ fn invitations(app: &Running, title: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Polls the outbox (up to 30 s: the machine may be busy) until `n` invitations of `title` are there.
+async fn wait_for_invitations(app: &Running, title: &str, n: usize) -> Vec<(String, String, String)> {
+    let mut sent = Vec::new();
+    for _ in 0..300 {
+        sent = invitations(app, title);
+        if sent.len() >= n {
+            // Settle: anything beyond `n` would be a duplicate, which the caller's assertions catch.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            return invitations(app, title);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let who: Vec<String> = sent.iter().map(|(c, to, _)| format!("{c} {to}")).collect();
+    panic!("{} of {n} invitations of {title:?} after 30 s: {who:?}", sent.len());
+}
+
 #[tokio::test]
 async fn an_approved_change_with_a_meeting_has_a_join_link_everywhere_and_invitations_in_the_outbox() {
     let app = start().await;
@@ -98,7 +114,7 @@ async fn an_approved_change_with_a_meeting_has_a_join_link_everywhere_and_invita
     let http = reqwest::Client::new();
     let (bob, _) = sign_in(&http, &app.base, "bob@example.com").await;
     let mut listed = Value::Null;
-    for _ in 0..100 {
+    for _ in 0..300 {
         let found: Value = http
             .get(format!("{}/api/search?status=approved&limit=500", app.base))
             .header("cookie", &bob)
@@ -117,14 +133,7 @@ async fn an_approved_change_with_a_meeting_has_a_join_link_everywhere_and_invita
     assert_eq!(listed, join.as_str());
 
     // Each calendar subscriber of each customer: one invitation, through that customer.
-    let mut sent = Vec::new();
-    for _ in 0..100 {
-        sent = invitations(&app, "Go/no-go: Meeting end to end");
-        if sent.len() >= 4 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let sent = wait_for_invitations(&app, "Go/no-go: Meeting end to end", 4).await;
     let mut who: Vec<(String, String)> = sent.iter().map(|(c, to, _)| (c.clone(), to.clone())).collect();
     who.sort();
     assert_eq!(
@@ -187,6 +196,8 @@ async fn ccm_meeting_shows_attendees_per_customer_and_the_payload_then_updates_a
     let app = start().await;
     let id = approved_change_with_meeting(&app, "Meeting by hand", &["acme", "initech"]).await;
     join_url(&app, &id).await;
+    // Both customers' triggers have mailed their invitations before the operator steps in.
+    wait_for_invitations(&app, "Go/no-go: Meeting by hand", 4).await;
 
     let (code, dry) = run(&app, &["meeting", "invite", "--object", &id, "--dry-run", "--force-update"]).await;
     assert_eq!(code, std::process::ExitCode::SUCCESS);
