@@ -163,3 +163,44 @@ pub async fn lambda_request_id(mut req: axum::extract::Request) -> axum::extract
     }
     req
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use async_trait::async_trait;
+    use ccm_core::model::MeetingProvider;
+    use ccm_core::ports::{Calendar, Secret, Secrets, SecretsError};
+
+    use super::*;
+
+    /// SSM with the deploy's Graph secret.
+    struct Ssm;
+    #[async_trait]
+    impl Secrets for Ssm {
+        async fn get(&self, name: &str) -> Result<Option<Secret>, SecretsError> {
+            Ok((name == "/ccm/stack/graph-client-secret").then(|| Secret::new("graph-secret")))
+        }
+    }
+
+    async fn choose(vars: &[(&str, &str)]) -> anyhow::Result<Arc<dyn Calendar>> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        calendar(&Env::new(move |k: &str| vars.get(k).cloned()), &Ssm).await
+    }
+
+    #[tokio::test]
+    async fn the_processor_uses_graph_when_its_tenant_is_set_and_ics_by_mail_otherwise() {
+        let parameter = ("CCM_GRAPH_CLIENT_SECRET_PARAMETER", "/ccm/stack/graph-client-secret");
+        // The template always names the parameter; without a tenant Graph stays off and SSM is not read.
+        assert_eq!(choose(&[parameter]).await.unwrap().provider(), MeetingProvider::Ics);
+        let graph = [("CCM_GRAPH_TENANT_ID", "tenant"), ("CCM_GRAPH_CLIENT_ID", "client"), parameter];
+        assert_eq!(choose(&graph).await.unwrap().provider(), MeetingProvider::Graph);
+        let no_secret = choose(&graph[..2]).await.err().unwrap().to_string();
+        assert!(no_secret.contains("CCM_GRAPH_CLIENT_SECRET_PARAMETER"), "{no_secret}");
+        let gone = [graph[0], graph[1], ("CCM_GRAPH_CLIENT_SECRET_PARAMETER", "/ccm/stack/nope")];
+        let gone = choose(&gone).await.err().unwrap().to_string();
+        assert!(gone.contains("/ccm/stack/nope"), "{gone}");
+        let no_client = choose(&[graph[0], parameter]).await.err().unwrap().to_string();
+        assert!(no_client.contains("CCM_GRAPH_CLIENT_ID"), "{no_client}");
+    }
+}
