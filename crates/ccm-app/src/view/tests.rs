@@ -15,6 +15,7 @@ fn caller() -> Caller {
         name: "Bob".into(),
         roles: vec![Role::Approver],
         customers: None,
+        groups: Vec::new(),
     }
 }
 
