@@ -78,6 +78,9 @@ pub enum Command {
     /// Checks of the configured customers against their AWS accounts.
     #[command(subcommand)]
     Customers(commands::customers::CustomersCommand),
+    /// An object's meeting: invite (schedule or update) or cancel, through Graph or ICS.
+    #[command(subcommand)]
+    Meeting(commands::meeting::MeetingCommand),
     /// The shared index of the AWS deployment (DynamoDB): verify it against the bucket, or rebuild it.
     #[command(subcommand)]
     Index(commands::index::IndexCommand),
@@ -157,6 +160,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::Domain(cmd) => commands::domain::run(&ctx().await?, cmd).await,
         Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await?, cmd).await,
         Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
+        Command::Meeting(cmd) => commands::meeting::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
         Command::Index(cmd) => commands::index::run(&ctx().await?, cmd).await,
     }

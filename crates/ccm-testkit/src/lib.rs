@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod graph_stub;
 pub mod index_contract;
 pub mod index_range_contract;
 pub mod lambda_runtime;

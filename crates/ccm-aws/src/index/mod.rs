@@ -284,7 +284,13 @@ pub async fn reindex_object(
                 return Ok(Reindexed::Unreadable);
             }
         };
-        let record = IndexRecord::from(IndexEntry::from_object(&object));
+        // The lists' joinUrl is the current meeting's, from the processor's meeting records (as the
+        // API's view shows it); their events come here too (`results/`).
+        let legacy = ccm_core::model::legacy_meeting(&object);
+        let meeting = ccm_core::model::load_history(store, id, legacy).await.map_err(unavailable)?;
+        let mut entry = IndexEntry::from_object(&object);
+        entry.join_url = meeting.current().and_then(|m| m.join_url.clone());
+        let record = IndexRecord::from(entry);
         let version = record.entry.version;
         return Ok(match table.put(&record, seq).await? {
             Written::Applied => Reindexed::Indexed { version },

@@ -13,6 +13,7 @@ pub mod fanout;
 pub mod identity_center;
 pub mod index;
 pub mod infra;
+pub mod meeting;
 pub mod output;
 pub mod pace;
 pub mod progress;

@@ -4,7 +4,8 @@
 
 mod assets;
 mod demo;
-mod keys;
+pub(crate) mod keys;
+pub(crate) mod meetings;
 mod outbox;
 mod portal_url;
 mod queue;
@@ -87,7 +88,7 @@ impl Server {
     /// Starts the in-process trigger queue feeding the processor (embedded backend).
     pub async fn start_queue(&self) -> anyhow::Result<()> {
         if let (Some(store), Some(processor)) = (&self.embedded, &self.processor) {
-            queue::start(store.clone(), processor.clone()).await?;
+            queue::start(store.clone(), processor.clone(), self.state.app.index.clone()).await?;
         }
         Ok(())
     }
@@ -148,6 +149,12 @@ pub async fn build_with(
         (_, None) => {
             let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
             tracing::info!(objects = index.len(), "index built");
+            // Rebuilt from the archive alone: the join links come from the meeting records.
+            let with_meetings =
+                meetings::refresh_join_links(&*store, &index).await.context("meeting links in the index")?;
+            if with_meetings > 0 {
+                tracing::info!(objects = with_meetings, "meeting join links added to the index");
+            }
             Arc::new(index)
         }
     };
@@ -186,7 +193,8 @@ pub async fn build_with(
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
     let (processor, contacts) = match &embedded {
         Some(store) => {
-            let (p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
+            let (mut p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
+            p.calendar = Some(meetings::calendar(&args.data, &config.email_config.portal_base_url).await?);
             (Some(p), Some(c))
         }
         None => (None, None),
@@ -214,6 +222,7 @@ pub async fn build_with(
         .merge(sign_in)
         .merge(dev)
         .merge(outbox::routes(outbox_dir.clone(), state.clone()))
+        .merge(meetings::routes(&args.data, state.clone()))
         .merge(unsubscribe)
         .fallback_service(assets::service(args.html.clone()));
     Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts })

@@ -15,8 +15,9 @@ pub use messaging::{
     Reservation, SendReceipt,
 };
 pub use services::{
-    Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget, UuidIdGen,
+    Calendar, CalendarError, CalendarEvent, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory,
+    Invitations, MeetingRequest, Secret, Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget,
+    UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,
