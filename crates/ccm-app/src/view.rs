@@ -8,7 +8,7 @@
 //! The index entry's `joinUrl` comes from the same place ([`index_entry`]).
 
 use ccm_core::model::{DeliveryResult, MeetingHistory, MeetingKey, MeetingRecord, legacy_meeting, load_history};
-use ccm_core::ports::{ChangeIndex, DocumentStore, IndexEntry, IndexError, IndexPage, StoreError, list_all};
+use ccm_core::ports::{DocumentStore, IndexEntry, IndexError, IndexPage, ObjectIndex, StoreError, list_all};
 use ccm_core::{CustomerCode, Object, ObjectId, StorageKey};
 use futures::StreamExt;
 use serde::{Serialize, Serializer};
@@ -135,7 +135,7 @@ pub enum RefreshError {
 /// which changes its `joinUrl`). An object no longer archived is left alone.
 pub async fn refresh_index_entry(
     store: &dyn DocumentStore,
-    index: &dyn ChangeIndex,
+    index: &dyn ObjectIndex,
     id: &ObjectId,
 ) -> Result<(), RefreshError> {
     let Some(doc) = store.get(&StorageKey::Archive(id.clone())).await? else { return Ok(()) };

@@ -135,9 +135,16 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
             },
             None => ccm_admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?,
         };
+        let config = config_files::ConfigText::read(&cli.config, &sdk).await?;
+        // config.json's `aws_region` is the central region when neither --region, the environment
+        // nor the profile names one.
+        let sdk = match (sdk.region(), config_files::parse_app_config(&config)) {
+            (None, Ok(app)) => sdk.into_builder().region(aws_config::Region::new(app.aws_region)).build(),
+            _ => sdk,
+        };
         Ok::<_, anyhow::Error>(commands::context::Ctx {
-            config: config_files::ConfigText::read(&cli.config, &sdk).await?,
             ses_config: config_files::ConfigText::read(&cli.ses_config, &sdk).await?,
+            config,
             sdk,
             output: cli.output,
             printer: runtime.printer.clone(),

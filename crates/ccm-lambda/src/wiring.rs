@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use ccm_auth::SessionKeys;
 use ccm_aws::ssm::{SsmSecrets, secret_setting};
 use ccm_core::config::{AppConfig, SesConfig};
-use ccm_core::ports::{ChangeIndex, DocumentStore};
+use ccm_core::ports::{DocumentStore, ObjectIndex};
 
 use crate::env::{Common, Env, LogFormat, Source};
 
@@ -85,7 +85,7 @@ pub async fn index(
     sdk: &SdkConfig,
     store: Arc<dyn DocumentStore>,
     common: &Common,
-) -> anyhow::Result<Arc<dyn ChangeIndex>> {
+) -> anyhow::Result<Arc<dyn ObjectIndex>> {
     match &common.index_table {
         Some(table) => {
             let client = aws_sdk_dynamodb::Client::new(sdk);
@@ -117,7 +117,7 @@ pub async fn processor(
         store: store.clone(),
         contacts: ses.clone(),
         mailer: ses,
-        ledger: Arc::new(ccm_aws::S3Ledger::new(store)),
+        ledger: Arc::new(ccm_aws::StoreLedger::new(store)),
         calendar: None,
         // Set from the environment by the binary (`crate::surveys::processor_surveys`).
         surveys: None,

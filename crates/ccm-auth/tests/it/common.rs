@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use ccm_auth::dev_login::{AuthState, session_routes};
 use ccm_auth::saml::test_idp::{TestIdp, TestUser};
 use ccm_auth::saml::{
     AccessRules, AttributeNames, Deadline, Expectations, IdpMetadata, InMemoryReplayCache, RequestStateKeys,
     ResponseError, SamlState, ServiceProvider, VerifiedAssertion, VerifyPool, saml_routes, verify_response_xml,
 };
+use ccm_auth::session_routes::{AuthState, session_routes};
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::{CustomerCode, Role};
 use chrono::{DateTime, Duration, Utc};

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use ccm_core::ObjectId;
 use ccm_core::ports::{
-    ChangeIndex, DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, Statistics,
+    DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, ObjectIndex, Statistics,
 };
 use ccm_embedded::MemoryIndex;
 use chrono::Utc;
@@ -194,7 +194,7 @@ impl SyncedIndex {
 }
 
 #[async_trait]
-impl ChangeIndex for SyncedIndex {
+impl ObjectIndex for SyncedIndex {
     async fn upsert(&self, entry: IndexEntry) -> Result<(), IndexError> {
         let seq = self.next_seq();
         let version = entry.version;

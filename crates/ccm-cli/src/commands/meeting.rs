@@ -308,7 +308,7 @@ async fn processor(ctx: &Ctx, target: &Target, app: Arc<AppConfig>) -> anyhow::R
         }
     };
     Ok(Processor {
-        ledger: Arc::new(ccm_aws::S3Ledger::new(store.clone())),
+        ledger: Arc::new(ccm_aws::StoreLedger::new(store.clone())),
         store,
         contacts,
         mailer,

@@ -14,7 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use ccm_api::auth::{User, session_layer};
 use ccm_api::{ApiError, AppState};
-use ccm_core::ports::{Calendar, ChangeIndex, DocumentStore, list_all};
+use ccm_core::ports::{Calendar, DocumentStore, ObjectIndex, list_all};
 use ccm_core::render::{IcsInvite, IcsMethod, escape_html, format_local, render_ics};
 use ccm_core::{ObjectId, StorageKey};
 use ccm_embedded::LocalCalendar;
@@ -55,7 +55,7 @@ pub async fn graph_from_env(sdk: Option<&aws_config::SdkConfig>) -> anyhow::Resu
 
 /// The index was rebuilt from the archive alone: give every object with meeting records its join
 /// link back.
-pub async fn refresh_join_links(store: &dyn DocumentStore, index: &dyn ChangeIndex) -> anyhow::Result<usize> {
+pub async fn refresh_join_links(store: &dyn DocumentStore, index: &dyn ObjectIndex) -> anyhow::Result<usize> {
     let mut ids: Vec<ObjectId> = list_all(store, "results/")
         .await?
         .into_iter()

@@ -19,8 +19,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use ccm_api::{AppState, SurveySettings};
-use ccm_auth::dev_login::{self, AuthState};
-use ccm_core::ports::{ChangeIndex, DocumentStore, Secret};
+use ccm_auth::dev_login;
+use ccm_auth::session_routes::{self, AuthState};
+use ccm_core::ports::{DocumentStore, ObjectIndex, Secret};
 use ccm_core::survey::{BuiltinSurveys, SurveyKeys};
 use ccm_embedded::{EmbeddedStore, JsonContacts, LinkKeys, MemoryIndex};
 use clap::{Args, ValueEnum};
@@ -136,7 +137,7 @@ pub async fn build_with(
             (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
         }
     };
-    let index: Arc<dyn ChangeIndex> = match (&sdk, &args.index_table) {
+    let index: Arc<dyn ObjectIndex> = match (&sdk, &args.index_table) {
         // The shared index of the AWS deployment: what several processes over one bucket use.
         (Some(sdk), Some(table)) => {
             let table = ccm_aws::IndexTable::new(aws_sdk_dynamodb::Client::new(sdk), table);
@@ -218,7 +219,7 @@ pub async fn build_with(
     };
     let router = Router::new()
         .merge(ccm_api::router(state.clone()))
-        .merge(dev_login::session_routes(auth))
+        .merge(session_routes::session_routes(auth))
         .merge(sign_in)
         .merge(dev)
         .merge(outbox::routes(outbox_dir.clone(), state.clone()))
@@ -276,7 +277,7 @@ fn processor(
         store: store.clone(),
         contacts: contacts.clone(),
         mailer: Arc::new(mailer),
-        ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
+        ledger: Arc::new(ccm_aws::ledger::StoreLedger::new(store)),
         calendar: None,
         // Completion notices link ccm's own survey page (`/survey.html?t=…`).
         surveys: Some(Arc::new(BuiltinSurveys::new(survey_keys, &config.email_config.portal_base_url))),

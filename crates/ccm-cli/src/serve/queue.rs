@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ccm_core::StorageKey;
-use ccm_core::ports::{ChangeIndex, list_all};
+use ccm_core::ports::{ObjectIndex, list_all};
 use ccm_embedded::{EmbeddedStore, TriggerWritten};
 use ccm_processor::{Outcome, Processor};
 use tokio::sync::Semaphore;
@@ -24,7 +24,7 @@ const MAX_ATTEMPTS: u32 = 8;
 /// Triggers processed at once (customers are independent; one slow customer does not block others).
 const PARALLEL: usize = 8;
 
-pub async fn start(store: Arc<EmbeddedStore>, processor: Processor, index: Arc<dyn ChangeIndex>) -> anyhow::Result<()> {
+pub async fn start(store: Arc<EmbeddedStore>, processor: Processor, index: Arc<dyn ObjectIndex>) -> anyhow::Result<()> {
     let mut rx = store.subscribe_triggers();
     let pending = list_all(&*store, StorageKey::CUSTOMERS_PREFIX).await.context("listing pending triggers")?;
     let backlog: Vec<StorageKey> = pending
@@ -53,7 +53,7 @@ pub async fn start(store: Arc<EmbeddedStore>, processor: Processor, index: Arc<d
 struct Shared {
     processor: Processor,
     slots: Semaphore,
-    index: Arc<dyn ChangeIndex>,
+    index: Arc<dyn ObjectIndex>,
     /// One lock per trigger key.
     keys: Mutex<HashMap<StorageKey, Arc<tokio::sync::Mutex<()>>>>,
 }

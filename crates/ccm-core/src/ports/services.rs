@@ -1,4 +1,5 @@
-//! Smaller ports: meetings, the identity directory, secrets, time and ids.
+//! Smaller ports: meetings, secrets, time and ids. (The Identity Center sync is an operator job
+//! of `ccm-admin`, not a port: nothing in the running system reads the directory.)
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -82,30 +83,6 @@ pub trait Calendar: Send + Sync {
     async fn update(&self, event_id: &str, request: &MeetingRequest) -> Result<CalendarEvent, CalendarError>;
     /// Cancels the event, telling attendees `comment`. An event already gone is success.
     async fn cancel(&self, organizer: &EmailAddress, event_id: &str, comment: &str) -> Result<(), CalendarError>;
-}
-
-/// A person in the identity directory (IAM Identity Center) with their group names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectoryUser {
-    pub user_id: String,
-    pub user_name: String,
-    pub display_name: String,
-    pub email: Option<EmailAddress>,
-    pub active: bool,
-    pub groups: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DirectoryError {
-    #[error("identity directory unavailable: {0}")]
-    Unavailable(String),
-    #[error("identity directory error: {0}")]
-    Other(String),
-}
-
-#[async_trait]
-pub trait IdentityDirectory: Send + Sync {
-    async fn users_with_groups(&self) -> Result<Vec<DirectoryUser>, DirectoryError>;
 }
 
 /// A secret value that never prints itself.

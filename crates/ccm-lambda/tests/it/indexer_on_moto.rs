@@ -8,7 +8,7 @@ use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use bytes::Bytes;
 use ccm_aws::index::{IndexTable, SyncedIndex};
-use ccm_core::ports::{ChangeIndex, DocumentStore, IndexQuery, PutOptions};
+use ccm_core::ports::{DocumentStore, IndexQuery, ObjectIndex, PutOptions};
 use ccm_core::{ObjectId, StorageKey};
 use ccm_lambda::indexer::Indexer;
 use ccm_processor::SqsEvent;
