@@ -1,7 +1,7 @@
 //! `ccm domain …` against the moto emulator: SES domain identities in two customer accounts, the
 //! records in a central Route 53 zone of a third (DNS) account.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

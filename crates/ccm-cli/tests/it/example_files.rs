@@ -14,7 +14,7 @@ fn read(name: &str) -> String {
 #[test]
 fn the_example_subscription_file_names_only_topics_of_the_shipped_ses_config() {
     let subscriptions: BTreeMap<String, Vec<String>> = serde_json::from_str(&read("SubscriptionConfig.json")).unwrap();
-    let ses = SesConfig::from_json(include_str!("../../../SESConfig.json")).unwrap();
+    let ses = SesConfig::from_json(include_str!("../../../../SESConfig.json")).unwrap();
     let topics: Vec<&str> = subscriptions.keys().map(String::as_str).collect();
     ses.require_topics(&topics).unwrap();
     for emails in subscriptions.values() {

@@ -2,7 +2,7 @@
 //! the moto emulator: what one writes, the other lists, with no per-instance state; and
 //! `ccm index verify|rebuild` reconcile the index with the bucket.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! `ccm ses …` against the moto emulator, each customer in its own account.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! `ccm sync` / `ccm identity-center …` against the moto emulator: Identity Center users and groups
 //! in each customer's account become contacts of that customer's SES list.
 
-mod support;
+use crate::support;
 
 use ccm_core::config::SubscriptionStatus::{OptIn, OptOut};
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! The `ccm` binary as the scheduled task runs it: against the emulator through `AWS_ENDPOINT_URL`
 //! and static credentials, JSON logs on stderr, one JSON document on stdout, and the exit code.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

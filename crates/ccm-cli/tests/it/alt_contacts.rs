@@ -1,7 +1,7 @@
 //! `ccm alt-contact …` against the moto emulator: an organization whose management account is
 //! reached by AssumeRole, with member accounts.
 
-mod support;
+use crate::support;
 
 use aws_sdk_account::types::AlternateContactType;
 use ccm_admin::session::assume_role;
