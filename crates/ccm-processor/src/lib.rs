@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod processor;
 pub mod recipients;
+mod stream;
 mod survey_step;
 
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};

@@ -19,7 +19,6 @@ use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicNa
 use futures::StreamExt;
 
 use crate::error::ProcessError;
-use crate::recipients::filter_restricted;
 
 /// The ports and settings the processor works with.
 #[derive(Clone)]
@@ -156,18 +155,11 @@ impl Processor {
         let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
         let mut summary =
             Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
-        let subscribers = match self.contacts.subscribers(customer, &topic).await {
-            Ok(s) => s,
-            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contacts: {e}"))),
-            Err(e) => return Err(ProcessError::permanent(format!("contacts: {e}"))),
-        };
-        summary.subscribers = subscribers.len();
-        let (allowed, skipped) = filter_restricted(subscribers, &customer_config.restricted_recipients);
-        summary.restricted = skipped;
-        if skipped > 0 {
-            tracing::info!(allowed = allowed.len(), skipped, "restricted_recipients applied");
-        }
-        if allowed.is_empty() {
+        // Streamed page by page (crate::stream): the first mail leaves once the first page is read.
+        let mut recipients = self.recipients(customer, &topic, &customer_config.restricted_recipients).await?;
+        if recipients.is_empty() {
+            let listed = recipients.finish();
+            (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
             return Ok(summary);
         }
         let list_name = match self.contacts.list_name(customer).await {
@@ -192,7 +184,8 @@ impl Processor {
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
-        let results: Vec<SendResult> = futures::stream::iter(allowed)
+        let results: Vec<SendResult> = recipients
+            .stream()
             .map(|to| {
                 // A completion notice carries the recipient's own survey link.
                 let copy = match &survey {
@@ -221,6 +214,8 @@ impl Processor {
             .buffer_unordered(self.settings.send_concurrency.max(1))
             .collect()
             .await;
+        let listed = recipients.finish();
+        (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
         let mut retryable = Vec::new();
         for r in results {
             match r {
@@ -232,6 +227,13 @@ impl Processor {
                 }
                 SendResult::Retry(e) => retryable.push(e),
             }
+        }
+        if let Some(e) = listed.failure {
+            // Some of the audience may have their mail: the redelivery sends the rest, the ledger skips them.
+            return Err(ProcessError::retryable(format!(
+                "contacts, after {} sends ({} already sent): {e}",
+                summary.sent, summary.already_sent
+            )));
         }
         if !retryable.is_empty() {
             return Err(ProcessError::retryable(format!(
