@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use aws_sdk_sesv2::config::retry::RetryConfig;
 use aws_sdk_sesv2::error::SdkError;
-use aws_sdk_sesv2::operation::list_contacts::ListContactsOutput;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{
-    Body, Contact, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message,
-    MessageHeader, RawMessage, SubscriptionStatus, TopicFilter,
+    Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, MessageHeader,
+    RawMessage, SubscriptionStatus,
 };
 use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
 use ccm_core::retry::backoff;
@@ -25,7 +24,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::errors::{Class, classify};
 use super::rate::limiter_for;
-use super::subscribers::{choose_list, is_subscribed};
+use super::subscribers::{Tally, choose_list, list_contacts_page, opted_in, subscribed_addresses, topic_default};
 use crate::customer_clients::{CustomerClient, CustomerClients};
 
 const UTF_8: &str = "UTF-8";
@@ -375,99 +374,6 @@ impl ContactDirectory for SesGateway {
         });
         Box::pin(pages)
     }
-}
-
-/// Running totals of a streamed listing, for its closing log line.
-#[derive(Default)]
-struct Tally {
-    subscribers: usize,
-    skipped: usize,
-    pages: usize,
-}
-
-impl Tally {
-    fn add(&mut self, subscribers: usize, skipped: usize) {
-        self.subscribers += subscribers;
-        self.skipped += skipped;
-        self.pages += 1;
-    }
-}
-
-/// The contacts SES reports opted in to `topic`, counting those without a preference by the topic's default.
-fn opted_in(topic: &TopicName) -> ListContactsFilter {
-    ListContactsFilter::builder()
-        .filtered_status(SubscriptionStatus::OptIn)
-        .topic_filter(
-            TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build(),
-        )
-        .build()
-}
-
-/// The topic's default subscription status in the list; `None` when the list has no such topic
-/// (then nobody is subscribed).
-async fn topic_default(
-    client: &CustomerClient,
-    list: &str,
-    topic: &TopicName,
-) -> Result<Option<SubscriptionStatus>, ContactError> {
-    let details = client
-        .ses
-        .get_contact_list()
-        .contact_list_name(list)
-        .send()
-        .await
-        .map_err(|err| classify("GetContactList", &err).into_contact_error())?;
-    let default = details
-        .topics()
-        .iter()
-        .find(|t| t.topic_name() == topic.as_str())
-        .map(|t| t.default_subscription_status().clone());
-    if default.is_none() {
-        tracing::warn!(list = %list, "the topic is not in the customer's contact list; nobody is subscribed");
-    }
-    Ok(default)
-}
-
-async fn list_contacts_page(
-    client: &CustomerClient,
-    list: &str,
-    filter: &ListContactsFilter,
-    page_size: i32,
-    token: Option<String>,
-) -> Result<ListContactsOutput, ContactError> {
-    client
-        .ses
-        .list_contacts()
-        .contact_list_name(list)
-        .filter(filter.clone())
-        .page_size(page_size)
-        .set_next_token(token)
-        .send()
-        .await
-        .map_err(|err| classify("ListContacts", &err).into_contact_error())
-}
-
-/// The page's contacts subscribed to `topic` with a valid address, and how many others it held.
-fn subscribed_addresses(
-    contacts: &[Contact],
-    topic: &TopicName,
-    default: &SubscriptionStatus,
-) -> (Vec<EmailAddress>, usize) {
-    let (mut out, mut skipped) = (Vec::with_capacity(contacts.len()), 0usize);
-    for contact in contacts {
-        if !is_subscribed(contact, topic.as_str(), Some(default)) {
-            skipped += 1;
-            continue;
-        }
-        match contact.email_address().map(EmailAddress::parse) {
-            Some(Ok(address)) => out.push(address),
-            _ => {
-                skipped += 1;
-                tracing::warn!(address = %ccm_core::ids::mask_email(contact.email_address().unwrap_or_default()), "skipping a contact with an invalid address");
-            }
-        }
-    }
-    (out, skipped)
 }
 
 fn not_configured(customer: &CustomerCode) -> ContactError {
