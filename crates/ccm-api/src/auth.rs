@@ -86,6 +86,7 @@ impl User {
             name: u.name.clone(),
             roles: u.roles.clone(),
             customers: u.customers.clone(),
+            groups: u.groups.clone(),
         };
         Some(Self { session, caller })
     }

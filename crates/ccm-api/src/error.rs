@@ -4,8 +4,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ccm_app::error::{
-    ActError, AttachmentError, Conflict, CreateError, DeleteError, DuplicateError, EditError, Forbidden,
-    ForbiddenReason, LoadError, SavedSearchError,
+    ActError, AttachmentError, BlackoutError, CalendarError, Conflict, CreateError, DeleteError, DuplicateError,
+    EditError, Forbidden, ForbiddenReason, LoadError, OverrideRequired, SavedSearchError,
 };
 use ccm_core::config::FieldError;
 use ccm_core::ports::{IndexError, StoreError};
@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 422: the action is not allowed in the object's status.
     #[error("{0}")]
     InvalidTransition(String),
+    /// 422: a submission or approval through a blackout window without an override reason.
+    #[error("{message}")]
+    OverrideRequired { message: String, warnings: Vec<ccm_core::calendar::Warning> },
     /// 428: an update without If-Match.
     #[error("an If-Match header with the object's ETag is required")]
     PreconditionRequired,
@@ -68,6 +71,7 @@ impl From<Forbidden> for ApiError {
     fn from(f: Forbidden) -> Self {
         let code = match f.reason {
             ForbiddenReason::SelfApproval => "self_approval",
+            ForbiddenReason::ApprovalPolicy => "approval_policy",
             _ => "forbidden",
         };
         Self::Forbidden { code, message: f.message, field: f.field }
@@ -102,8 +106,43 @@ from_use_case!(LoadError {
     Corrupt(id, why) => Self::Internal(format!("stored object {id} does not parse: {why}")),
     Store(e) => e.into(),
 });
+impl From<OverrideRequired> for ApiError {
+    fn from(o: OverrideRequired) -> Self {
+        Self::OverrideRequired { message: o.to_string(), warnings: o.warnings }
+    }
+}
+
+impl From<BlackoutError> for ApiError {
+    fn from(e: BlackoutError) -> Self {
+        match e {
+            BlackoutError::Invalid(errors) => errors.into(),
+            BlackoutError::Forbidden(f) => f.into(),
+            BlackoutError::NotFound => Self::NotFound("blackout window not found".into()),
+            BlackoutError::Conflict { message, current } => Self::Conflict {
+                message,
+                current: current.map(|boxed| {
+                    let (b, etag) = *boxed;
+                    Box::new(json!({"blackout": b, "etag": etag.as_str()}))
+                }),
+            },
+            BlackoutError::PreconditionRequired => Self::PreconditionRequired,
+            BlackoutError::Corrupt(why) => Self::Internal(why),
+            BlackoutError::Store(e) => e.into(),
+        }
+    }
+}
+
+from_use_case!(CalendarError {
+    Invalid(errors) => errors.into(),
+    Forbidden(f) => f.into(),
+    NotFound(what) => Self::not_found(what),
+    Corrupt(why) => Self::Internal(why),
+    Store(e) => e.into(),
+    Index(e) => e.into(),
+});
 from_use_case!(CreateError {
     Invalid(errors) => errors.into(),
+    OverrideRequired(o) => o.into(),
     Forbidden(f) => f.into(),
     Store(e) => e.into(),
     Index(e) => e.into(),
@@ -121,6 +160,7 @@ from_use_case!(EditError {
 });
 from_use_case!(ActError {
     Invalid(errors) => errors.into(),
+    OverrideRequired(o) => o.into(),
     Forbidden(f) => f.into(),
     NotFound(what) => Self::not_found(what),
     Conflict(c) => c.into(),
@@ -228,6 +268,11 @@ impl IntoResponse for ApiError {
             Self::InvalidTransition(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, json!({"error": "invalid_transition", "message": message}))
             }
+            Self::OverrideRequired { warnings, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"error": "blackout_override_required", "message": message, "field": "overrideReason",
+                       "warnings": warnings}),
+            ),
             Self::PreconditionRequired => {
                 (StatusCode::PRECONDITION_REQUIRED, json!({"error": "precondition_required", "message": message}))
             }

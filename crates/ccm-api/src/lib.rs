@@ -27,7 +27,7 @@ pub use state::{AppState, SurveySettings};
 /// Every documented route, registered once: the router and the OpenAPI document come from the same
 /// list, so a route cannot be served without being described.
 fn api_routes() -> OpenApiRouter<AppState> {
-    use routes::{account, attachments, objects, saved, search, surveys, webhooks};
+    use routes::{account, approvals, attachments, blackouts, calendar, objects, saved, search, surveys, webhooks};
     let upload = {
         let (schemas, paths, method_router) = routes!(attachments::local_upload);
         (schemas, paths, method_router.layer(DefaultBodyLimit::max(attachments::UPLOAD_LIMIT)))
@@ -52,6 +52,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(surveys::change_surveys))
         .routes(routes!(surveys::announcement_surveys))
         .routes(typeform_webhook)
+        .routes(routes!(calendar::calendar))
+        .routes(routes!(calendar::list_feeds))
+        .routes(routes!(calendar::revoke_feed))
+        .routes(routes!(calendar::feed))
+        .routes(routes!(blackouts::list, blackouts::create))
+        .routes(routes!(blackouts::get, blackouts::update, blackouts::delete))
+        .routes(routes!(blackouts::versions))
+        .routes(routes!(approvals::status))
         .merge(objects::changes::router())
         .merge(objects::announcements::router())
 }

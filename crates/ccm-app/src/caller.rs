@@ -14,6 +14,8 @@ pub struct Caller {
     pub roles: Vec<Role>,
     /// The customers the user may see and act for; `None` = all.
     pub customers: Option<Vec<CustomerCode>>,
+    /// The user's mapped identity-provider groups (approval policies and teams name groups).
+    pub groups: Vec<String>,
 }
 
 impl Caller {

@@ -5,7 +5,9 @@
 
 use ccm_core::ObjectId;
 use ccm_core::Role;
+use ccm_core::calendar::Warning;
 use ccm_core::config::FieldError;
+use ccm_core::policy::ApprovalRefused;
 use ccm_core::ports::{ETag, IndexError, StoreError};
 use ccm_core::workflow::TransitionError;
 
@@ -27,6 +29,8 @@ pub enum ForbiddenReason {
     NotOwner,
     CustomerScope,
     SelfApproval,
+    /// The approval policy does not count this approver (group, team) or they already approved.
+    ApprovalPolicy,
 }
 
 impl Forbidden {
@@ -65,11 +69,21 @@ pub enum LoadError {
     Store(#[from] StoreError),
 }
 
+/// A submission or approval through a blackout window without `overrideReason`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the implementation window falls in a blackout window; give an overrideReason to go ahead anyway")]
+pub struct OverrideRequired {
+    /// The blackout warnings (and any other conflicts found at the same time).
+    pub warnings: Vec<Warning>,
+}
+
 /// Creating a change or an announcement.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
     #[error("{}", first(.0))]
     Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    OverrideRequired(#[from] OverrideRequired),
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
     #[error(transparent)]
@@ -107,6 +121,8 @@ pub enum EditError {
 pub enum ActError {
     #[error("{}", first(.0))]
     Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    OverrideRequired(#[from] OverrideRequired),
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
     #[error("{0} not found")]
@@ -179,6 +195,72 @@ pub enum AttachmentError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+impl From<ApprovalRefused> for Forbidden {
+    fn from(e: ApprovalRefused) -> Self {
+        Self { reason: ForbiddenReason::ApprovalPolicy, message: e.to_string(), field: None }
+    }
+}
+
+/// Reading, creating, editing or deleting a blackout window.
+#[derive(Debug, thiserror::Error)]
+pub enum BlackoutError {
+    #[error("{}", first(.0))]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("blackout window not found")]
+    NotFound,
+    /// Someone else changed it first: the current blackout and its ETag.
+    #[error("{message}")]
+    Conflict { message: String, current: Option<Box<(ccm_core::blackout::Blackout, ETag)>> },
+    #[error("an If-Match header with the blackout's ETag is required")]
+    PreconditionRequired,
+    #[error("{0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for BlackoutError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::PreconditionFailed { .. } => Self::Conflict {
+                message: "the blackout window was changed by someone else; reload it".into(),
+                current: None,
+            },
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Reading the calendar, its feeds, or an object's approval status and conflicts.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarError {
+    #[error("{}", first(.0))]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// A feed URL that was revoked, forged or names nothing (not told apart).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+impl From<LoadError> for CalendarError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::NotFound(what) => Self::NotFound(what),
+            LoadError::Corrupt(id, why) => Self::Corrupt(format!("stored object {id} does not parse: {why}")),
+            LoadError::Store(e) => Self::Store(e),
+        }
+    }
 }
 
 /// Reading or replacing a user's saved searches.
@@ -275,3 +357,33 @@ impl From<StepError> for CreateError {
         }
     }
 }
+
+/// Reading what a conflict check needs (other windows from the index, blackouts from the store).
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+macro_rules! from_lookup {
+    ($error:ident, corrupt: |$why:ident| $corrupt:expr) => {
+        impl From<LookupError> for $error {
+            fn from(e: LookupError) -> Self {
+                match e {
+                    LookupError::Store(e) => Self::Store(e),
+                    LookupError::Index(e) => Self::Index(e),
+                    LookupError::Corrupt($why) => $corrupt,
+                }
+            }
+        }
+    };
+}
+
+from_lookup!(ActError, corrupt: |why| Self::Store(StoreError::Other(why)));
+from_lookup!(EditError, corrupt: |why| Self::Store(StoreError::Other(why)));
+from_lookup!(CreateError, corrupt: |why| Self::Store(StoreError::Other(why)));
+from_lookup!(CalendarError, corrupt: |why| Self::Corrupt(why));

@@ -1,9 +1,12 @@
 //! The use cases of ccm over the ports: create, edit, act on, delete and duplicate changes and
-//! announcements, their attachments, versions and views, users' saved searches, and surveys. No
-//! HTTP and no AWS here: the API, `ccm serve`, the CLI and the tests call the same code, and each
-//! use case says how it can fail with an error enum of its own (`error`, `surveys::error`).
+//! announcements, their attachments, versions and views, users' saved searches, blackout windows,
+//! the change calendar and its feeds, and surveys. No HTTP and no AWS here: the API, `ccm serve`,
+//! the CLI and the tests call the same code, and each use case says how it can fail with an error
+//! enum of its own (`error`, `surveys::error`).
 
 pub mod attachments;
+pub mod blackouts;
+pub mod calendar;
 pub mod caller;
 pub mod error;
 pub mod input;
@@ -21,7 +24,7 @@ use ccm_core::config::AppConfig;
 use ccm_core::ports::{ChangeIndex, Clock, DocumentStore, IdGen, SystemClock, UploadSigner, UuidIdGen};
 
 pub use caller::Caller;
-pub use objects::{Family, Loaded, Location, Objects, Saved};
+pub use objects::{ActInput, ApprovalStatus, Family, Loaded, Location, Objects, Saved};
 pub use view::ObjectView;
 
 /// The ports and the configuration the use cases run over.

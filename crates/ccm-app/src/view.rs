@@ -122,5 +122,36 @@ fn scoped(object: &mut Object, caller: &Caller) {
         Object::Change(c) => c.customers.retain(|c| scope.contains(c)),
         Object::Announcement(a) => a.customers.retain(|c| scope.contains(c)),
     }
-    object.life_mut().modifications.retain(|m| m.customer_code.as_deref().is_none_or(visible));
+    let life = object.life_mut();
+    life.modifications.retain(|m| m.customer_code.as_deref().is_none_or(visible));
+    scope_approvals(&mut life.approvals, &mut life.blackout_overrides, scope);
+    // Group names can name other customers (a change board); a scoped user does not need them.
+    life.author_groups.clear();
+}
+
+/// Approvals and blackout overrides as a customer-scoped user may see them: approvals by people
+/// who could act for one of their customers (with the scope cut to theirs and no group names), and
+/// overrides through blackouts of their customers or global ones (naming only those).
+pub(crate) fn scope_approvals(
+    approvals: &mut Vec<ccm_core::model::Approval>,
+    overrides: &mut Vec<ccm_core::model::BlackoutOverride>,
+    scope: &[CustomerCode],
+) {
+    approvals.retain_mut(|a| {
+        a.groups.clear();
+        match &mut a.customers {
+            None => true,
+            Some(list) => {
+                list.retain(|c| scope.contains(c));
+                !list.is_empty()
+            }
+        }
+    });
+    overrides.retain_mut(|o| {
+        o.blackouts.retain(|b| b.customers.is_empty() || b.customers.iter().any(|c| scope.contains(c)));
+        for b in &mut o.blackouts {
+            b.customers.retain(|c| scope.contains(c));
+        }
+        !o.blackouts.is_empty()
+    });
 }

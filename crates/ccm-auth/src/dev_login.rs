@@ -165,6 +165,7 @@ async fn dev_login(State(state): State<AuthState>, headers: HeaderMap, body: axu
         name: demo.name.clone(),
         roles: demo.roles.clone(),
         customers: (!demo.customers.is_empty()).then(|| demo.customers.clone()),
+        groups: demo.groups.clone(),
     };
     let session = Session::new(user, Utc::now());
     tracing::info!(user = %untrusted(&email.masked()), "development sign-in");

@@ -29,6 +29,10 @@ pub struct SessionUser {
     pub roles: Vec<Role>,
     /// `None`: every customer. `Some(codes)`: only these customers' objects.
     pub customers: Option<Vec<CustomerCode>>,
+    /// The user's identity-provider groups that `portal.role_mappings` names (approval policies
+    /// and teams are groups). Cookies sealed before groups existed open with none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 impl SessionUser {
@@ -125,6 +129,8 @@ pub enum SessionError {
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// For [`SessionKeys::sign`]: derived from the same secret, never the cipher key itself.
+    mac: [u8; 32],
 }
 
 impl Key {
@@ -134,7 +140,8 @@ impl Key {
         }
         let material = Sha256::digest([b"ccm-session-key:".as_slice(), secret.as_bytes()].concat());
         let id = hex::encode(&Sha256::digest(material)[..4]);
-        Ok(Self { id, cipher: XChaCha20Poly1305::new(&material) })
+        let mac = Sha256::digest([b"ccm-signed-link:".as_slice(), secret.as_bytes()].concat()).into();
+        Ok(Self { id, cipher: XChaCha20Poly1305::new(&material), mac })
     }
 }
 
@@ -180,6 +187,22 @@ impl SessionKeys {
         format!("{VERSION}.{}.{}", self.primary.id, B64.encode(blob))
     }
 
+    /// An HMAC-SHA256 of `data` (base64url) for links that are their own authorisation, such as
+    /// calendar feed URLs. `purpose` separates the uses: a MAC made for one never verifies for another.
+    pub fn sign(&self, purpose: &str, data: &[u8]) -> String {
+        B64.encode(mac(&self.primary.mac, purpose, data))
+    }
+
+    /// Whether `signature` is [`SessionKeys::sign`]'s for `data`, under the current or the previous
+    /// key (so links survive a key rotation), compared in constant time.
+    pub fn verify(&self, purpose: &str, data: &[u8], signature: &str) -> bool {
+        let Ok(given) = B64.decode(signature) else { return false };
+        [Some(&self.primary), self.previous.as_ref()].into_iter().flatten().any(|k| {
+            let want = mac(&k.mac, purpose, data);
+            given.len() == want.len() && given.iter().zip(want.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        })
+    }
+
     /// Opens a cookie value; it does not check expiry (see [`check_expiry`]).
     pub fn open(&self, value: &str) -> Result<Session, SessionError> {
         let mut parts = value.splitn(3, '.');
@@ -206,9 +229,18 @@ impl SessionKeys {
     }
 }
 
+fn mac(key: &[u8; 32], purpose: &str, data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let Ok(mut m) = <Hmac<Sha256> as Mac>::new_from_slice(key) else { return [0u8; 32] };
+    m.update(purpose.as_bytes());
+    m.update(b"\n");
+    m.update(data);
+    m.finalize().into_bytes().into()
+}
+
 fn unreachable_key() -> SessionKeys {
     // `ephemeral` always passes a long secret; keep a total function without panicking.
-    let k = Key { id: "00000000".into(), cipher: XChaCha20Poly1305::new(&[7u8; 32].into()) };
+    let k = Key { id: "00000000".into(), cipher: XChaCha20Poly1305::new(&[7u8; 32].into()), mac: [7u8; 32] };
     SessionKeys { primary: k, previous: None }
 }
 
@@ -251,7 +283,29 @@ mod tests {
             name: "Alice".into(),
             roles: vec![Role::Author],
             customers: None,
+            groups: vec!["ccm-authors".into()],
         }
+    }
+
+    #[test]
+    fn a_signature_verifies_for_its_purpose_and_data_under_the_current_or_previous_key_only() {
+        let old = SessionKeys::new(&"o".repeat(40), None).unwrap();
+        let sig = old.sign("calendar-feed", b"v1.u.abc.0");
+        assert!(old.verify("calendar-feed", b"v1.u.abc.0", &sig));
+        assert!(!old.verify("calendar-feed", b"v1.u.abc.1", &sig), "other data");
+        assert!(!old.verify("unsubscribe", b"v1.u.abc.0", &sig), "other purpose");
+        assert!(!old.verify("calendar-feed", b"v1.u.abc.0", "not base64!"));
+        let rotated = SessionKeys::new(&"n".repeat(40), Some(&"o".repeat(40))).unwrap();
+        assert!(rotated.verify("calendar-feed", b"v1.u.abc.0", &sig), "the previous key still verifies");
+        let unrelated = SessionKeys::new(&"x".repeat(40), None).unwrap();
+        assert!(!unrelated.verify("calendar-feed", b"v1.u.abc.0", &sig));
+    }
+
+    #[test]
+    fn a_cookie_sealed_before_groups_existed_opens_with_none() {
+        let json = r#"{"email":"a@example.com","name":"A","roles":["author"],"customers":null}"#;
+        let user: SessionUser = serde_json::from_str(json).unwrap();
+        assert!(user.groups.is_empty());
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn groups_map_to_the_union_of_their_roles_and_unknown_groups_are_ignored() {
     assert_eq!(user.roles, [Role::Viewer, Role::Author, Role::Approver]);
     assert_eq!(user.customers, None, "no customerCode: every customer");
     assert_eq!(user.name, "dana@example.com", "no name attribute: the address");
+    assert_eq!(user.groups, ["ccm-approvers", "ccm-authors"], "only mapped groups reach the session");
 }
 
 #[test]

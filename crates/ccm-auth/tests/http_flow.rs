@@ -246,6 +246,7 @@ fn sealed(keys: &SessionKeys, signed_in_ago: Duration, active_ago: Duration) -> 
         name: "Dana".into(),
         roles: vec![Role::Viewer],
         customers: None,
+        groups: Vec::new(),
     };
     let mut session = Session::new(user, Utc::now() - signed_in_ago);
     session.last_seen = (Utc::now() - active_ago).timestamp();

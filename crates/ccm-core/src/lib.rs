@@ -1,10 +1,15 @@
 //! The domain core of ccm: objects (changes and announcements), the status machine, storage keys,
-//! configuration, routing and rendering, and the ports (traits) adapters implement. No I/O here.
+//! configuration, routing and rendering, blackout windows, the change calendar and approval policies,
+//! and the ports (traits) adapters implement. No I/O here.
 
+pub mod blackout;
+pub mod blackout_schedule;
+pub mod calendar;
 pub mod config;
 pub mod ids;
 pub mod mime;
 pub mod model;
+pub mod policy;
 pub mod ports;
 pub mod render;
 pub mod retry;

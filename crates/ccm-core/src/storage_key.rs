@@ -19,10 +19,14 @@
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
+//! | `blackouts/{id}.json` | a blackout window (`versions/blackouts/{id}/v{n}.json` its pre-images, `deleted/blackouts/{id}.json` once deleted) |
+//! | `calendar/feeds/users/{user-hash}.json`, `calendar/feeds/customers/{code}.json` | a calendar feed's token generation (bumped to revoke its URLs) |
 //! | `index/snapshot.json.gz` | a compact snapshot of the shared index (cold starts read it) |
 
 use std::fmt;
 
+use crate::blackout::BlackoutId;
+use crate::calendar::FeedSubject;
 use crate::ids::{CustomerCode, FileName, IdError, ObjectId};
 
 /// The event a delivery ledger record belongs to (one notification of one object version).
@@ -72,6 +76,12 @@ pub enum StorageKey {
     /// A record of the object's meeting (created, rescheduled, cancelled).
     MeetingResult(ObjectId, Token),
     SavedSearches(Token),
+    Blackout(BlackoutId),
+    /// The pre-image of a blackout saved before version `n + 1` was written.
+    BlackoutVersion(BlackoutId, u32),
+    DeletedBlackout(BlackoutId),
+    /// The token generation of a calendar feed: bumping it revokes every URL issued before.
+    CalendarFeed(FeedSubject),
     /// The snapshot of the shared index.
     IndexSnapshot,
 }
@@ -157,6 +167,7 @@ impl StorageKey {
     pub const DRAFTS_PREFIX: &'static str = "drafts/";
     pub const CUSTOMERS_PREFIX: &'static str = "customers/";
     pub const DELETED_PREFIX: &'static str = "deleted/";
+    pub const BLACKOUTS_PREFIX: &'static str = "blackouts/";
 
     /// `customers/{code}/`: the prefix an S3 event notification (and the embedded queue) watches.
     pub fn trigger_prefix(customer: &CustomerCode) -> String {
@@ -169,6 +180,11 @@ impl StorageKey {
     /// `ledger/{id}/v{n}/`
     pub fn ledger_prefix(id: &ObjectId, version: u32) -> String {
         format!("ledger/{id}/v{version}/")
+    }
+
+    /// `versions/blackouts/{id}/`
+    pub fn blackout_versions_prefix(id: &BlackoutId) -> String {
+        format!("versions/blackouts/{id}/")
     }
 
     /// `results/{id}/`: every processor result of an object.
@@ -220,6 +236,10 @@ impl StorageKey {
         };
         let code = |s: &str| CustomerCode::parse(s).map_err(bad);
         let token = |s: &str| Token::parse(s).map_err(bad);
+        let blackout_json = |s: &str| -> Result<BlackoutId, KeyError> {
+            let stem = s.strip_suffix(".json").ok_or_else(unknown)?;
+            BlackoutId::parse(stem).map_err(bad)
+        };
         let unix_and_token = |s: &str| -> Result<(i64, Token), KeyError> {
             let stem = s.strip_suffix(".json").ok_or_else(unknown)?;
             let (unix, rest) = stem.split_once('-').ok_or_else(unknown)?;
@@ -233,6 +253,14 @@ impl StorageKey {
                 Some(ext) => Self::CustomerLogo(code(c)?, ext),
                 None => Self::Trigger(code(c)?, id_json(file)?),
             },
+            ["versions", "blackouts", id, file] => {
+                let n = file
+                    .strip_prefix('v')
+                    .and_then(|f| f.strip_suffix(".json"))
+                    .and_then(parse_canonical_int::<u32>)
+                    .ok_or_else(unknown)?;
+                Self::BlackoutVersion(BlackoutId::parse(id).map_err(bad)?, n)
+            }
             ["versions", id, file] => {
                 let n = file
                     .strip_prefix('v')
@@ -242,6 +270,16 @@ impl StorageKey {
                 Self::Version(ObjectId::parse(id).map_err(bad)?, n)
             }
             ["deleted", "archive", file] => Self::DeletedArchive(id_json(file)?),
+            ["deleted", "blackouts", file] => Self::DeletedBlackout(blackout_json(file)?),
+            ["blackouts", file] => Self::Blackout(blackout_json(file)?),
+            ["calendar", "feeds", "users", file] => {
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::CalendarFeed(FeedSubject::User(token(stem)?))
+            }
+            ["calendar", "feeds", "customers", file] => {
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::CalendarFeed(FeedSubject::Customer(code(stem)?))
+            }
             ["deleted", "drafts", file] => Self::DeletedDraft(id_json(file)?),
             ["deleted", "customers", c, file] => Self::DeletedTrigger(code(c)?, id_json(file)?),
             ["announcements", id, "attachments", file] => {
@@ -331,6 +369,11 @@ impl fmt::Display for StorageKey {
             }
             Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
+            Self::Blackout(id) => write!(f, "blackouts/{id}.json"),
+            Self::BlackoutVersion(id, n) => write!(f, "versions/blackouts/{id}/v{n}.json"),
+            Self::DeletedBlackout(id) => write!(f, "deleted/blackouts/{id}.json"),
+            Self::CalendarFeed(FeedSubject::User(user)) => write!(f, "calendar/feeds/users/{user}.json"),
+            Self::CalendarFeed(FeedSubject::Customer(code)) => write!(f, "calendar/feeds/customers/{code}.json"),
             Self::IndexSnapshot => f.write_str("index/snapshot.json.gz"),
         }
     }
@@ -346,6 +389,9 @@ mod tests {
     }
     fn code() -> CustomerCode {
         CustomerCode::parse("acme").unwrap()
+    }
+    fn blackout() -> BlackoutId {
+        BlackoutId::parse("BLK-0f8fad5b-d9cb-469f-a165-70867728950e").unwrap()
     }
 
     #[test]
@@ -384,6 +430,11 @@ mod tests {
             StorageKey::Result { object: id(), version: 4, customer: code(), event: Token::parse("approved").unwrap() },
             StorageKey::MeetingResult(id(), Token::parse("cancelled-v5").unwrap()),
             StorageKey::SavedSearches(Token::parse("u123").unwrap()),
+            StorageKey::Blackout(blackout()),
+            StorageKey::BlackoutVersion(blackout(), 3),
+            StorageKey::DeletedBlackout(blackout()),
+            StorageKey::CalendarFeed(FeedSubject::User(Token::parse("0a1b2c").unwrap())),
+            StorageKey::CalendarFeed(FeedSubject::Customer(code())),
             StorageKey::IndexSnapshot,
         ];
         for key in keys {
@@ -408,6 +459,13 @@ mod tests {
             "surveys/results/acme/2026/Q5/1-a.json",
             "announcements/CIC-1/attachments/..",
             "random/key",
+            "blackouts/CHG-1.json",
+            "blackouts/BLK-1",
+            "blackouts/../BLK-1.json",
+            "versions/blackouts/BLK-1/v01.json",
+            "calendar/feeds/users/a.b.json",
+            "calendar/feeds/customers/ACME.json",
+            "calendar/feeds/groups/x.json",
         ] {
             assert!(StorageKey::parse(bad).is_err(), "{bad:?} must be refused");
         }

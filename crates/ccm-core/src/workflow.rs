@@ -8,6 +8,9 @@
 //!   │                 └──cancel──► cancelled ◄───┘cancel          (final; delete allowed)
 //!   └──delete (soft)          duplicate: any status → a new draft
 //! ```
+//!
+//! An approval that leaves some customer's approval policy unmet (`crate::policy`) is recorded as a
+//! partial approval: the object stays submitted and nobody is notified until the last one needed.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -90,6 +93,16 @@ pub struct Actor<'a> {
     pub user: &'a str,
     /// Config `portal.allow_self_approval`: may the author or submitter approve their own object?
     pub allow_self_approval: bool,
+    /// For an approval: does it meet every customer's approval policy (`crate::policy`)? When not,
+    /// it is recorded as a partial approval and the object stays submitted.
+    pub approval_completes: bool,
+}
+
+impl<'a> Actor<'a> {
+    /// An actor whose approvals complete (the policy check has not been asked, or was met).
+    pub fn new(user: &'a str, allow_self_approval: bool) -> Self {
+        Self { user, allow_self_approval, approval_completes: true }
+    }
 }
 
 /// What a permitted action does.
@@ -150,7 +163,12 @@ pub fn decide(
             if own && !actor.allow_self_approval {
                 return Err(TransitionError::SelfApproval);
             }
-            to(Approved, ModificationType::Approved, true, false)
+            if actor.approval_completes {
+                to(Approved, ModificationType::Approved, true, false)
+            } else {
+                // Recorded, but a customer's policy still needs more approvers: nobody is told yet.
+                to(Submitted, ModificationType::PartiallyApproved, false, false)
+            }
         }
         (Submitted, Action::Edit) => to(Submitted, ModificationType::Updated, false, false),
         (Submitted, Action::Cancel) => to(Cancelled, ModificationType::Cancelled, true, false),
@@ -186,9 +204,10 @@ pub fn apply(
         life.modified_at = Some(now);
         life.modified_by = Some(actor.user.to_owned());
         let who = Some(actor.user.to_owned());
+        let mut comment = None;
         match action {
             Action::Submit => (life.submitted_at, life.submitted_by) = (Some(now), who),
-            Action::Approve => (life.approved_at, life.approved_by) = (Some(now), who),
+            Action::Approve if to == Status::Approved => (life.approved_at, life.approved_by) = (Some(now), who),
             Action::Complete => (life.completed_at, life.completed_by) = (Some(now), who),
             Action::Cancel => (life.cancelled_at, life.cancelled_by) = (Some(now), who),
             Action::Edit if to == Status::Submitted && life.prior_status == Some(Status::Approved) => {
@@ -197,7 +216,14 @@ pub fn apply(
             }
             _ => {}
         }
-        life.modifications.push(Modification::new(record, actor.user, now));
+        if action == Action::Edit && !life.approvals.is_empty() {
+            // People approved what they read, not what it became: every approval starts again.
+            comment = Some(format!("{} approval(s) reset by the edit", life.approvals.len()));
+            life.approvals.clear();
+        }
+        let mut entry = Modification::new(record, actor.user, now);
+        entry.comment = comment;
+        life.modifications.push(entry);
     }
     Ok(transition)
 }

@@ -9,10 +9,15 @@
 //! The scan is kept cheap by what it reads: users, customers and the words of the search text are
 //! interned, so a filter compares integers and bit masks, and a text search looks each query word up
 //! once in the dictionary of distinct words, then checks word ids per entry.
+//!
+//! The calendar's range query does not scan: every period of an entry (its window, a change's
+//! meeting) is also kept ordered by start, with the lengths of all periods counted, so the periods
+//! meeting `[from, to)` are among those starting in `[from - longest period, to)`, one range read
+//! of the ordered map.
 
 use std::borrow::Borrow;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::Hash;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -22,7 +27,7 @@ use ccm_core::ports::{
     StoreError, list_all,
 };
 use ccm_core::{CustomerCode, Object, ObjectId, ObjectKind, Status, StorageKey};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 const DEFAULT_LIMIT: usize = 50;
@@ -30,6 +35,9 @@ const MAX_LIMIT: usize = 500;
 
 /// The position of an entry in the default order: newest first, undated last, then by id.
 type OrderKey = (Reverse<Option<DateTime<Utc>>>, ObjectId);
+
+/// The periods starting at one instant: (id, which period of the entry) → end.
+type PeriodsAt = HashMap<(ObjectId, u8), DateTime<Utc>>;
 
 /// What filters and sorts read of one entry, kept small and free of heap strings so that a scan of
 /// 100 000 entries stays within the cache; the full entry is boxed beside it and read only for the page.
@@ -181,6 +189,10 @@ struct Entries {
     users: Interner<String>,
     customers: Interner<CustomerCode>,
     words: Dictionary,
+    /// Every period of every entry by start: start → (id, which period) → end.
+    by_start: BTreeMap<DateTime<Utc>, PeriodsAt>,
+    /// How many periods have each length, so the longest is known after removals too.
+    lengths: BTreeMap<TimeDelta, usize>,
 }
 
 #[derive(Default)]
@@ -286,14 +298,56 @@ impl Entries {
             words: words.into(),
             entry: Box::new(entry),
         };
+        for (which, (start, end)) in (0u8..).zip(slot.entry.spans()) {
+            self.by_start.entry(start).or_default().insert((slot.entry.id.clone(), which), end);
+            *self.lengths.entry(end.signed_duration_since(start)).or_default() += 1;
+        }
         self.modified.insert(slot.entry.id.clone(), slot.modified);
         self.ordered.insert((Reverse(slot.modified), slot.entry.id.clone()), slot);
     }
 
     fn remove(&mut self, id: &ObjectId) {
-        if let Some(modified) = self.modified.remove(id) {
-            self.ordered.remove(&(Reverse(modified), id.clone()));
+        if let Some(modified) = self.modified.remove(id)
+            && let Some(slot) = self.ordered.remove(&(Reverse(modified), id.clone()))
+        {
+            for (which, (start, end)) in (0u8..).zip(slot.entry.spans()) {
+                if let Some(at) = self.by_start.get_mut(&start) {
+                    at.remove(&(id.clone(), which));
+                    if at.is_empty() {
+                        self.by_start.remove(&start);
+                    }
+                }
+                let length = end.signed_duration_since(start);
+                if let Some(n) = self.lengths.get_mut(&length) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.lengths.remove(&length);
+                    }
+                }
+            }
         }
+    }
+
+    fn slot(&self, id: &ObjectId) -> Option<&Slot> {
+        self.modified.get(id).and_then(|m| self.ordered.get(&(Reverse(*m), id.clone())))
+    }
+
+    /// The ids with a period meeting `[from, to)`, read from the periods ordered by start.
+    fn meeting(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> BTreeSet<&ObjectId> {
+        let longest = self.lengths.keys().next_back().copied().unwrap_or_default();
+        let lowest = from.checked_sub_signed(longest).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let mut ids = BTreeSet::new();
+        if to <= lowest {
+            return ids;
+        }
+        for (start, periods) in self.by_start.range(lowest..to) {
+            for ((id, _), end) in periods {
+                if ccm_core::ports::index::spans_meet(*start, *end, from, to) {
+                    ids.insert(id);
+                }
+            }
+        }
+        ids
     }
 }
 
@@ -360,6 +414,33 @@ impl ChangeIndex for MemoryIndex {
             _ => None,
         };
         Ok(IndexPage { items: page.into_iter().map(|s| (*s.entry).clone()).collect(), next_cursor, total })
+    }
+
+    async fn overlapping(
+        &self,
+        query: &IndexQuery,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<IndexPage, IndexError> {
+        let limit = match query.limit {
+            0 => MAX_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        let entries = self.read()?;
+        // The range replaces the query's own dates.
+        let query = IndexQuery { from: None, to: None, ..query.clone() };
+        let filter = Filter::new(&query, &entries);
+        let mut found: Vec<(DateTime<Utc>, &Slot)> = entries
+            .meeting(from, to)
+            .into_iter()
+            .filter_map(|id| entries.slot(id))
+            .filter(|slot| filter.matches(slot))
+            .filter_map(|slot| Some((slot.entry.spans().map(|(start, _)| start).min()?, slot)))
+            .collect();
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.entry.id.as_str().cmp(b.1.entry.id.as_str())));
+        let total = found.len();
+        let items = found.into_iter().take(limit).map(|(_, slot)| (*slot.entry).clone()).collect();
+        Ok(IndexPage { items, next_cursor: None, total })
     }
 
     async fn statistics(&self, query: &IndexQuery) -> Result<Statistics, IndexError> {

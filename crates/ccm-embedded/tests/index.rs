@@ -60,3 +60,54 @@ async fn rebuild_from_an_embedded_store_finds_archive_and_draft_objects_and_skip
     assert_eq!(index.get(&oid("CHG-1")).await.unwrap().unwrap().title, "Archived");
     assert!(index.get(&oid("FIN-1")).await.unwrap().unwrap().draft);
 }
+
+/// The port's default range query (paging through `query`), for adapters that do not override it.
+struct DefaultRange(MemoryIndex);
+
+#[async_trait::async_trait]
+impl ChangeIndex for DefaultRange {
+    async fn upsert(&self, entry: ccm_core::ports::IndexEntry) -> Result<(), ccm_core::ports::IndexError> {
+        self.0.upsert(entry).await
+    }
+    async fn remove(&self, id: &ObjectId) -> Result<(), ccm_core::ports::IndexError> {
+        self.0.remove(id).await
+    }
+    async fn get(&self, id: &ObjectId) -> Result<Option<ccm_core::ports::IndexEntry>, ccm_core::ports::IndexError> {
+        self.0.get(id).await
+    }
+    async fn query(&self, query: &IndexQuery) -> Result<ccm_core::ports::IndexPage, ccm_core::ports::IndexError> {
+        self.0.query(query).await
+    }
+    async fn statistics(&self, query: &IndexQuery) -> Result<ccm_core::ports::Statistics, ccm_core::ports::IndexError> {
+        self.0.statistics(query).await
+    }
+}
+
+#[tokio::test]
+async fn the_default_range_query_of_the_port_keeps_the_range_contract() {
+    ccm_testkit::index_range_contract::run_all(&DefaultRange(MemoryIndex::new())).await;
+}
+
+#[tokio::test]
+async fn the_range_query_finds_a_long_window_and_forgets_its_length_once_removed() {
+    let at = |raw: &str| raw.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let index = MemoryIndex::new();
+    for day in 1..=28 {
+        let start = format!("2026-02-{day:02}T10:00:00Z");
+        let end = format!("2026-02-{day:02}T11:00:00Z");
+        let entry =
+            change(&format!("CHG-day-{day}")).set("implementationStart", start).set("implementationEnd", end).entry();
+        index.upsert(entry).await.unwrap();
+    }
+    let long = change("CHG-long")
+        .set("implementationStart", "2026-01-01T00:00:00Z")
+        .set("implementationEnd", "2026-03-01T00:00:00Z");
+    index.upsert(long.entry()).await.unwrap();
+    let q = IndexQuery { viewer: ALICE.to_owned(), ..IndexQuery::default() };
+    let page = index.overlapping(&q, at("2026-02-14T00:00:00Z"), at("2026-02-15T00:00:00Z")).await.unwrap();
+    let got: Vec<&str> = page.items.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(got, ["CHG-long", "CHG-day-14"]);
+    index.remove(&oid("CHG-long")).await.unwrap();
+    let page = index.overlapping(&q, at("2026-02-14T00:00:00Z"), at("2026-02-15T00:00:00Z")).await.unwrap();
+    assert_eq!(page.total, 1);
+}

@@ -260,32 +260,9 @@ mod meeting_order {
     }
 }
 
-/// A log sink for one test: every formatted line, in memory.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(logs.clone()).finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    support::logs::capture();
     let rig = Rig::new().await;
     rig.subscribers("acme", "aws-approval", 1);
     let o = change("CHG-traced", "submitted", &["acme"], json!({}));
@@ -294,7 +271,7 @@ async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
     let options = ccm_core::ports::PutOptions::default().with_metadata("request-id", "req-from-the-api");
     ccm_core::ports::DocumentStore::put(&*rig.store, &trigger, bytes::Bytes::from(o.to_json()), options).await.unwrap();
     rig.processor.process(&code("acme"), o.id()).await.unwrap();
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = support::logs::captured();
     let processed = text.lines().find(|l| l.contains("trigger processed")).expect("a line for the trigger");
     assert!(processed.contains("request=\"req-from-the-api\""), "{processed}");
 }

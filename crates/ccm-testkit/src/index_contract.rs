@@ -456,4 +456,6 @@ pub async fn run_all(fresh: impl Fresh) {
     statistics_count_all_mine_changes_and_announcements(&fresh).await;
     upsert_replaces_the_entry_with_the_same_id(&fresh).await;
     remove_takes_the_entry_out_of_lists_and_lookups(&fresh).await;
+    // The calendar's range query (`ChangeIndex::overlapping`).
+    crate::index_range_contract::run_all(&*fresh().await).await;
 }

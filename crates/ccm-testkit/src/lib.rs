@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod fakes;
 pub mod index_contract;
+pub mod index_range_contract;
 pub mod lambda_runtime;
 pub mod memory_store;
 pub mod moto;

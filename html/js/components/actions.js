@@ -7,6 +7,7 @@ import { el } from '../dom.js';
 import { ACTION_LABEL, STATUS_LABEL, allowedActions, editUrl, view } from '../model.js';
 import { confirmDialog, openDialog } from './modal.js';
 import { toast } from './toast.js';
+import { noteWarnings, withOverride } from './warnings.js';
 
 const CONFIRM = {
   cancel: ['Cancel this item?', 'Customers who were told about it are notified of the cancellation, and its meeting is cancelled.', 'Cancel it'],
@@ -62,7 +63,10 @@ export async function runAction(me, id, action, { onChanged } = {}) {
   try {
     const r = action === 'delete'
       ? await request('DELETE', objectPath(id), { etag: current.etag })
-      : await request('POST', `${objectPath(id)}/${action}`, { body: {}, etag: action === 'duplicate' ? undefined : current.etag });
+      : await withOverride((reason) => request('POST', `${objectPath(id)}/${action}`, {
+        body: reason ? { overrideReason: reason } : {}, etag: action === 'duplicate' ? undefined : current.etag,
+      }), action);
+    if (!r) return null;
     const result = r.data || {};
     if (action === 'duplicate' && result.object) {
       const copy = view(result.object);
@@ -72,7 +76,10 @@ export async function runAction(me, id, action, { onChanged } = {}) {
     }
     const s = result.summary;
     const note = s && s.total ? ` ${s.successful} of ${s.total} customers notified${s.failed ? `, ${s.failed} failed` : ''}.` : '';
-    toast(`${PAST[action]}: ${current.view.title || id}.${note}`, s && s.failed ? 'error' : 'success');
+    const partial = action === 'approve' && result.object && result.object.status === 'submitted';
+    toast(partial ? `Your approval of ${current.view.title || id} is recorded; it still needs other approvers.`
+      : `${PAST[action]}: ${current.view.title || id}.${note}`, s && s.failed ? 'error' : 'success');
+    noteWarnings(result.warnings);
     if (s && s.failed) showTriggers(`${PAST[action]} — some customers were not notified`, result.triggers);
     if (onChanged) onChanged(result.object ? view(result.object) : null);
     return result;

@@ -11,6 +11,7 @@ import { clearFormErrors, showFormErrors } from './form-errors.js';
 import { timeline } from './timeline.js';
 import { toast } from './toast.js';
 import { versionsPanel } from './versions.js';
+import { noteWarnings, withOverride } from './warnings.js';
 import { allowedActions, statusBadge, view } from '../model.js';
 
 /**
@@ -91,10 +92,14 @@ export async function objectEditor(page, me, id, form, { noun, listUrl, onRender
       state.current = { object: r.data.object, etag: r.data.etag || r.etag };
       dirty = false;
       if (andSubmit) {
-        const s = await request('POST', `${objectPath(id)}/submit`, { body: {}, etag: state.current.etag });
-        state.current = { object: s.data.object, etag: s.data.etag || s.etag };
-        showTriggers(`Submitted: ${s.data.summary.successful} of ${s.data.summary.total} customers notified`, s.data.triggers);
+        const s = await withOverride((reason) => request('POST', `${objectPath(id)}/submit`,
+          { body: reason ? { overrideReason: reason } : {}, etag: state.current.etag }));
+        if (s) {
+          state.current = { object: s.data.object, etag: s.data.etag || s.etag };
+          showTriggers(`Submitted: ${s.data.summary.successful} of ${s.data.summary.total} customers notified`, s.data.triggers);
+        }
       } else {
+        noteWarnings(r.data.warnings);
         toast(status === 'approved' ? `Saved. The ${noun} is back to submitted and needs approval again.` : 'Saved.', 'success');
         if (r.data.summary && r.data.summary.failed) showTriggers('Saved — some customers were not notified', r.data.triggers);
       }

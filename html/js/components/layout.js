@@ -12,6 +12,7 @@ const NAV = [
   ['/create-announcement.html', 'Create announcement', 'create'],
   ['/my-changes.html', 'My changes'],
   ['/approvals.html', 'Approvals'],
+  ['/calendar.html', 'Calendar'],
   ['/announcements.html', 'Announcements'],
   ['/search-changes.html', 'Search'],
   ['/surveys.html', 'Surveys'],

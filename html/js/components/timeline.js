@@ -6,7 +6,7 @@ import { formatInstant, timeShort } from '../dates.js';
 const LABEL = {
   created: 'Created', updated: 'Edited', submitted: 'Submitted', approved: 'Approved', completed: 'Completed',
   cancelled: 'Cancelled', deleted: 'Deleted', meeting_scheduled: 'Meeting scheduled', meeting_cancelled: 'Meeting cancelled',
-  processed: 'Notified',
+  processed: 'Notified', partially_approved: 'Approval recorded',
 };
 
 export function timeline(modifications = [], { pageSize = 10 } = {}) {

@@ -9,6 +9,7 @@ import { loadCustomers } from '../components/customers.js';
 import { clearFormErrors, showFormErrors } from '../components/form-errors.js';
 import { triggerList } from '../components/actions.js';
 import { toast } from '../components/toast.js';
+import { noteWarnings, withOverride, warningList } from '../components/warnings.js';
 import { statusBadge, canCreate } from '../model.js';
 
 function clonePanel(form) {
@@ -64,10 +65,12 @@ async function main() {
     draftBtn.disabled = submitBtn.disabled = true;
     busy.setAttribute('aria-busy', 'true');
     try {
-      const r = await post('/api/changes', { ...form.read(), status });
+      const r = await withOverride((overrideReason) => post('/api/changes', { ...form.read(), status, overrideReason }));
+      if (!r) return;
       const id = r.object.changeId;
       if (status === 'draft') {
         toast(`Draft ${id} saved.`, 'success');
+        noteWarnings(r.warnings);
         location.assign(`/edit-change.html?changeId=${encodeURIComponent(id)}&saved=draft`);
         return;
       }
@@ -77,6 +80,7 @@ async function main() {
         el('h2', { id: 'result-h' }, 'Submitted for approval'),
         el('p', {}, el('strong', {}, r.object.changeTitle), ' ', el('code', {}, id), ` — ${r.summary.successful} of ${r.summary.total} customers notified.`),
         triggerList(r.triggers),
+        warningList(r.warnings),
         el('p', { class: 'row' },
           el('a', { class: 'button primary', href: '/my-changes.html?status=submitted' }, 'Go to my changes'),
           el('a', { class: 'button', href: `/edit-change.html?changeId=${encodeURIComponent(id)}` }, 'Open it'),

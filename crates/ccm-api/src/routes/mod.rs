@@ -1,7 +1,10 @@
 //! Route groups of the API, one module each.
 
 pub mod account;
+pub mod approvals;
 pub mod attachments;
+pub mod blackouts;
+pub mod calendar;
 pub mod common;
 pub mod objects;
 pub mod openapi;

@@ -2,6 +2,7 @@
 //! shared; a thin module per family carries the OpenAPI description (with its own operation ids).
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,20 @@ use super::common::{ApiQuery, JsonObject, ListParams, if_match, json_with_etag, 
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::wire::{DeletedBody, ObjectBody, SavedBody, VersionsBody};
+use crate::wire::{ActRequest, DeletedBody, ObjectBody, SavedBody, VersionsBody};
+
+/// The optional body of an action: empty, or an [`ActRequest`] (a bad one is 400 naming the field).
+fn act_request(body: &[u8]) -> ApiResult<ActRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ActRequest::default());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::field(field, e.into_inner().to_string())
+    })
+}
 
 /// The id in a route of `family`; an id of the other family is not found there.
 pub fn parse_id(family: Family, raw: &str) -> ApiResult<ObjectId> {
@@ -95,13 +109,16 @@ async fn act(
     id: String,
     action: String,
     headers: HeaderMap,
+    body: Bytes,
 ) -> ApiResult<Response> {
     let id = parse_id(family, &id)?;
     let objects = state.app.objects(&user.caller);
+    let request = act_request(&body)?;
+    let input = ccm_app::ActInput { override_reason: request.override_reason };
     match Action::parse(&action) {
         Some(Action::Duplicate) => Ok(saved_response(StatusCode::CREATED, objects.duplicate(&id).await?)),
         Some(a @ (Action::Submit | Action::Approve | Action::Complete | Action::Cancel)) => {
-            Ok(saved_response(StatusCode::OK, objects.act(&id, a, if_match(&headers)).await?))
+            Ok(saved_response(StatusCode::OK, objects.act_with(&id, a, if_match(&headers), input).await?))
         }
         _ => {
             Err(ApiError::NotFound(format!("no action {action:?}; use submit, approve, complete, cancel or duplicate")))
@@ -150,7 +167,8 @@ macro_rules! family_routes {
                           (status = 401, description = "Not signed in", body = ErrorBody),
                           (status = 403, description = "Role, customer scope or CSRF", body = ErrorBody),
                           (status = 413, description = "Body over 1 MiB", body = ErrorBody),
-                          (status = 415, description = "Not JSON", body = ErrorBody)))]
+                          (status = 415, description = "Not JSON", body = ErrorBody),
+                          (status = 422, description = "blackout_override_required: created as submitted through a blackout window without overrideReason", body = ErrorBody)))]
             pub async fn create(State(s): State<AppState>, u: User, b: JsonObject) -> ApiResult<Response> {
                 super::create($family, s, u, b).await
             }
@@ -197,16 +215,17 @@ macro_rules! family_routes {
             #[utoipa::path(post, path = concat!($base, "/{id}/{action}"), tag = $tag, operation_id = concat!("act", $name),
                 params(("id" = String, Path, pattern = $id), ("action" = String, Path, pattern = "^(submit|approve|complete|cancel|duplicate)$", description = "submit, approve, complete, cancel or duplicate"),
                        ("If-Match" = Option<String>, Header)),
-                responses((status = 200, description = "Applied, with per-customer trigger results", body = SavedBody),
+                request_body(content = Option<ActRequest>, description = "Optional: an override reason for a submission or approval through a blackout window"),
+                responses((status = 200, description = "Applied (an approval that leaves a customer's policy unmet is recorded and the object stays submitted), with per-customer trigger results and conflict warnings", body = SavedBody),
                           (status = 201, description = "Duplicated as a new draft", body = SavedBody),
                           (status = 400, description = "A malformed id, or the object is not complete enough to submit", body = ErrorBody),
                           (status = 401, description = "Not signed in", body = ErrorBody),
-                          (status = 403, description = "Role, ownership, self-approval, customer scope or CSRF", body = ErrorBody),
+                          (status = 403, description = "Role, ownership, self-approval, an approval the customer's policy does not count (approval_policy), customer scope or CSRF", body = ErrorBody),
                           (status = 404, description = "Not found, not visible, or no such action", body = ErrorBody),
                           (status = 409, description = "Stale If-Match", body = ErrorBody),
-                          (status = 422, description = "Not allowed in the current status", body = ErrorBody)))]
-            pub async fn act(State(s): State<AppState>, u: User, Path((id, action)): Path<(String, String)>, h: HeaderMap) -> ApiResult<Response> {
-                super::act($family, s, u, id, action, h).await
+                          (status = 422, description = "Not allowed in the current status, or blackout_override_required (with the warnings)", body = ErrorBody)))]
+            pub async fn act(State(s): State<AppState>, u: User, Path((id, action)): Path<(String, String)>, h: HeaderMap, b: Bytes) -> ApiResult<Response> {
+                super::act($family, s, u, id, action, h, b).await
             }
 
             #[utoipa::path(get, path = concat!($base, "/{id}/versions"), tag = $tag, operation_id = concat!("list", $name, "Versions"), params(("id" = String, Path, pattern = $id)),

@@ -12,7 +12,8 @@ const SESSION_COOKIE: &str = ccm_auth::session::COOKIE_NAME;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "ccm API", description = "Changes and announcements for many customers: write once, approve, notify each customer through its own SES."),
-    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account"),
+    tags((name = "changes"), (name = "announcements"), (name = "search"), (name = "account"), (name = "calendar"),
+         (name = "blackouts"), (name = "approvals"),
          (name = "surveys", description = "Answering a survey through its signed link (no sign-in), and the answers"),
          (name = "webhooks", description = "Deliveries from other systems, authenticated by their signatures")),
     modifiers(&Security),

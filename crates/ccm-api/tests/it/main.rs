@@ -3,9 +3,11 @@
 mod support;
 
 mod announcements;
+mod approval_policies;
 mod attachments_and_saved_searches;
 mod auth_and_roles;
 mod bad_input;
+mod calendar;
 mod changes;
 mod concurrency;
 mod request_ids;

@@ -6,7 +6,9 @@ use ccm_core::workflow::{self, Status};
 use ccm_core::{AnnouncementType, Object, ObjectKind, Role};
 use serde_json::{Map, Value};
 
+use super::act::{apply_override, override_reason};
 use super::{Family, Location, Objects, Saved};
+use crate::calendar::conflicts;
 use crate::error::{CreateError, field};
 use crate::input;
 use crate::triggers::write_triggers;
@@ -34,6 +36,12 @@ impl Objects<'_> {
                 ObjectKind::Announcement(t)
             }
         };
+        // A request field, never stored: why a submission goes ahead through a blackout window.
+        let reason = match body.remove("overrideReason") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => override_reason(Some(&s)).map_err(CreateError::Invalid)?,
+            Some(_) => return Err(CreateError::Invalid(field("overrideReason", "must be text"))),
+        };
         input::strip_server_owned(&mut body);
         input::check_shapes(&body).map_err(CreateError::Invalid)?;
         input::resolve_schedule(kind, &mut body, None).map_err(CreateError::Invalid)?;
@@ -51,7 +59,9 @@ impl Objects<'_> {
         }
         body.insert("status".into(), status.as_str().into());
         let mut object = Object::from_map(body).map_err(|e| CreateError::Invalid(vec![input::shape_error(&e)]))?;
-        workflow::stamp_new(&mut object, status, self.caller.email(), self.app.clock.now());
+        let now = self.app.clock.now();
+        workflow::stamp_new(&mut object, status, self.caller.email(), now);
+        object.life_mut().author_groups = self.caller.groups.clone();
         if let Object::Announcement(a) = &mut object {
             a.author.get_or_insert_with(|| self.caller.name.clone());
         }
@@ -61,12 +71,18 @@ impl Objects<'_> {
         if !errors.is_empty() {
             return Err(CreateError::Invalid(errors));
         }
+        let warnings = conflicts::for_object(self.app, self.caller, &object).await?;
+        if status == Status::Submitted {
+            apply_override(&mut object, "submit", self.caller.email(), now, &warnings, reason.as_deref())?;
+        }
         let location = if status == Status::Draft { Location::Draft } else { Location::Archive };
         let etag = self.put(location, &object, PutOptions::create_only()).await?;
         let triggers =
             if status == Status::Draft { Vec::new() } else { write_triggers(&*self.app.store, &object).await };
         self.index(&object).await?;
         tracing::info!(object = %object.id(), status = %status, "created");
-        Ok(self.saved(object, etag, triggers).await?)
+        let mut saved = self.saved(object, etag, triggers).await?;
+        saved.warnings = warnings;
+        Ok(saved)
     }
 }

@@ -8,6 +8,7 @@ use ccm_core::{CustomerCode, Object, ObjectId, Role};
 use serde_json::{Map, Value};
 
 use super::{Objects, Saved};
+use crate::calendar::conflicts;
 use crate::error::{EditError, StepError};
 use crate::input;
 use crate::triggers::write_triggers;
@@ -27,6 +28,8 @@ impl Objects<'_> {
             return Err(self.conflict(&current).await.into());
         }
         input::strip_server_owned(&mut body);
+        // An edit needs no override (it warns); a submission or approval asks for one.
+        body.remove("overrideReason");
         // The type of an announcement fixes its id prefix: it cannot change on edit.
         body.remove("announcement_type");
         input::check_shapes(&body).map_err(EditError::Invalid)?;
@@ -46,6 +49,7 @@ impl Objects<'_> {
         if !errors.is_empty() {
             return Err(EditError::Invalid(errors));
         }
+        let warnings = conflicts::for_object(self.app, self.caller, &object).await?;
         let etag = match self.save_edit(&current, &object).await {
             Err(StepError::Conflict(_)) => return Err(self.conflict_now(id).await.into()),
             other => other?,
@@ -54,7 +58,9 @@ impl Objects<'_> {
             Transition::To { notify: true, .. } => write_triggers(&*self.app.store, &object).await,
             _ => Vec::new(),
         };
-        Ok(self.saved(object, etag, triggers).await?)
+        let mut saved = self.saved(object, etag, triggers).await?;
+        saved.warnings = warnings;
+        Ok(saved)
     }
 
     /// A customer-scoped user sees (and sends back) only their customers: the others stay listed.

@@ -4,11 +4,15 @@
 //! processor writes its results beside it.
 
 mod act;
+mod approval;
 mod create;
 mod delete;
 mod duplicate;
 mod edit;
 mod write;
+
+pub use act::{ActInput, MAX_OVERRIDE_REASON};
+pub use approval::ApprovalStatus;
 
 use ccm_core::ports::ETag;
 use ccm_core::workflow::{Action, Actor, Status};
@@ -66,6 +70,8 @@ pub struct Saved {
     pub view: ObjectView,
     pub etag: ETag,
     pub triggers: Vec<TriggerResult>,
+    /// Conflicts found on the way (overlapping windows, blackout windows): the write happened.
+    pub warnings: Vec<ccm_core::calendar::Warning>,
 }
 
 /// The two families of objects: changes and announcements.
@@ -103,7 +109,7 @@ impl<'a> Objects<'a> {
     }
 
     pub(crate) fn actor(&self) -> Actor<'_> {
-        Actor { user: self.caller.email(), allow_self_approval: self.app.config.portal.allow_self_approval }
+        Actor::new(self.caller.email(), self.app.config.portal.allow_self_approval)
     }
 
     fn noun(id: &ObjectId) -> &'static str {
@@ -178,6 +184,8 @@ impl<'a> Objects<'a> {
                 self.caller.require(Role::Author)?;
                 self.require_owner(object)
             }
+            // Approval policies decide which customers an approval counts for (`policy`), so an
+            // approver may approve for the customers they act for; the others need someone else.
             Action::Approve => self.caller.require(Role::Approver),
             Action::Complete | Action::Cancel => {
                 if self.caller.has(Role::Approver) {

@@ -109,7 +109,7 @@ impl Objects<'_> {
         triggers: Vec<TriggerResult>,
     ) -> Result<Saved, LoadError> {
         let view = self.view(&object).await?;
-        Ok(Saved { object, view, etag, triggers })
+        Ok(Saved { object, view, etag, triggers, warnings: Vec::new() })
     }
 
     /// The pre-image of a version, kept before the next one is written.

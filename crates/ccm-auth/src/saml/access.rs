@@ -103,6 +103,14 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
         .flatten()
         .copied()
         .collect();
+    // Only mapped groups are kept: they are the ones approval policies and teams may name, and an
+    // identity provider may send hundreds of others.
+    let groups: BTreeSet<String> = values(&rules.attributes.groups)
+        .iter()
+        .map(|g| g.trim())
+        .filter(|g| rules.role_mappings.contains_key(*g))
+        .map(str::to_owned)
+        .collect();
     if roles.is_empty() {
         return Err(AccessError::NoRole);
     }
@@ -143,5 +151,11 @@ pub fn session_user(assertion: &VerifiedAssertion, rules: &AccessRules) -> Resul
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| address.clone());
-    Ok(SessionUser { email: address, name, roles: roles.into_iter().collect(), customers })
+    Ok(SessionUser {
+        email: address,
+        name,
+        roles: roles.into_iter().collect(),
+        customers,
+        groups: groups.into_iter().collect(),
+    })
 }

@@ -230,6 +230,16 @@ impl ChangeIndex for SyncedIndex {
         self.sync_if_stale().await?;
         self.local.statistics(query).await
     }
+
+    async fn overlapping(
+        &self,
+        query: &IndexQuery,
+        from: chrono::DateTime<Utc>,
+        to: chrono::DateTime<Utc>,
+    ) -> Result<IndexPage, IndexError> {
+        self.sync_if_stale().await?;
+        self.local.overlapping(query, from, to).await
+    }
 }
 
 /// The index of a deployment: the table's client and a store for the snapshot.

@@ -23,6 +23,7 @@ fn user(state: &AppState, email: &str) -> anyhow::Result<Caller> {
         name: demo.name.clone(),
         roles: demo.roles.clone(),
         customers: (!demo.customers.is_empty()).then(|| demo.customers.clone()),
+        groups: demo.groups.clone(),
     })
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::approval::ApprovalPolicies;
 use super::checks;
 use super::contact::ContactConfig;
 use super::customer::CustomerConfig;
@@ -30,6 +31,9 @@ pub struct AppConfig {
     pub route53_config: Option<Route53Config>,
     #[serde(default)]
     pub portal: PortalConfig,
+    /// Who must approve each customer's objects; the default is one approval by any approver.
+    #[serde(default)]
+    pub approval_policies: ApprovalPolicies,
 }
 
 fn default_region() -> String {
@@ -91,6 +95,7 @@ impl AppConfig {
             route53.validate(&mut p);
         }
         self.portal.validate(&self.customer_mappings, &mut p);
+        self.approval_policies.validate(&self.customer_mappings, &self.portal.role_mappings, &mut p);
         p.into_result()
     }
 }

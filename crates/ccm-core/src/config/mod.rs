@@ -4,6 +4,7 @@
 //! lists every problem, each naming its field, so a bad file fails at start-up with all of them.
 
 mod app;
+mod approval;
 mod checks;
 mod contact;
 mod cross;
@@ -18,6 +19,7 @@ mod ses;
 mod app_tests;
 
 pub use app::AppConfig;
+pub use approval::{ApprovalPolicies, ApprovalPolicy, MAX_QUORUM};
 pub use contact::{AlternateContact, ContactConfig};
 pub use cross::{shared_ses_accounts, validate_together};
 pub use customer::{AdditionalContact, CustomerConfig, Environment};

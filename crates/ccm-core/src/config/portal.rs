@@ -20,6 +20,10 @@ pub struct DemoUser {
     /// The customers this user may see; empty means all of them.
     #[serde(default, deserialize_with = "null_as_default")]
     pub customers: Vec<CustomerCode>,
+    /// The identity-provider groups this user stands for (keys of `role_mappings`), as a SAML
+    /// sign-in would carry them: approval policies and teams are groups.
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +90,9 @@ impl PortalConfig {
             p.require(!u.roles.is_empty(), at("roles"), "must list at least one role");
             for code in u.customers.iter().filter(|c| !customers.contains_key(*c)) {
                 p.add(at("customers"), format!("customer {:?} is not in customer_mappings", code.as_str()));
+            }
+            for group in u.groups.iter().filter(|g| !self.role_mappings.contains_key(g.trim())) {
+                p.add(at("groups"), format!("group {group:?} is not in portal.role_mappings"));
             }
         }
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::approval::{Approval, BlackoutOverride};
 use super::meeting::MeetingMetadata;
 use super::modification::Modification;
 use crate::workflow::Status;
@@ -46,6 +47,15 @@ pub struct Lifecycle {
     pub survey_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey_created_at: Option<String>,
+    /// Approvals of the current version (several when a customer's policy needs a quorum).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+    /// The mapped groups of whoever created and submitted the object (for "may the author's team approve?").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub author_groups: Vec<String>,
+    /// Submissions and approvals that went through a blackout window, with their reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blackout_overrides: Vec<BlackoutOverride>,
 }
 
 fn first_version() -> u32 {
@@ -73,6 +83,9 @@ impl Lifecycle {
             survey_id: None,
             survey_url: None,
             survey_created_at: None,
+            approvals: Vec::new(),
+            author_groups: Vec::new(),
+            blackout_overrides: Vec::new(),
         }
     }
 
@@ -102,5 +115,8 @@ impl Lifecycle {
         "survey_id",
         "survey_url",
         "survey_created_at",
+        "approvals",
+        "author_groups",
+        "blackout_overrides",
     ];
 }

@@ -1,6 +1,7 @@
 //! The stored objects: changes and announcements, their shared lifecycle, history and meeting data.
 
 mod announcement;
+mod approval;
 mod change;
 mod lifecycle;
 mod meeting;
@@ -10,6 +11,7 @@ mod object;
 mod result;
 
 pub use announcement::{Announcement, Attachment};
+pub use approval::{Approval, BlackoutOverride, OverriddenBlackout};
 pub use change::Change;
 pub use lifecycle::Lifecycle;
 pub use meeting::MeetingMetadata;

@@ -15,6 +15,8 @@ pub enum ModificationType {
     Updated,
     Submitted,
     Approved,
+    /// One approval recorded while a customer's policy still needs more (no status change).
+    PartiallyApproved,
     Completed,
     Cancelled,
     Deleted,

@@ -161,7 +161,7 @@ proptest! {
         };
         base.as_object_mut().unwrap().extend(extra.clone());
         let mut object = Object::from_json(base.to_string().as_bytes()).unwrap();
-        workflow::apply(&mut object, Action::Approve, Actor { user: "bob@example.com", allow_self_approval: false },
+        workflow::apply(&mut object, Action::Approve, Actor::new("bob@example.com", false),
                         chrono::Utc::now()).unwrap();
         let written = Object::from_json(&object.to_json()).unwrap().to_value();
         for (k, v) in &extra {

@@ -29,8 +29,14 @@ pub struct IndexEntry {
     pub created_at: Option<DateTime<Utc>>,
     pub modified_at: Option<DateTime<Utc>>,
     pub modified_by: Option<String>,
+    /// The implementation window of a change; an announcement's meeting.
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
+    /// A change's meeting, when it has one (an announcement's meeting is its `start`/`end`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_start: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_end: Option<DateTime<Utc>>,
     pub timezone: Option<String>,
     pub version: u32,
     pub join_url: Option<String>,
@@ -45,6 +51,7 @@ impl IndexEntry {
     pub fn from_object(object: &Object) -> Self {
         let life = object.life();
         let (start, end) = object.window();
+        let (meeting_start, meeting_end) = change_meeting(object);
         Self {
             id: object.id().clone(),
             type_name: object.kind().type_name().to_owned(),
@@ -59,6 +66,8 @@ impl IndexEntry {
             modified_by: life.modified_by.clone(),
             start,
             end,
+            meeting_start,
+            meeting_end,
             timezone: object.timezone().map(str::to_owned),
             version: life.version,
             join_url: life.meeting_metadata.as_ref().map(|m| m.join_url.clone()),
@@ -69,10 +78,38 @@ impl IndexEntry {
     pub fn kind(&self) -> ObjectKind {
         self.id.kind()
     }
+    /// The periods this entry occupies on a calendar: its window, and a change's meeting. A
+    /// period without an end is an instant.
+    pub fn spans(&self) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> {
+        let span =
+            |start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>| start.map(|s| (s, end.unwrap_or(s).max(s)));
+        span(self.start, self.end).into_iter().chain(span(self.meeting_start, self.meeting_end))
+    }
+    /// Whether one of its periods meets `[from, to)` (an instant meets it when `from <= t < to`).
+    pub fn overlaps(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+        self.spans().any(|(s, e)| spans_meet(s, e, from, to))
+    }
     /// Created or submitted by `user` (case-insensitive).
     pub fn is_mine(&self, user: &str) -> bool {
         [&self.created_by, &self.submitted_by].into_iter().flatten().any(|u| u.eq_ignore_ascii_case(user))
     }
+}
+
+/// A change's meeting: the scheduled one, else the one asked for (`meetingDate` and its length).
+fn change_meeting(object: &Object) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let Object::Change(c) = object else { return (None, None) };
+    if let Some(m) = &c.life.meeting_metadata {
+        return (Some(m.start_time), Some(m.end_time));
+    }
+    match c.meeting_date.filter(|_| c.include_meeting) {
+        Some(start) => (Some(start), crate::schedule::meeting_end(start, c.meeting_duration_minutes())),
+        None => (None, None),
+    }
+}
+
+/// `[start, end)` meets `[from, to)`; a zero-length period is the instant `start`.
+pub fn spans_meet(start: DateTime<Utc>, end: DateTime<Utc>, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
+    if end <= start { from <= start && start < to } else { start < to && from < end }
 }
 
 /// An entry as a shared index stores it: the entry and its search text, which lists never show.
@@ -230,4 +267,49 @@ pub trait ChangeIndex: Send + Sync {
     async fn query(&self, query: &IndexQuery) -> Result<IndexPage, IndexError>;
     /// Counts over what `query` matches (its sort, limit and cursor are ignored).
     async fn statistics(&self, query: &IndexQuery) -> Result<Statistics, IndexError>;
+
+    /// The calendar's range query: entries visible under `query` (viewer, scope, kinds, statuses,
+    /// customers and `q` apply; its dates, sort and cursor do not) with a period ([`IndexEntry::spans`])
+    /// that meets `[from, to)`, ordered by their first period's start, then id. At most
+    /// `query.limit` items (0 = 500); `total` counts every match, `next_cursor` is always `None`.
+    ///
+    /// The default pages through [`ChangeIndex::query`] sorted by start, which reads every visible
+    /// entry: adapters answer it from an ordered structure instead (the embedded index keeps entries
+    /// ordered by start).
+    async fn overlapping(
+        &self,
+        query: &IndexQuery,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<IndexPage, IndexError> {
+        let limit = if query.limit == 0 { 500 } else { query.limit };
+        let mut page_query = IndexQuery {
+            from: None,
+            to: None,
+            sort: SortField::Start,
+            descending: false,
+            limit: 500,
+            cursor: None,
+            ..query.clone()
+        };
+        let mut items: Vec<IndexEntry> = Vec::new();
+        let mut total = 0usize;
+        loop {
+            let page = self.query(&page_query).await?;
+            for entry in page.items.into_iter().filter(|e| e.overlaps(from, to)) {
+                total = total.saturating_add(1);
+                if items.len() < limit {
+                    items.push(entry);
+                }
+            }
+            match page.next_cursor {
+                Some(c) => page_query.cursor = Some(c),
+                None => break,
+            }
+        }
+        items.sort_by(|a, b| {
+            (a.spans().map(|s| s.0).min(), a.id.as_str()).cmp(&(b.spans().map(|s| s.0).min(), b.id.as_str()))
+        });
+        Ok(IndexPage { items, next_cursor: None, total })
+    }
 }

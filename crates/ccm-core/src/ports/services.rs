@@ -106,6 +106,10 @@ impl Clock for SystemClock {
 
 pub trait IdGen: Send + Sync {
     fn object_id(&self, kind: ObjectKind) -> ObjectId;
+    /// A fresh blackout window id (`BLK-{uuid}`).
+    fn blackout_id(&self) -> crate::blackout::BlackoutId {
+        crate::blackout::BlackoutId::new(uuid::Uuid::new_v4())
+    }
 }
 
 /// Ids from random v4 uuids.

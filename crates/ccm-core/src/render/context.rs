@@ -52,6 +52,18 @@ pub struct Who {
     pub at_utc: String,
 }
 
+/// A submission or approval that went through a blackout window of this customer, with its reason.
+#[derive(Debug, Serialize)]
+pub struct Override {
+    pub action: String,
+    pub by: String,
+    pub at_local: String,
+    pub at_utc: String,
+    pub reason: String,
+    /// The names of this customer's (and global) blackout windows it went through.
+    pub blackouts: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct TemplateData {
     pub event: &'static str,
@@ -77,6 +89,7 @@ pub struct TemplateData {
     pub approved: Option<Who>,
     pub completed: Option<Who>,
     pub cancelled: Option<Who>,
+    pub overrides: Vec<Override>,
     pub attachments: Vec<String>,
     pub sent_at: String,
     pub unsubscribe_url: &'static str,
@@ -240,6 +253,22 @@ impl TemplateData {
             approved: who(&life.approved_by, &life.approved_at),
             completed: who(&life.completed_by, &life.completed_at),
             cancelled: who(&life.cancelled_by, &life.cancelled_at),
+            overrides: life
+                .blackout_overrides
+                .iter()
+                .filter_map(|ov| {
+                    let names: Vec<String> =
+                        ov.blackouts.iter().filter(|b| b.applies_to(ctx.customer)).map(|b| one_line(&b.name)).collect();
+                    (!names.is_empty()).then(|| Override {
+                        action: if ov.action == "approve" { "Approved".into() } else { "Submitted".into() },
+                        by: one_line(&ov.user_id),
+                        at_local: local(ov.at),
+                        at_utc: schedule::format_utc(ov.at),
+                        reason: multi_line(&ov.reason),
+                        blackouts: names.join(", "),
+                    })
+                })
+                .collect(),
             attachments: match o {
                 Object::Announcement(a) => a.attachments.iter().map(|a| one_line(&a.name)).collect(),
                 Object::Change(_) => Vec::new(),

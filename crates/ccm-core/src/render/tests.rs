@@ -33,6 +33,14 @@ fn change(payload: &str) -> Object {
             "cancelledBy": "alice@example.com",
             "cancelledAt": "2026-06-09T09:00:00Z",
             "survey_url": "https://form.typeform.com/to/abc123",
+            "blackout_overrides": [
+                {"action": "submit", "user_id": "alice@example.com", "at": "2026-06-02T14:00:00Z",
+                 "reason": format!("The fix cannot wait {payload}"),
+                 "blackouts": [{"id": "BLK-1", "name": format!("Month-end close {payload}"), "customers": ["acme"]},
+                               {"id": "BLK-2", "name": "Globex freeze", "customers": ["globex"]}]},
+                {"action": "approve", "user_id": "bob@example.com", "at": "2026-06-02T15:00:00Z",
+                 "reason": "Only globex", "blackouts": [{"id": "BLK-2", "name": "Globex freeze", "customers": ["globex"]}]}
+            ],
             "meeting_metadata": {"meeting_id": "m1", "join_url": "https://teams.microsoft.com/l/meetup-join/x",
                 "start_time": "2026-06-10T14:00:00Z", "end_time": "2026-06-10T15:00:00Z",
                 "subject": format!("Change Implementation: Rotate certificates {payload}")}

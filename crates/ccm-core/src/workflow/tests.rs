@@ -5,7 +5,7 @@ const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
 
 fn bob() -> Actor<'static> {
-    Actor { user: BOB, allow_self_approval: false }
+    Actor::new(BOB, false)
 }
 
 /// Every (status, action) pair and what it must give. `None` = refused.
@@ -66,6 +66,48 @@ fn every_status_and_action_pair_follows_the_table() {
     }
 }
 
+/// The approve column again, for an approval that leaves a customer's policy unmet.
+#[test]
+fn a_partial_approval_keeps_the_object_submitted_and_notifies_nobody() {
+    let partial = Actor { approval_completes: false, ..bob() };
+    for from in Status::ALL {
+        let got = decide(from, Action::Approve, partial, Some(ALICE), Some(ALICE));
+        match from {
+            Status::Submitted => assert_eq!(
+                got,
+                Ok(Transition::To {
+                    to: Status::Submitted,
+                    record: ModificationType::PartiallyApproved,
+                    notify: false,
+                    cancel_meeting: false
+                })
+            ),
+            _ => assert!(got.is_err(), "{from}"),
+        }
+    }
+    let own = Actor { approval_completes: false, ..Actor::new(ALICE, false) };
+    assert_eq!(decide(Status::Submitted, Action::Approve, own, Some(ALICE), None), Err(TransitionError::SelfApproval));
+    let mut o = submitted_change();
+    let now: DateTime<Utc> = "2026-01-02T00:00:00Z".parse().unwrap();
+    apply(&mut o, Action::Approve, partial, now).unwrap();
+    let life = o.life();
+    assert_eq!((life.status, life.version, life.approved_by.as_deref()), (Status::Submitted, 2, None));
+    assert_eq!(life.modifications.last().unwrap().modification_type, ModificationType::PartiallyApproved);
+    assert!(!life.ever_approved());
+}
+
+#[test]
+fn editing_after_a_partial_approval_resets_every_approval() {
+    let mut o = submitted_change();
+    let now: DateTime<Utc> = "2026-01-02T00:00:00Z".parse().unwrap();
+    o.life_mut().approvals.push(crate::model::Approval::new(BOB, now, vec![], None));
+    apply(&mut o, Action::Edit, Actor::new(ALICE, false), now).unwrap();
+    assert!(o.life().approvals.is_empty());
+    let last = o.life().modifications.last().unwrap();
+    assert_eq!(last.modification_type, ModificationType::Updated);
+    assert_eq!(last.comment.as_deref(), Some("1 approval(s) reset by the edit"));
+}
+
 #[test]
 fn completed_and_cancelled_objects_are_final() {
     for from in [Status::Completed, Status::Cancelled] {
@@ -77,7 +119,7 @@ fn completed_and_cancelled_objects_are_final() {
 
 #[test]
 fn an_author_cannot_approve_their_own_change_unless_config_allows_it() {
-    let me = Actor { user: "Alice@Example.com", allow_self_approval: false };
+    let me = Actor::new("Alice@Example.com", false);
     assert_eq!(decide(Status::Submitted, Action::Approve, me, Some(ALICE), None), Err(TransitionError::SelfApproval));
     assert_eq!(
         decide(Status::Submitted, Action::Approve, me, Some(BOB), Some(ALICE)),
@@ -119,7 +161,7 @@ fn editing_an_approved_change_returns_it_to_submitted_and_drops_the_approval() {
     let mut o = submitted_change();
     let now: DateTime<Utc> = "2026-01-02T00:00:00Z".parse().unwrap();
     apply(&mut o, Action::Approve, bob(), now).unwrap();
-    let t = apply(&mut o, Action::Edit, Actor { user: ALICE, allow_self_approval: false }, now).unwrap();
+    let t = apply(&mut o, Action::Edit, Actor::new(ALICE, false), now).unwrap();
     assert!(matches!(t, Transition::To { to: Status::Submitted, cancel_meeting: true, notify: true, .. }));
     assert_eq!(o.life().status, Status::Submitted);
     assert_eq!(o.life().approved_by, None);

@@ -126,7 +126,7 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
     }
     for action in Action::ALL {
         let mut copy = object.clone();
-        let actor = Actor { user: "bob@example.com", allow_self_approval: false };
+        let actor = Actor::new("bob@example.com", false);
         if workflow::apply(&mut copy, action, actor, now).is_ok() {
             let _ = IndexEntry::from_object(&copy);
         }
@@ -175,7 +175,7 @@ fn an_object_at_the_last_version_number_refuses_further_transitions() {
     let stored = json!({"object_type": "change", "changeId": "CHG-0f8fad5b-d9cb-469f-a165-70867728950e",
         "customers": ["acme"], "status": "submitted", "version": u32::MAX});
     let mut object = Object::from_json(stored.to_string().as_bytes()).expect("loads");
-    let actor = Actor { user: "bob@example.com", allow_self_approval: false };
+    let actor = Actor::new("bob@example.com", false);
     let refused = workflow::apply(&mut object, Action::Approve, actor, Utc::now());
     assert_eq!(refused, Err(workflow::TransitionError::VersionExhausted));
 }

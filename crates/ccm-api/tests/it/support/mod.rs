@@ -106,6 +106,7 @@ impl TestApp {
             name: demo.name.clone(),
             roles: demo.roles.clone(),
             customers: if demo.customers.is_empty() { None } else { Some(demo.customers.clone()) },
+            groups: demo.groups.clone(),
         };
         Session::new(user, self.clock.now())
     }
