@@ -6,13 +6,13 @@ PORT ?= 8080
 # Lambda CPU architecture for package/deploy: arm64 (Graviton, the default) or x86-64.
 ARCH ?= arm64
 
-.PHONY: run test setup lint fmt check build bench clean help screenshots package deploy destroy check-infra lambda-e2e
+.PHONY: run test test-steps setup lint fmt check build bench clean help screenshots package deploy destroy check-infra lambda-e2e
 
 help:
 	@echo "make run    - ccm serve --demo on http://127.0.0.1:$(PORT)/ (portal, API, sign-in, outbox)"
 	@echo "make test   - install test tools (moto, Chromium), then fmt check, clippy, every Rust test, the browser suite and the infra checks"
 	@echo "make bench  - benchmarks (release build), results in docs/performance.md"
-	@echo "make lint   - fmt check and clippy only"
+	@echo "make lint   - fmt check, clippy and rustdoc (warnings denied), unused dependencies (cargo machete)"
 	@echo "make screenshots - the browser suite, saving every page in docs/screenshots/"
 	@echo "make package  - cargo lambda build of every function into target/lambda/*/bootstrap.zip (ARCH=arm64|x86-64)"
 	@echo "make deploy   - package, render infra/template.yaml from config.json, sam deploy, upload html/ and config (docs/deploy.md)"
@@ -33,15 +33,24 @@ setup:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
+	scripts/setup-rust-tools.sh
+	$(CARGO) machete
+
+# `make test` runs the steps below and prints their total wall time at the end, pass or fail.
+test:
+	@scripts/timed.sh "make test" $(MAKE) --no-print-directory test-steps
 
 # CCM_REQUIRE_*=1: emulator, browser and Lambda tests fail instead of skipping when their tools or
 # binaries are missing. The Lambda binaries are built first for the Runtime API end-to-end test.
-test: setup lint
+test-steps: setup lint
 	$(CARGO) build -p ccm-lambda --bins
 	CCM_REQUIRE_MOTO=1 CCM_REQUIRE_BROWSER=1 CCM_REQUIRE_LAMBDAS=1 $(CARGO) test --workspace
+	node --test tests/unit/
 	scripts/api-contract.sh
 	scripts/e2e.sh
 	scripts/check-infra.sh
+	ARCH=x86-64 PROFILE=debug scripts/package-lambdas.sh
 
 check:
 	$(CARGO) check --workspace --all-targets

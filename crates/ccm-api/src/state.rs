@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ccm_app::App;
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::config::AppConfig;
-use ccm_core::ports::{ChangeIndex, DocumentStore, Secret};
+use ccm_core::ports::{DocumentStore, ObjectIndex, Secret};
 use ccm_core::survey::SurveyKeys;
 
 #[derive(Clone)]
@@ -31,7 +31,7 @@ impl AppState {
     /// State over `store` and `index` with the real clock, uuid ids and the local upload route.
     pub fn new(
         store: Arc<dyn DocumentStore>,
-        index: Arc<dyn ChangeIndex>,
+        index: Arc<dyn ObjectIndex>,
         config: Arc<AppConfig>,
         keys: SessionKeys,
         policy: SessionPolicy,

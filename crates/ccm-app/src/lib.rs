@@ -21,7 +21,7 @@ pub mod view;
 use std::sync::Arc;
 
 use ccm_core::config::AppConfig;
-use ccm_core::ports::{ChangeIndex, Clock, DocumentStore, IdGen, SystemClock, UploadSigner, UuidIdGen};
+use ccm_core::ports::{Clock, DocumentStore, IdGen, ObjectIndex, SystemClock, UploadSigner, UuidIdGen};
 
 pub use caller::Caller;
 pub use objects::{ActInput, ApprovalStatus, Family, Loaded, Location, Objects, Saved};
@@ -31,7 +31,7 @@ pub use view::ObjectView;
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn DocumentStore>,
-    pub index: Arc<dyn ChangeIndex>,
+    pub index: Arc<dyn ObjectIndex>,
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGen>,
@@ -43,7 +43,7 @@ impl App {
     /// The use cases over `store` and `index`, with the real clock and uuid ids.
     pub fn new(
         store: Arc<dyn DocumentStore>,
-        index: Arc<dyn ChangeIndex>,
+        index: Arc<dyn ObjectIndex>,
         config: Arc<AppConfig>,
         uploads: Arc<dyn UploadSigner>,
     ) -> Self {

@@ -1,9 +1,14 @@
 //! What a user sees of an object: the stored object, plus what the processor recorded beside it
-//! (`results/{id}/…`: deliveries per customer, the meeting's cancellation), cut to the user's
-//! customers. A customer-scoped user never sees another customer's code, history or results.
+//! (`results/{id}/…`: deliveries per customer, the meeting's steps), cut to the user's customers. A
+//! customer-scoped user never sees another customer's code, history or results.
+//!
+//! The meeting shown (`meeting_metadata`: join link, times, event id) is the current one of the
+//! meeting records (`results/{id}/meeting/s{n}.json`): the latest step unless it cancelled the
+//! meeting. The archive's own `meeting_metadata` (legacy) counts only while no step was recorded.
+//! The index entry's `joinUrl` comes from the same place ([`index_entry`]).
 
-use ccm_core::model::{DeliveryResult, Modification, ModificationType, PROCESSOR_USER, meeting_cancelled_key};
-use ccm_core::ports::{DocumentStore, IndexPage, StoreError, list_all};
+use ccm_core::model::{DeliveryResult, MeetingHistory, MeetingKey, MeetingRecord, legacy_meeting, load_history};
+use ccm_core::ports::{DocumentStore, IndexEntry, IndexError, IndexPage, ObjectIndex, StoreError, list_all};
 use ccm_core::{CustomerCode, Object, ObjectId, StorageKey};
 use futures::StreamExt;
 use serde::{Serialize, Serializer};
@@ -31,70 +36,112 @@ const RESULT_READS_IN_FLIGHT: usize = 16;
 #[derive(Debug, Default, Clone)]
 pub struct Results {
     pub deliveries: Vec<DeliveryResult>,
-    /// Keys of `results/{id}/meeting/…` records.
-    pub meeting_records: Vec<StorageKey>,
-    /// When each meeting record was written, for its history entry.
-    meeting_times: Vec<(StorageKey, chrono::DateTime<chrono::Utc>)>,
+    /// The meeting's steps (`results/{id}/meeting/s{n}.json`), in order.
+    pub meeting_records: Vec<MeetingRecord>,
 }
 
 impl Results {
-    /// Reads every result of `id`: one listing, then the delivery documents. A record that does not
-    /// parse is skipped and logged (it cannot hide the object).
+    /// Reads every result of `id`: one listing, then the delivery documents and meeting records. A
+    /// record that does not parse is skipped and logged (it cannot hide the object).
     pub async fn load(store: &dyn DocumentStore, id: &ObjectId) -> Result<Self, StoreError> {
         let listed = list_all(store, &StorageKey::results_prefix(id)).await?;
         let mut results = Self::default();
-        let mut delivery_keys = Vec::new();
+        let mut keys = Vec::new();
         for item in listed {
             match StorageKey::parse(&item.key) {
-                Ok(key @ StorageKey::Result { .. }) => delivery_keys.push(key),
-                Ok(key @ StorageKey::MeetingResult(..)) => {
-                    results.meeting_times.push((key.clone(), item.last_modified));
-                    results.meeting_records.push(key);
+                Ok(key @ StorageKey::Result { .. }) => keys.push(key),
+                Ok(StorageKey::MeetingResult(object, token)) => {
+                    // Claims say who makes a step; only records say what was made.
+                    if let Some(MeetingKey::Record(n)) = MeetingKey::parse(&token) {
+                        keys.push(MeetingKey::Record(n).storage_key(&object));
+                    }
                 }
                 _ => tracing::warn!(key = %item.key, "skipping a key under results/ that is not a result"),
             }
         }
-        let reads = futures::stream::iter(delivery_keys)
+        let reads = futures::stream::iter(keys)
             .map(|key| async move { (store.get(&key).await, key) })
             .buffer_unordered(RESULT_READS_IN_FLIGHT)
             .collect::<Vec<_>>()
             .await;
         for (read, key) in reads {
             let Some(doc) = read? else { continue };
-            match serde_json::from_slice::<DeliveryResult>(&doc.body) {
-                Ok(r) => results.deliveries.push(r),
-                Err(e) => tracing::warn!(key = %key, error = %e, "skipping a delivery result that does not parse"),
+            match key {
+                StorageKey::MeetingResult(..) => match serde_json::from_slice::<MeetingRecord>(&doc.body) {
+                    Ok(r) if &r.object == id => results.meeting_records.push(r),
+                    Ok(_) => tracing::warn!(key = %key, "skipping a meeting record of another object"),
+                    Err(e) => tracing::warn!(key = %key, error = %e, "skipping a meeting record that does not parse"),
+                },
+                _ => match serde_json::from_slice::<DeliveryResult>(&doc.body) {
+                    Ok(r) => results.deliveries.push(r),
+                    Err(e) => tracing::warn!(key = %key, error = %e, "skipping a delivery result that does not parse"),
+                },
             }
         }
         results.deliveries.sort_by(|a, b| (a.at, &a.customer).cmp(&(b.at, &b.customer)));
+        results.meeting_records.sort_by_key(|r| r.step);
         Ok(results)
     }
 
-    /// When the object's meeting was cancelled, if it was.
-    fn meeting_cancelled_at(&self, object: &Object) -> Option<chrono::DateTime<chrono::Utc>> {
-        let meeting = object.life().meeting_metadata.as_ref()?;
-        let key = meeting_cancelled_key(object.id(), &meeting.meeting_id);
-        self.meeting_times.iter().find(|(k, _)| *k == key).map(|(_, at)| *at)
+    /// `object`'s meeting history: the records, else the archive's legacy meeting.
+    pub fn meeting(&self, object: &Object) -> MeetingHistory {
+        MeetingHistory::new(self.meeting_records.clone(), legacy_meeting(object))
     }
 }
 
-/// The object as `caller` may see it, with the processor's results merged into its history.
+/// The object as `caller` may see it, with the processor's results merged into its history and its
+/// current meeting shown as `meeting_metadata`.
 pub fn object_view(object: &Object, results: &Results, caller: &Caller) -> ObjectView {
     let mut shown = object.clone();
-    let cancelled_at = results.meeting_cancelled_at(&shown);
+    let meeting = results.meeting(object);
     let life = shown.life_mut();
     for d in &results.deliveries {
         life.modifications.push(d.to_modification());
     }
-    if let Some(at) = cancelled_at {
-        let mut entry = Modification::new(ModificationType::MeetingCancelled, PROCESSOR_USER, at);
-        entry.comment = Some("meeting cancelled".into());
-        life.modifications.push(entry);
-        life.meeting_metadata = None;
+    for r in meeting.records() {
+        life.modifications.push(r.to_modification());
     }
+    life.meeting_metadata = meeting.current().map(MeetingRecord::to_metadata);
     life.modifications.sort_by_key(|m| m.timestamp);
     scoped(&mut shown, caller);
     ObjectView(shown)
+}
+
+/// The index entry of `object`, its `joinUrl` from the current meeting (as [`object_view`] shows it).
+pub fn index_entry(object: &Object, meeting: &MeetingHistory) -> IndexEntry {
+    let mut entry = IndexEntry::from_object(object);
+    entry.join_url = meeting.current().and_then(|m| m.join_url.clone());
+    entry
+}
+
+/// Reads `object`'s meeting records and makes its index entry.
+pub async fn current_index_entry(store: &dyn DocumentStore, object: &Object) -> Result<IndexEntry, StoreError> {
+    let meeting = load_history(store, object.id(), legacy_meeting(object)).await?;
+    Ok(index_entry(object, &meeting))
+}
+
+/// Why an index entry could not be refreshed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("the archived object does not parse: {0}")]
+    Corrupt(String),
+}
+
+/// Upserts the index entry of archived object `id` (after the processor recorded a meeting step,
+/// which changes its `joinUrl`). An object no longer archived is left alone.
+pub async fn refresh_index_entry(
+    store: &dyn DocumentStore,
+    index: &dyn ObjectIndex,
+    id: &ObjectId,
+) -> Result<(), RefreshError> {
+    let Some(doc) = store.get(&StorageKey::Archive(id.clone())).await? else { return Ok(()) };
+    let object = Object::from_json(&doc.body).map_err(|e| RefreshError::Corrupt(e.to_string()))?;
+    index.upsert(current_index_entry(store, &object).await?).await?;
+    Ok(())
 }
 
 /// The stored object cut to the caller's customers (for replies that have no results to merge,
@@ -155,3 +202,6 @@ pub(crate) fn scope_approvals(
         !o.blackouts.is_empty()
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,7 @@ pub mod dev_login;
 pub mod log_value;
 pub mod saml;
 pub mod session;
+pub mod session_routes;
 
 pub use saml::{SamlSettings, SamlState, saml_routes};
 pub use session::{Session, SessionError, SessionKeys, SessionPolicy, SessionUser};

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use ccm_aws::index::snapshot::{self, Snapshot, SnapshotRecord};
 use ccm_aws::index::{IndexTable, SyncedIndex};
 use ccm_core::StorageKey;
-use ccm_core::ports::{ChangeIndex, DocumentStore, IndexQuery, IndexRecord, PutOptions};
+use ccm_core::ports::{DocumentStore, IndexQuery, IndexRecord, ObjectIndex, PutOptions};
 use ccm_embedded::MemoryIndex;
 use ccm_testkit::{moto, perf_doc, synthetic};
 

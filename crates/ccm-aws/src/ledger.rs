@@ -25,18 +25,18 @@ const SENT: &str = "sent";
 
 /// A [`DeliveryLedger`] over any document store.
 #[derive(Clone)]
-pub struct S3Ledger {
+pub struct StoreLedger {
     store: Arc<dyn DocumentStore>,
     clock: Arc<dyn Clock>,
 }
 
-impl std::fmt::Debug for S3Ledger {
+impl std::fmt::Debug for StoreLedger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Ledger").finish_non_exhaustive()
+        f.debug_struct("StoreLedger").finish_non_exhaustive()
     }
 }
 
-impl S3Ledger {
+impl StoreLedger {
     pub fn new(store: Arc<dyn DocumentStore>) -> Self {
         Self::with_clock(store, Arc::new(SystemClock))
     }
@@ -91,7 +91,7 @@ fn body(value: serde_json::Value) -> Bytes {
 }
 
 #[async_trait]
-impl DeliveryLedger for S3Ledger {
+impl DeliveryLedger for StoreLedger {
     #[tracing::instrument(skip_all, fields(object = %key.object, version = key.version, event = %key.event, customer = %key.customer))]
     async fn reserve(&self, key: &DeliveryKey) -> Result<Reservation, LedgerError> {
         let storage_key = ledger_key(key)?;
@@ -138,9 +138,9 @@ mod tests {
         }
     }
 
-    fn ledger() -> (S3Ledger, Arc<MemoryStore>) {
+    fn ledger() -> (StoreLedger, Arc<MemoryStore>) {
         let store = Arc::new(MemoryStore::default());
-        (S3Ledger::new(store.clone()), store)
+        (StoreLedger::new(store.clone()), store)
     }
 
     async fn stored(store: &MemoryStore, key: &DeliveryKey) -> serde_json::Value {

@@ -16,7 +16,7 @@ pub mod uploads;
 
 pub use customer_clients::{CustomerClient, CustomerClients};
 pub use index::{IndexTable, SyncedIndex};
-pub use ledger::S3Ledger;
+pub use ledger::StoreLedger;
 pub use s3_store::S3DocumentStore;
 pub use ses::{SesGateway, SesOptions};
 pub use uploads::S3Uploads;

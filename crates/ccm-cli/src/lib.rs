@@ -78,6 +78,9 @@ pub enum Command {
     /// Checks of the configured customers against their AWS accounts.
     #[command(subcommand)]
     Customers(commands::customers::CustomersCommand),
+    /// An object's meeting: invite (schedule or update) or cancel, through Graph or ICS.
+    #[command(subcommand)]
+    Meeting(commands::meeting::MeetingCommand),
     /// The shared index of the AWS deployment (DynamoDB): verify it against the bucket, or rebuild it.
     #[command(subcommand)]
     Index(commands::index::IndexCommand),
@@ -132,9 +135,16 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
             },
             None => ccm_admin::session::operator_config(cli.profile.as_deref(), cli.region.as_deref(), None).await?,
         };
+        let config = config_files::ConfigText::read(&cli.config, &sdk).await?;
+        // config.json's `aws_region` is the central region when neither --region, the environment
+        // nor the profile names one.
+        let sdk = match (sdk.region(), config_files::parse_app_config(&config)) {
+            (None, Ok(app)) => sdk.into_builder().region(aws_config::Region::new(app.aws_region)).build(),
+            _ => sdk,
+        };
         Ok::<_, anyhow::Error>(commands::context::Ctx {
-            config: config_files::ConfigText::read(&cli.config, &sdk).await?,
             ses_config: config_files::ConfigText::read(&cli.ses_config, &sdk).await?,
+            config,
             sdk,
             output: cli.output,
             printer: runtime.printer.clone(),
@@ -157,6 +167,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::Domain(cmd) => commands::domain::run(&ctx().await?, cmd).await,
         Command::AltContact(cmd) => commands::alt_contact::run(&ctx().await?, cmd).await,
         Command::Customers(cmd) => commands::customers::run(&ctx().await?, cmd).await,
+        Command::Meeting(cmd) => commands::meeting::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
         Command::Index(cmd) => commands::index::run(&ctx().await?, cmd).await,
     }

@@ -19,6 +19,10 @@ mod lambdas;
 #[path = "serve/surveys.rs"]
 mod surveys;
 
+/// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
+#[path = "serve/meetings.rs"]
+mod meetings;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

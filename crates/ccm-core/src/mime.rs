@@ -1,6 +1,6 @@
 //! Building the MIME form of an outgoing e-mail (for SES raw sends and the local outbox): a
-//! multipart/alternative text + HTML body, plus a `text/calendar; method=REQUEST` invitation when
-//! the message carries one. The body parts come from `mail-builder`; the message headers are
+//! multipart/alternative text + HTML body, plus a `text/calendar` invitation (`method=REQUEST` or
+//! `CANCEL`, as the calendar says) when the message carries one. The body parts come from `mail-builder`; the message headers are
 //! written here ([`header`]) so that their encoding is ours to test: encoded-words of at most 75
 //! characters, a quoted or encoded display name, one `charset` per part. Every message says it was
 //! sent by a program ([`NOTIFICATION_HEADERS`]). Parsed back by an independent parser in tests.
@@ -34,6 +34,21 @@ fn text_part(content_type: &'static str, body: &str) -> MimePart<'static> {
     MimePart::new(ContentType::new(content_type).attribute("charset", "utf-8"), body)
 }
 
+/// The iTIP method a `text/calendar` part must name: the calendar's own `METHOD` (RFC 6047 §2.4),
+/// `REQUEST` when it names none this builder knows.
+fn calendar_method(ics: &[u8]) -> &'static str {
+    let method = ics
+        .split(|b| *b == b'\n')
+        .find_map(|line| line.strip_prefix(b"METHOD:"))
+        .map(|m| m.trim_ascii())
+        .unwrap_or_default();
+    match method {
+        b"CANCEL" => "CANCEL",
+        b"PUBLISH" => "PUBLISH",
+        _ => "REQUEST",
+    }
+}
+
 /// The message as bytes (RFC 5322), with extra headers (name, value) added after ours. A header
 /// name that is not a valid field name is left out; values are written on one line.
 pub fn build(
@@ -53,7 +68,9 @@ pub fn build(
             vec![
                 alternative,
                 MimePart::new(
-                    ContentType::new("text/calendar").attribute("method", "REQUEST").attribute("charset", "utf-8"),
+                    ContentType::new("text/calendar")
+                        .attribute("method", calendar_method(ics))
+                        .attribute("charset", "utf-8"),
                     ics.to_vec(),
                 )
                 .attachment("invite.ics"),

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use ccm_core::ports::{ChangeIndex, IndexEntry, IndexQuery, SortField};
+use ccm_core::ports::{IndexEntry, IndexQuery, ObjectIndex, SortField};
 use ccm_core::{CustomerCode, Status};
 use ccm_embedded::MemoryIndex;
 use chrono::{DateTime, Utc};

@@ -23,7 +23,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use ccm_core::ports::{
-    ChangeIndex, DateField, DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, SortField, Statistics,
+    DateField, DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, ObjectIndex, SortField, Statistics,
     StoreError, list_all,
 };
 use ccm_core::{CustomerCode, Object, ObjectId, ObjectKind, Status, StorageKey};
@@ -352,7 +352,7 @@ impl Entries {
 }
 
 #[async_trait]
-impl ChangeIndex for MemoryIndex {
+impl ObjectIndex for MemoryIndex {
     async fn upsert(&self, entry: IndexEntry) -> Result<(), IndexError> {
         self.write()?.insert(entry);
         Ok(())

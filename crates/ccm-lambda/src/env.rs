@@ -68,6 +68,21 @@ pub struct SurveysEnv {
     pub typeform_api_url: Option<String>,
 }
 
+/// Microsoft Graph for meetings (the processor): set when `CCM_GRAPH_TENANT_ID` is. The client secret
+/// is read separately: `CCM_GRAPH_CLIENT_SECRET`, else the SSM SecureString named by
+/// `CCM_GRAPH_CLIENT_SECRET_PARAMETER`. Without Graph, meetings are ICS invitations by mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphEnv {
+    /// `CCM_GRAPH_TENANT_ID`: the directory (tenant) id.
+    pub tenant_id: String,
+    /// `CCM_GRAPH_CLIENT_ID`: the application (client) id; required with the tenant.
+    pub client_id: String,
+    /// `CCM_GRAPH_URL`: Graph's endpoint (default `https://graph.microsoft.com/v1.0`).
+    pub graph_url: Option<String>,
+    /// `CCM_GRAPH_LOGIN_URL`: the token endpoint's host (default `https://login.microsoftonline.com`).
+    pub login_url: Option<String>,
+}
+
 /// The environment, read through `lookup` (the process environment in the binaries).
 pub struct Env<F: Fn(&str) -> Option<String>> {
     lookup: F,
@@ -146,6 +161,27 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         Ok(SurveysEnv { choice, typeform_workspace: self.get("TYPEFORM_WORKSPACE_ID", None), typeform_api_url })
     }
 
+    /// Graph for meetings, when `CCM_GRAPH_TENANT_ID` is set (see [`GraphEnv`]).
+    pub fn graph(&self) -> Result<Option<GraphEnv>, EnvError> {
+        let Some(tenant_id) = self.get("CCM_GRAPH_TENANT_ID", None) else { return Ok(None) };
+        let client_id = self.get("CCM_GRAPH_CLIENT_ID", None).ok_or_else(|| EnvError {
+            var: "CCM_GRAPH_CLIENT_ID",
+            problem: "is required when CCM_GRAPH_TENANT_ID is set".into(),
+        })?;
+        let url = |var: &'static str| match self.get(var, None) {
+            Some(u) if !u.starts_with("https://") && !u.starts_with("http://") => {
+                Err(EnvError { var, problem: format!("{u:?} is not an http(s) URL") })
+            }
+            other => Ok(other),
+        };
+        Ok(Some(GraphEnv {
+            tenant_id: tenant_id.trim().to_owned(),
+            client_id: client_id.trim().to_owned(),
+            graph_url: url("CCM_GRAPH_URL")?,
+            login_url: url("CCM_GRAPH_LOGIN_URL")?,
+        }))
+    }
+
     /// The raw lookup, for settings read by other crates (`CCM_SAML_*`, secrets).
     pub fn raw(&self, var: &str) -> Option<String> {
         (self.lookup)(var).filter(|v| !v.trim().is_empty())
@@ -199,6 +235,16 @@ mod tests {
         for bad in ["0", "65", "-1", "eight", "1.5"] {
             assert_eq!(env(&[("CCM_SEND_CONCURRENCY", bad)]).processor().unwrap_err().var, "CCM_SEND_CONCURRENCY");
         }
+    }
+
+    #[test]
+    fn graph_is_used_only_with_a_tenant_and_then_needs_a_client_id_and_http_urls() {
+        assert_eq!(env(&[("CCM_GRAPH_CLIENT_SECRET_PARAMETER", "/ccm/s/graph-client-secret")]).graph(), Ok(None));
+        assert_eq!(env(&[("CCM_GRAPH_TENANT_ID", "t")]).graph().unwrap_err().var, "CCM_GRAPH_CLIENT_ID");
+        let bad = env(&[("CCM_GRAPH_TENANT_ID", "t"), ("CCM_GRAPH_CLIENT_ID", "c"), ("CCM_GRAPH_URL", "graph")]);
+        assert_eq!(bad.graph().unwrap_err().var, "CCM_GRAPH_URL");
+        let g = env(&[("CCM_GRAPH_TENANT_ID", " t "), ("CCM_GRAPH_CLIENT_ID", "c")]).graph().unwrap().unwrap();
+        assert_eq!((g.tenant_id.as_str(), g.client_id.as_str(), g.graph_url), ("t", "c", None));
     }
 
     #[test]

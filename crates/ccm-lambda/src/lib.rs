@@ -8,4 +8,4 @@ pub mod indexer;
 pub mod surveys;
 pub mod wiring;
 
-pub use env::{Common, Env, EnvError, LogFormat, ProcessorEnv, Source, SurveyChoice, SurveysEnv};
+pub use env::{Common, Env, EnvError, GraphEnv, LogFormat, ProcessorEnv, Source, SurveyChoice, SurveysEnv};

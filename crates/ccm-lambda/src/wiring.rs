@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use ccm_auth::SessionKeys;
 use ccm_aws::ssm::{SsmSecrets, secret_setting};
 use ccm_core::config::{AppConfig, SesConfig};
-use ccm_core::ports::{ChangeIndex, DocumentStore};
+use ccm_core::ports::{DocumentStore, ObjectIndex};
 
 use crate::env::{Common, Env, LogFormat, Source};
 
@@ -85,7 +85,7 @@ pub async fn index(
     sdk: &SdkConfig,
     store: Arc<dyn DocumentStore>,
     common: &Common,
-) -> anyhow::Result<Arc<dyn ChangeIndex>> {
+) -> anyhow::Result<Arc<dyn ObjectIndex>> {
     match &common.index_table {
         Some(table) => {
             let client = aws_sdk_dynamodb::Client::new(sdk);
@@ -117,7 +117,7 @@ pub async fn processor(
         store: store.clone(),
         contacts: ses.clone(),
         mailer: ses,
-        ledger: Arc::new(ccm_aws::S3Ledger::new(store)),
+        ledger: Arc::new(ccm_aws::StoreLedger::new(store)),
         calendar: None,
         // Set from the environment by the binary (`crate::surveys::processor_surveys`).
         surveys: None,
@@ -125,6 +125,32 @@ pub async fn processor(
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings,
     }
+}
+
+/// The processor's calendar: Microsoft Graph when `CCM_GRAPH_TENANT_ID` is set (Teams meetings in
+/// `email_config.meeting_organizer`'s calendar; the client secret from `CCM_GRAPH_CLIENT_SECRET` or
+/// the SSM SecureString named by `CCM_GRAPH_CLIENT_SECRET_PARAMETER`), else ICS invitations mailed
+/// through each customer's SES.
+pub async fn calendar<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    secrets: &dyn ccm_core::ports::Secrets,
+) -> anyhow::Result<Arc<dyn ccm_core::ports::Calendar>> {
+    let Some(graph) = env.graph()? else {
+        tracing::info!("meetings: ICS invitations by mail (no CCM_GRAPH_TENANT_ID)");
+        return Ok(Arc::new(ccm_processor::IcsCalendar::default()));
+    };
+    let secret = secret_setting(|k: &str| env.raw(k), secrets, ccm_graph::settings::ENV_CLIENT_SECRET).await?.context(
+        "CCM_GRAPH_TENANT_ID is set: CCM_GRAPH_CLIENT_SECRET_PARAMETER (or CCM_GRAPH_CLIENT_SECRET) is required",
+    )?;
+    let mut settings = ccm_graph::GraphSettings::new(graph.tenant_id, graph.client_id, secret);
+    if let Some(url) = graph.graph_url {
+        settings.graph_url = url.trim_end_matches('/').to_owned();
+    }
+    if let Some(url) = graph.login_url {
+        settings.login_url = url.trim_end_matches('/').to_owned();
+    }
+    tracing::info!(tenant = %settings.tenant_id, "meetings: Teams meetings through Microsoft Graph");
+    Ok(Arc::new(ccm_graph::GraphCalendar::new(settings).context("the Graph client")?))
 }
 
 /// Gives the API's request span the Lambda request id (the one in the function's own log lines and
@@ -136,4 +162,45 @@ pub async fn lambda_request_id(mut req: axum::extract::Request) -> axum::extract
         req.headers_mut().insert(ccm_api::trace::REQUEST_ID_HEADER, value);
     }
     req
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use async_trait::async_trait;
+    use ccm_core::model::MeetingProvider;
+    use ccm_core::ports::{Calendar, Secret, Secrets, SecretsError};
+
+    use super::*;
+
+    /// SSM with the deploy's Graph secret.
+    struct Ssm;
+    #[async_trait]
+    impl Secrets for Ssm {
+        async fn get(&self, name: &str) -> Result<Option<Secret>, SecretsError> {
+            Ok((name == "/ccm/stack/graph-client-secret").then(|| Secret::new("graph-secret")))
+        }
+    }
+
+    async fn choose(vars: &[(&str, &str)]) -> anyhow::Result<Arc<dyn Calendar>> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        calendar(&Env::new(move |k: &str| vars.get(k).cloned()), &Ssm).await
+    }
+
+    #[tokio::test]
+    async fn the_processor_uses_graph_when_its_tenant_is_set_and_ics_by_mail_otherwise() {
+        let parameter = ("CCM_GRAPH_CLIENT_SECRET_PARAMETER", "/ccm/stack/graph-client-secret");
+        // The template always names the parameter; without a tenant Graph stays off and SSM is not read.
+        assert_eq!(choose(&[parameter]).await.unwrap().provider(), MeetingProvider::Ics);
+        let graph = [("CCM_GRAPH_TENANT_ID", "tenant"), ("CCM_GRAPH_CLIENT_ID", "client"), parameter];
+        assert_eq!(choose(&graph).await.unwrap().provider(), MeetingProvider::Graph);
+        let no_secret = choose(&graph[..2]).await.err().unwrap().to_string();
+        assert!(no_secret.contains("CCM_GRAPH_CLIENT_SECRET_PARAMETER"), "{no_secret}");
+        let gone = [graph[0], graph[1], ("CCM_GRAPH_CLIENT_SECRET_PARAMETER", "/ccm/stack/nope")];
+        let gone = choose(&gone).await.err().unwrap().to_string();
+        assert!(gone.contains("/ccm/stack/nope"), "{gone}");
+        let no_client = choose(&[graph[0], parameter]).await.err().unwrap().to_string();
+        assert!(no_client.contains("CCM_GRAPH_CLIENT_ID"), "{no_client}");
+    }
 }

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ccm_aws::{CustomerClients, S3Ledger, SesGateway, SesOptions};
+use ccm_aws::{CustomerClients, SesGateway, SesOptions, StoreLedger};
 use ccm_core::config::AppConfig;
 use ccm_core::ports::{
     ContactDirectory, DeliveryKey, DeliveryLedger, DocumentStore, LedgerError, PutOptions, Reservation, SendReceipt,
@@ -156,7 +156,7 @@ fn approved_change(p: &Params) -> Object {
 
 /// The delivery ledger with the time of every call kept: each send waits on two of them.
 struct TimedLedger {
-    inner: S3Ledger,
+    inner: StoreLedger,
     calls: std::sync::Mutex<Vec<Duration>>,
 }
 
@@ -245,7 +245,7 @@ async fn run(p: &Params, strategy: Strategy, stub: &Stub, data: &std::path::Path
     let ses = Arc::new(SesGateway::new(clients, options));
     let embedded = EmbeddedStore::open(data).await.expect("opening the embedded store");
     let store: Arc<dyn DocumentStore> = embedded.clone();
-    let ledger = Arc::new(TimedLedger { inner: S3Ledger::new(store.clone()), calls: Default::default() });
+    let ledger = Arc::new(TimedLedger { inner: StoreLedger::new(store.clone()), calls: Default::default() });
     let contacts: Arc<dyn ContactDirectory> = match strategy {
         Strategy::Streaming => ses.clone(),
         Strategy::ReadAllFirst => Arc::new(ReadAllFirst(ses.clone())),
@@ -727,7 +727,7 @@ fn main() {
          One approved change fanned out to {customers} customers × {subs} subscribers, each customer in its own \
          SES account, through the production wiring: `CustomerClients` (STS AssumeRole per customer), \
          `SesGateway` (per-account governor limiter sized from `GetAccount`, in-flight bound, throttling back-off), \
-         the delivery ledger (`S3Ledger`) and the `Processor`, with the embedded store (a temporary directory) \
+         the delivery ledger (`StoreLedger`) and the `Processor`, with the embedded store (a temporary directory) \
          holding the archive, the triggers and the ledger. Every trigger is handed to its own consumer the moment \
          it is written (as {customers} SQS queues would), all processed concurrently. Goals: **achieved send rate ÷ \
          summed quota ≥ {GOAL_RATIO}** without exceeding any account's quota, and **0 duplicates** — {verdict} \

@@ -1,10 +1,14 @@
 //! The notification processor: trigger events in, per-customer notifications out. The same library
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
-//! in-process queue.
+//! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
 
+pub mod attendees;
 pub mod batch;
 pub mod error;
 pub mod events;
+pub mod ics_calendar;
+pub mod invitations;
+pub mod meeting;
 pub mod processor;
 pub mod recipients;
 mod stream;
@@ -13,4 +17,6 @@ mod survey_step;
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;
 pub use events::{Parsed, TriggerRef, parse_body};
+pub use ics_calendar::IcsCalendar;
+pub use meeting::{Actor, MeetingState, Mode};
 pub use processor::{Outcome, Processor, Settings, Summary};

@@ -1,17 +1,19 @@
 //! Processing one trigger for one customer: check it is still pending, load the archived object (the
-//! source of truth, never the trigger body), cancel a meeting that no longer stands, send the routed
-//! notification to the customer's subscribers exactly once each (the delivery ledger), record the
-//! result create-only under `results/` (never in `archive/`: only people write the object, so their
+//! source of truth, never the trigger body), bring the object's meeting in line with it (schedule,
+//! reschedule, or cancel before anything is sent: [`crate::meeting`]), send the routed notification
+//! to the customer's subscribers exactly once each (the delivery ledger) with the meeting's join link,
+//! mail this customer's ICS invitations when there is no Graph ([`crate::invitations`]), record the
+//! results create-only under `results/` (never in `archive/`: only people write the object, so their
 //! `If-Match` means exactly what HTTP says), and delete the trigger.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use ccm_core::config::AppConfig;
-use ccm_core::model::{DeliveryResult, Modification, ModificationType, PROCESSOR_USER};
+use ccm_core::model::{DeliveryResult, PROCESSOR_USER};
 use ccm_core::ports::{
-    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, MailError, Mailer,
-    OutgoingEmail, PutOptions, Reservation, StoreError, Surveys,
+    Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError,
+    Mailer, OutgoingEmail, PutOptions, Reservation, StoreError, Surveys,
 };
 use ccm_core::render::{self, NotificationContext};
 use ccm_core::routing::{self, Route};
@@ -19,6 +21,7 @@ use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicNa
 use futures::StreamExt;
 
 use crate::error::ProcessError;
+use crate::meeting::{Actor, Mode, with_current_meeting};
 
 /// The ports and settings the processor works with.
 #[derive(Clone)]
@@ -96,27 +99,35 @@ impl Processor {
         if let Some(request) = meta.metadata.get("request-id") {
             tracing::Span::current().record("request", request.as_str());
         }
+        let seen = meta.etag;
         let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.meeting_of_deleted(customer, id).await?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend("the object is no longer archived".into()));
         };
         let object = Object::from_json(&doc.body)
             .map_err(|e| ProcessError::permanent(format!("archived object does not parse: {e}")))?;
         if !object.customers().contains(customer) {
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend("the object no longer lists this customer".into()));
         }
         let Some(route) = routing::route(&object) else {
-            self.store.delete(&trigger).await.map_err(store_err)?;
+            self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
         };
-        // A cancelled (or re-submitted) object's meeting goes before its notification does.
-        if route.cancel_meeting {
-            self.cancel_meeting(&object).await?;
-        }
-        let summary = self.notify(customer, customer_config, &object, &route).await?;
+        // The meeting first: a cancellation is made before any mail, a new meeting's join link goes
+        // into the mail. A meeting that could not be made yet does not hold the mail back.
+        let meeting = self.meeting_step(&object, Actor::Trigger(customer), Mode::Follow).await?;
+        let shown = with_current_meeting(&object, &meeting.history);
+        let summary = self.notify(customer, customer_config, &shown, &route).await?;
         self.record(customer, &object, &summary).await?;
-        self.store.delete(&trigger).await.map_err(store_err)?;
+        if let Some(step) = self.step_to_mail(&object, &meeting.history) {
+            self.mail_invitations(customer, &object, step).await?;
+        }
+        if let Some(e) = meeting.deferred {
+            return Err(e);
+        }
+        self.finish(&trigger, &seen).await?;
         tracing::info!(
             event = %summary.event, topic = %summary.topic, sent = summary.sent, already_sent = summary.already_sent,
             restricted = summary.restricted, rejected = summary.rejected, "trigger processed"
@@ -124,25 +135,36 @@ impl Processor {
         Ok(Outcome::Sent(summary))
     }
 
-    /// Cancels the object's meeting once: the marker `results/{id}/meeting/cancelled-{meeting}.json`
-    /// says it was done (by this trigger's earlier delivery or another customer's trigger).
-    async fn cancel_meeting(&self, object: &Object) -> Result<(), ProcessError> {
-        let (Some(calendar), Some(meeting)) = (&self.calendar, object.life().meeting_metadata.as_ref()) else {
+    /// Deletes the trigger this delivery processed, unless it was written again meanwhile: the object
+    /// moved on (submitted, then quickly approved), and that write's own event processes it. Deleting
+    /// it here would lose the newer notification.
+    async fn finish(&self, trigger: &StorageKey, seen: &ETag) -> Result<(), ProcessError> {
+        match self.store.head(trigger).await.map_err(store_err)? {
+            Some(now) if now.etag != *seen => {
+                tracing::info!("the trigger was written again meanwhile; it is left for its own event");
+                Ok(())
+            }
+            Some(_) => self.store.delete(trigger).await.map_err(store_err),
+            None => Ok(()),
+        }
+    }
+
+    /// A trigger for an object that was deleted meanwhile: its meeting, if one still stands, goes.
+    async fn meeting_of_deleted(&self, customer: &CustomerCode, id: &ObjectId) -> Result<(), ProcessError> {
+        let Some(doc) = self.store.get(&StorageKey::DeletedArchive(id.clone())).await.map_err(store_err)? else {
             return Ok(());
         };
-        let marker = ccm_core::model::meeting_cancelled_key(object.id(), &meeting.meeting_id);
-        if self.store.head(&marker).await.map_err(store_err)?.is_some() {
-            return Ok(());
+        let Ok(object) = Object::from_json(&doc.body) else { return Ok(()) };
+        let meeting = self.meeting_step(&object, Actor::Trigger(customer), Mode::Deleted).await?;
+        if object.customers().contains(customer)
+            && let Some(step) = self.step_to_mail(&object, &meeting.history)
+        {
+            self.mail_invitations(customer, &object, step).await?;
         }
-        let message = format!("{} was {}.", object.title(), object.life().status);
-        calendar
-            .cancel(meeting, &message)
-            .await
-            .map_err(|e| ProcessError::retryable(format!("cancelling the meeting: {e}")))?;
-        let mut entry = Modification::new(ModificationType::MeetingCancelled, PROCESSOR_USER, self.clock.now());
-        entry.comment = Some(format!("meeting {} cancelled", meeting.meeting_id));
-        entry.extra.insert("version".into(), object.life().version.into());
-        self.put_result(&marker, &entry).await
+        match meeting.deferred {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     async fn notify(
@@ -216,6 +238,20 @@ impl Processor {
             .await;
         let listed = recipients.finish();
         (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
+        let tallied = self.tally(&mut summary, results);
+        if let Some(e) = listed.failure {
+            // Some of the audience may have their mail: the redelivery sends the rest, the ledger skips them.
+            return Err(ProcessError::retryable(format!(
+                "contacts, after {} sends ({} already sent): {e}",
+                summary.sent, summary.already_sent
+            )));
+        }
+        tallied?;
+        Ok(summary)
+    }
+
+    /// Counts `results` into `summary`; an error if any send is worth retrying.
+    pub(crate) fn tally(&self, summary: &mut Summary, results: Vec<SendResult>) -> Result<(), ProcessError> {
         let mut retryable = Vec::new();
         for r in results {
             match r {
@@ -228,27 +264,24 @@ impl Processor {
                 SendResult::Retry(e) => retryable.push(e),
             }
         }
-        if let Some(e) = listed.failure {
-            // Some of the audience may have their mail: the redelivery sends the rest, the ledger skips them.
+        if let Some(first) = retryable.first() {
             return Err(ProcessError::retryable(format!(
-                "contacts, after {} sends ({} already sent): {e}",
-                summary.sent, summary.already_sent
-            )));
-        }
-        if !retryable.is_empty() {
-            return Err(ProcessError::retryable(format!(
-                "{} of {} sends failed and will be retried (first: {})",
+                "{} of {} sends failed and will be retried (first: {first})",
                 retryable.len(),
-                summary.subscribers - summary.restricted,
-                retryable[0]
+                summary.subscribers.saturating_sub(summary.restricted).max(retryable.len()),
             )));
         }
-        Ok(summary)
+        Ok(())
     }
 
     /// One recipient: reserve in the ledger, send, confirm. A send already confirmed is skipped; one
     /// reserved but never confirmed (a crash mid-send) is sent again: at most one duplicate, never a loss.
-    async fn send_once(&self, customer: &CustomerCode, key: DeliveryKey, email: OutgoingEmail) -> SendResult {
+    pub(crate) async fn send_once(
+        &self,
+        customer: &CustomerCode,
+        key: DeliveryKey,
+        email: OutgoingEmail,
+    ) -> SendResult {
         match self.ledger.reserve(&key).await {
             Ok(Reservation::Sent) => return SendResult::AlreadySent,
             Ok(Reservation::Acquired | Reservation::InFlight) => {}
@@ -266,7 +299,12 @@ impl Processor {
 
     /// Writes the delivery result for (object version, customer, event), once: a redelivered trigger
     /// finds it already there and moves on.
-    async fn record(&self, customer: &CustomerCode, object: &Object, s: &Summary) -> Result<(), ProcessError> {
+    pub(crate) async fn record(
+        &self,
+        customer: &CustomerCode,
+        object: &Object,
+        s: &Summary,
+    ) -> Result<(), ProcessError> {
         let result = DeliveryResult {
             object: object.id().clone(),
             version: object.life().version,
@@ -294,13 +332,13 @@ impl Processor {
     }
 }
 
-enum SendResult {
+pub(crate) enum SendResult {
     Sent,
     AlreadySent,
     Rejected(EmailAddress, String),
     Retry(String),
 }
 
-fn store_err(e: StoreError) -> ProcessError {
+pub(crate) fn store_err(e: StoreError) -> ProcessError {
     if e.is_retryable() { ProcessError::retryable(e.to_string()) } else { ProcessError::permanent(e.to_string()) }
 }

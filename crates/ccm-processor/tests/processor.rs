@@ -1,4 +1,5 @@
-//! The processor over an embedded store and fakes: routing, exactly-once sends, isolation, retries.
+//! The processor over an embedded store and fakes: routing, exactly-once sends, isolation, retries,
+//! and the object's meeting (Graph against a stand-in, and ICS invitations: `meetings/`).
 
 mod support;
 
@@ -193,72 +194,7 @@ async fn the_processors_own_writes_are_ignored() {
     assert!(rig.mailer.sent().is_empty());
 }
 
-mod meeting_order {
-    use std::sync::{Arc, Mutex};
-
-    use async_trait::async_trait;
-    use ccm_core::CustomerCode;
-    use ccm_core::model::MeetingMetadata;
-    use ccm_core::ports::{Calendar, CalendarError, MailError, Mailer, MeetingRequest, OutgoingEmail, SendReceipt};
-    use serde_json::json;
-
-    use super::support::*;
-
-    /// Records calendar cancellations and sends in one timeline.
-    #[derive(Default)]
-    struct Timeline(Mutex<Vec<String>>);
-
-    struct Cal(Arc<Timeline>);
-    #[async_trait]
-    impl Calendar for Cal {
-        async fn schedule(&self, _r: &MeetingRequest) -> Result<MeetingMetadata, CalendarError> {
-            Err(CalendarError::Rejected("not used".into()))
-        }
-        async fn cancel(&self, m: &MeetingMetadata, _message: &str) -> Result<(), CalendarError> {
-            self.0.0.lock().unwrap().push(format!("cancel {}", m.meeting_id));
-            Ok(())
-        }
-    }
-
-    struct Mail(Arc<Timeline>);
-    #[async_trait]
-    impl Mailer for Mail {
-        async fn send(&self, _c: &CustomerCode, e: &OutgoingEmail) -> Result<SendReceipt, MailError> {
-            self.0.0.lock().unwrap().push(format!("send {}", e.to));
-            Ok(SendReceipt { message_id: "m".into() })
-        }
-    }
-
-    #[tokio::test]
-    async fn a_cancelled_changes_meeting_is_cancelled_before_any_cancellation_mail() {
-        let mut rig = Rig::new().await;
-        let timeline = Arc::new(Timeline::default());
-        rig.processor.calendar = Some(Arc::new(Cal(timeline.clone())));
-        rig.processor.mailer = Arc::new(Mail(timeline.clone()));
-        rig.subscribers("acme", "aws-announce", 2);
-        let o = change(
-            "CHG-m1",
-            "cancelled",
-            &["acme"],
-            json!({"approvedBy": "bob@example.com", "meeting_metadata": {
-            "meeting_id": "teams-1", "join_url": "https://teams.microsoft.com/l/x", "start_time": "2026-06-10T14:00:00Z",
-            "end_time": "2026-06-10T15:00:00Z", "subject": "Change Implementation: Rotate certificates"}}),
-        );
-        rig.archive_and_trigger(&o).await;
-        rig.processor.process(&code("acme"), o.id()).await.unwrap();
-        let events = timeline.0.lock().unwrap().clone();
-        assert_eq!(events.first().map(String::as_str), Some("cancel teams-1"), "{events:?}");
-        assert_eq!(events.len(), 3, "one cancellation, two mails: {events:?}");
-        assert_eq!(rig.archived(o.id()).await, o, "the processor never writes the archive");
-        let keys = rig.result_keys(o.id()).await;
-        assert!(keys.iter().any(|k| k.contains("/meeting/cancelled-")), "{keys:?}");
-        // Another customer's trigger (or a redelivery) does not cancel the meeting twice.
-        rig.archive_and_trigger(&o).await;
-        rig.processor.process(&code("acme"), o.id()).await.unwrap();
-        let cancels = timeline.0.lock().unwrap().iter().filter(|e| e.starts_with("cancel")).count();
-        assert_eq!(cancels, 1);
-    }
-}
+mod meetings;
 
 #[tokio::test]
 async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {

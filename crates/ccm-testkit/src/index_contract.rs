@@ -1,11 +1,11 @@
-//! The contract every [`ChangeIndex`] keeps: visibility (drafts, customer scope), filters, search,
+//! The contract every [`ObjectIndex`] keeps: visibility (drafts, customer scope), filters, search,
 //! sorting, keyset cursors stable under writes, statistics, upsert and remove. [`run_all`] runs every
 //! check, each on a fresh index from the factory; the in-memory index and the DynamoDB-backed shared
 //! index both pass it.
 
 use std::sync::Arc;
 
-use ccm_core::ports::{ChangeIndex, DateField, IndexEntry, IndexError, IndexQuery, SortField};
+use ccm_core::ports::{DateField, IndexEntry, IndexError, IndexQuery, ObjectIndex, SortField};
 use ccm_core::{AnnouncementType, CustomerCode, Object, ObjectId, ObjectKind, Status};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -97,10 +97,10 @@ fn as_viewer(viewer: &str) -> IndexQuery {
 }
 
 /// A fresh, empty index.
-pub trait Fresh: AsyncFn() -> Arc<dyn ChangeIndex> {}
-impl<F: AsyncFn() -> Arc<dyn ChangeIndex>> Fresh for F {}
+pub trait Fresh: AsyncFn() -> Arc<dyn ObjectIndex> {}
+impl<F: AsyncFn() -> Arc<dyn ObjectIndex>> Fresh for F {}
 
-async fn index_of(fresh: &impl Fresh, objects: impl IntoIterator<Item = Obj>) -> Arc<dyn ChangeIndex> {
+async fn index_of(fresh: &impl Fresh, objects: impl IntoIterator<Item = Obj>) -> Arc<dyn ObjectIndex> {
     let index = fresh().await;
     for o in objects {
         index.upsert(o.entry()).await.unwrap();
@@ -108,14 +108,14 @@ async fn index_of(fresh: &impl Fresh, objects: impl IntoIterator<Item = Obj>) ->
     index
 }
 
-async fn ids(index: &Arc<dyn ChangeIndex>, query: &IndexQuery) -> Vec<String> {
+async fn ids(index: &Arc<dyn ObjectIndex>, query: &IndexQuery) -> Vec<String> {
     let page = index.query(query).await.unwrap();
     assert_eq!(page.total, page.items.len(), "these tests expect one page");
     page.items.iter().map(|e| e.id.as_str().to_owned()).collect()
 }
 
 /// Follows `next_cursor` to the end, calling `between` after every page.
-async fn walk(index: &Arc<dyn ChangeIndex>, mut query: IndexQuery, mut between: impl AsyncFnMut(usize)) -> Vec<String> {
+async fn walk(index: &Arc<dyn ObjectIndex>, mut query: IndexQuery, mut between: impl AsyncFnMut(usize)) -> Vec<String> {
     let mut seen = Vec::new();
     for page_no in 0.. {
         let page = index.query(&query).await.unwrap();
@@ -324,7 +324,7 @@ pub async fn each_sort_field_orders_both_ways_with_missing_values_last(fresh: &i
 }
 
 /// 23 changes with repeating titles and modification times, so that pages split runs of equal values.
-async fn many(fresh: &impl Fresh) -> Arc<dyn ChangeIndex> {
+async fn many(fresh: &impl Fresh) -> Arc<dyn ObjectIndex> {
     index_of(
         fresh,
         (0..23).map(|n| {
@@ -456,6 +456,6 @@ pub async fn run_all(fresh: impl Fresh) {
     statistics_count_all_mine_changes_and_announcements(&fresh).await;
     upsert_replaces_the_entry_with_the_same_id(&fresh).await;
     remove_takes_the_entry_out_of_lists_and_lookups(&fresh).await;
-    // The calendar's range query (`ChangeIndex::overlapping`).
+    // The calendar's range query (`ObjectIndex::overlapping`).
     crate::index_range_contract::run_all(&*fresh().await).await;
 }

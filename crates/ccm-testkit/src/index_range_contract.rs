@@ -1,4 +1,4 @@
-//! The contract of the calendar's range query, [`ChangeIndex::overlapping`]: which entries meet a
+//! The contract of the calendar's range query, [`ObjectIndex::overlapping`]: which entries meet a
 //! time range, under which visibility rules, in which order. Every index adapter runs it (the
 //! embedded index, the port's default implementation, and the DynamoDB index on the emulator).
 //!
@@ -6,7 +6,7 @@
 //! neither see each other's entries nor depend on what the index already holds. [`run_all`] runs
 //! them in sequence.
 
-use ccm_core::ports::{ChangeIndex, IndexEntry, IndexQuery};
+use ccm_core::ports::{IndexEntry, IndexQuery, ObjectIndex};
 use ccm_core::{CustomerCode, Object, Status};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
 
 /// Runs every check of the contract, one after the other.
-pub async fn run_all(index: &dyn ChangeIndex) {
+pub async fn run_all(index: &dyn ObjectIndex) {
     windows_meeting_the_range_are_found_and_touching_ones_are_not(index).await;
     a_long_window_that_started_before_the_range_is_found(index).await;
     a_change_meeting_in_the_range_finds_its_change(index).await;
@@ -38,7 +38,7 @@ fn entry(json: Value) -> IndexEntry {
     IndexEntry::from_object(&Object::from_json(json.to_string().as_bytes()).expect("a valid object"))
 }
 
-async fn put(index: &dyn ChangeIndex, json: Value) {
+async fn put(index: &dyn ObjectIndex, json: Value) {
     index.upsert(entry(json)).await.expect("upsert");
 }
 
@@ -46,12 +46,12 @@ fn viewer(user: &str) -> IndexQuery {
     IndexQuery { viewer: user.to_owned(), limit: 100, ..IndexQuery::default() }
 }
 
-async fn ids(index: &dyn ChangeIndex, query: &IndexQuery, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+async fn ids(index: &dyn ObjectIndex, query: &IndexQuery, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
     let page = index.overlapping(query, from, to).await.expect("overlapping");
     page.items.into_iter().map(|e| e.id.as_str().to_owned()).collect()
 }
 
-pub async fn windows_meeting_the_range_are_found_and_touching_ones_are_not(index: &dyn ChangeIndex) {
+pub async fn windows_meeting_the_range_are_found_and_touching_ones_are_not(index: &dyn ObjectIndex) {
     let y = 2101;
     put(index, change("CHG-r1-inside", y, "03-10T10:00:00Z", "03-10T11:00:00Z")).await;
     put(index, change("CHG-r1-across-start", y, "03-10T08:00:00Z", "03-10T09:30:00Z")).await;
@@ -67,7 +67,7 @@ pub async fn windows_meeting_the_range_are_found_and_touching_ones_are_not(index
     );
 }
 
-pub async fn a_long_window_that_started_before_the_range_is_found(index: &dyn ChangeIndex) {
+pub async fn a_long_window_that_started_before_the_range_is_found(index: &dyn ObjectIndex) {
     let y = 2102;
     put(index, change("CHG-r2-long", y, "05-01T00:00:00Z", "05-20T00:00:00Z")).await;
     put(index, change("CHG-r2-short", y, "05-01T00:00:00Z", "05-01T01:00:00Z")).await;
@@ -75,7 +75,7 @@ pub async fn a_long_window_that_started_before_the_range_is_found(index: &dyn Ch
     assert_eq!(got, ["CHG-r2-long"], "a_long_window_that_started_before_the_range_is_found");
 }
 
-pub async fn a_change_meeting_in_the_range_finds_its_change(index: &dyn ChangeIndex) {
+pub async fn a_change_meeting_in_the_range_finds_its_change(index: &dyn ObjectIndex) {
     let y = 2103;
     let mut c = change("CHG-r3-meeting", y, "07-10T10:00:00Z", "07-10T11:00:00Z");
     c["include_meeting"] = json!(true);
@@ -93,7 +93,7 @@ pub async fn a_change_meeting_in_the_range_finds_its_change(index: &dyn ChangeIn
     assert_eq!(both.total, 1, "an entry with two periods in the range is listed once");
 }
 
-pub async fn visibility_scope_and_filters_apply_to_the_range(index: &dyn ChangeIndex) {
+pub async fn visibility_scope_and_filters_apply_to_the_range(index: &dyn ObjectIndex) {
     let y = 2104;
     let mut draft = change("CHG-r4-alices-draft", y, "02-02T10:00:00Z", "02-02T11:00:00Z");
     draft["status"] = json!("draft");
@@ -126,7 +126,7 @@ pub async fn visibility_scope_and_filters_apply_to_the_range(index: &dyn ChangeI
     assert_eq!(ids(index, &dated, from, to).await.len(), 2, "the query's own dates are ignored");
 }
 
-pub async fn results_are_ordered_by_start_then_id_and_cut_at_the_limit(index: &dyn ChangeIndex) {
+pub async fn results_are_ordered_by_start_then_id_and_cut_at_the_limit(index: &dyn ObjectIndex) {
     let y = 2105;
     for (id, start) in
         [("CHG-r5-c", "09-01T12:00:00Z"), ("CHG-r5-b", "09-01T10:00:00Z"), ("CHG-r5-a", "09-01T10:00:00Z")]
@@ -140,7 +140,7 @@ pub async fn results_are_ordered_by_start_then_id_and_cut_at_the_limit(index: &d
     assert_eq!((got, page.total, page.next_cursor), (vec!["CHG-r5-a", "CHG-r5-b"], 3, None), "limit");
 }
 
-pub async fn a_moved_or_removed_entry_is_found_where_it_is_now(index: &dyn ChangeIndex) {
+pub async fn a_moved_or_removed_entry_is_found_where_it_is_now(index: &dyn ObjectIndex) {
     let y = 2106;
     put(index, change("CHG-r6-moving", y, "04-01T10:00:00Z", "04-01T11:00:00Z")).await;
     put(index, change("CHG-r6-moving", y, "04-08T10:00:00Z", "04-08T11:00:00Z")).await;

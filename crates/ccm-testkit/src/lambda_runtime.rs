@@ -266,6 +266,8 @@ impl LambdaProcess {
         let ready = tokio::select! {
             ready = self.api.wait_ready(timeout) => ready?,
             status = self.child.wait() => {
+                // Let the collectors read the last lines the process wrote before it exited.
+                tokio::time::sleep(Duration::from_millis(200)).await;
                 return Err(InvokeError::Exited(format!("{status:?}; logs:\n{}", self.logs())));
             }
         };
@@ -278,6 +280,8 @@ impl LambdaProcess {
         let outcome = tokio::select! {
             outcome = self.api.invoke(event, timeout) => outcome?,
             status = self.child.wait() => {
+                // Let the collectors read the last lines the process wrote before it exited.
+                tokio::time::sleep(Duration::from_millis(200)).await;
                 return Err(InvokeError::Exited(format!("{status:?}; logs:\n{}", self.logs())));
             }
         };

@@ -6,9 +6,11 @@
 
 pub mod browser;
 pub mod fakes;
+pub mod graph_stub;
 pub mod index_contract;
 pub mod index_range_contract;
 pub mod lambda_runtime;
+pub mod ledger_contract;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;

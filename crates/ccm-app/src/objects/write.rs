@@ -4,7 +4,7 @@
 //! others get a conflict and nothing they were told was saved is ever dropped.
 
 use bytes::Bytes;
-use ccm_core::ports::{ETag, IndexEntry, PutOptions, StoreError};
+use ccm_core::ports::{ETag, PutOptions, StoreError};
 use ccm_core::{Object, StorageKey};
 
 use super::{Loaded, Location, Objects, Saved};
@@ -136,7 +136,9 @@ impl Objects<'_> {
     }
 
     pub(super) async fn index(&self, object: &Object) -> Result<(), StepError> {
-        self.app.index.upsert(IndexEntry::from_object(object)).await?;
+        // The entry's joinUrl is the current meeting's, read from its records as the view does.
+        let entry = crate::view::current_index_entry(&*self.app.store, object).await?;
+        self.app.index.upsert(entry).await?;
         Ok(())
     }
 }

@@ -56,7 +56,7 @@ pub fn redirect_url(sso_url: &str, request_xml: &str, relay_state: &str) -> Stri
 const MAX_INFLATED_BYTES: u64 = 64 * 1024;
 
 /// Inflates a `SAMLRequest` query value (the IdP side; used by the test IdP and tests). Bounded
-/// before decoding and while inflating: `None` for anything larger than [`MAX_INFLATED_BYTES`].
+/// before decoding and while inflating: `None` for anything larger than `MAX_INFLATED_BYTES` (64 KiB).
 pub fn inflate_request(b64: &str) -> Option<String> {
     use std::io::Read;
     if b64.len() as u64 > MAX_INFLATED_BYTES {

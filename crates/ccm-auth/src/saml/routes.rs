@@ -24,9 +24,9 @@ use super::request_state::{self, RequestState, RequestStateError, RequestStateKe
 use super::response::ResponseError;
 use super::settings::{SamlSettings, ServiceProvider};
 use super::verify_pool::{VerifyError, VerifyPool};
-use crate::dev_login::safe_return_path;
 use crate::log_value::{untrusted, untrusted_capped};
 use crate::session::{self, Session, SessionKeys, SessionPolicy, SessionUser};
+use crate::session_routes::safe_return_path;
 
 /// What the SAML routes need; built once per process.
 #[derive(Clone)]

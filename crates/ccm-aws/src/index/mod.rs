@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use ccm_core::ObjectId;
 use ccm_core::ports::{
-    ChangeIndex, DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, Statistics,
+    DocumentStore, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, ObjectIndex, Statistics,
 };
 use ccm_embedded::MemoryIndex;
 use chrono::Utc;
@@ -194,7 +194,7 @@ impl SyncedIndex {
 }
 
 #[async_trait]
-impl ChangeIndex for SyncedIndex {
+impl ObjectIndex for SyncedIndex {
     async fn upsert(&self, entry: IndexEntry) -> Result<(), IndexError> {
         let seq = self.next_seq();
         let version = entry.version;
@@ -284,7 +284,13 @@ pub async fn reindex_object(
                 return Ok(Reindexed::Unreadable);
             }
         };
-        let record = IndexRecord::from(IndexEntry::from_object(&object));
+        // The lists' joinUrl is the current meeting's, from the processor's meeting records (as the
+        // API's view shows it); their events come here too (`results/`).
+        let legacy = ccm_core::model::legacy_meeting(&object);
+        let meeting = ccm_core::model::load_history(store, id, legacy).await.map_err(unavailable)?;
+        let mut entry = IndexEntry::from_object(&object);
+        entry.join_url = meeting.current().and_then(|m| m.join_url.clone());
+        let record = IndexRecord::from(entry);
         let version = record.entry.version;
         return Ok(match table.put(&record, seq).await? {
             Written::Applied => Reindexed::Indexed { version },

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ccm_aws::index::{IndexTable, SyncedIndex, Written};
 use ccm_core::ObjectId;
 use ccm_core::Status;
-use ccm_core::ports::{ChangeIndex, IndexQuery, IndexRecord};
+use ccm_core::ports::{IndexQuery, IndexRecord, ObjectIndex};
 use ccm_testkit::index_contract::{self, ALICE, change};
 use ccm_testkit::moto::{self, Moto};
 
@@ -23,7 +23,7 @@ fn all(viewer: &str) -> IndexQuery {
     IndexQuery { viewer: viewer.to_owned(), descending: true, limit: 500, ..IndexQuery::default() }
 }
 
-async fn ids(index: &dyn ChangeIndex) -> Vec<String> {
+async fn ids(index: &dyn ObjectIndex) -> Vec<String> {
     index.query(&all(ALICE)).await.unwrap().items.iter().map(|e| e.id.as_str().to_owned()).collect()
 }
 
@@ -32,7 +32,7 @@ async fn the_shared_index_keeps_the_index_contract() {
     let Some(moto) = moto::shared().await else { return };
     index_contract::run_all(async || {
         let index = SyncedIndex::open(fresh_table(moto).await, None).await.expect("opens");
-        Arc::new(index.with_max_staleness(Duration::ZERO)) as Arc<dyn ChangeIndex>
+        Arc::new(index.with_max_staleness(Duration::ZERO)) as Arc<dyn ObjectIndex>
     })
     .await;
 }

@@ -19,8 +19,8 @@ use serde_json::json;
 
 use super::changes::Change;
 use super::context::{Ctx, read_json};
-use super::fanout::{self, Report};
 use super::output::table;
+use super::per_customer::{self, Report};
 use super::ses::dry;
 
 #[derive(Debug, Subcommand)]
@@ -181,7 +181,7 @@ pub async fn run(ctx: &Ctx, cmd: AltContactCommand) -> anyhow::Result<ExitCode> 
     }
     let items: Vec<(String, OrgEntry)> = orgs.orgs()?.into_iter().map(|o| (o.mocb_org_prefix.clone(), o)).collect();
     let (orgs, action, kinds) = (&orgs, &action, &kinds);
-    fanout::run_named(ctx, "org", items, 1, title, |org| async move {
+    per_customer::run_named(ctx, "org", items, 1, title, |org| async move {
         let (me, _) = caller_identity(&ctx.sdk).await?;
         let cfg = if me == org.management_account_id {
             ctx.sdk.clone()

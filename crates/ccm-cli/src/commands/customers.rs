@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::context::Ctx;
-use super::fanout::{self, CustomerArgs, Report};
 use super::output::table;
+use super::per_customer::{self, CustomerArgs, Report};
 use crate::config_files::ROUTED_TOPICS;
 
 #[derive(Debug, Subcommand)]
@@ -39,7 +39,7 @@ pub async fn run(ctx: &Ctx, cmd: CustomersCommand) -> anyhow::Result<ExitCode> {
     let app = ctx.app()?;
     let all_topics: Vec<String> = ctx.topics()?.expand().iter().map(|t| t.name.as_str().to_owned()).collect();
     let all_topics = &all_topics;
-    fanout::run(ctx, &app, &customers, "customers validate", |c| async move {
+    per_customer::run(ctx, &app, &customers, "customers validate", |c| async move {
         let mut checks = Vec::new();
         let mut check = |name: &str, ok: bool, detail: String| checks.push(Check { check: name.into(), ok, detail });
 

@@ -16,9 +16,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::context::Ctx;
-use super::fanout::{self, CustomerArgs, Report, Step};
 use super::output::{joined, table};
 use super::pace::PaceArgs;
+use super::per_customer::{self, CustomerArgs, Report, Step};
 
 #[derive(Debug, Subcommand)]
 pub enum IdentityCenterCommand {
@@ -80,7 +80,7 @@ pub async fn run(ctx: &Ctx, cmd: IdentityCenterCommand) -> anyhow::Result<ExitCo
     match cmd {
         IdentityCenterCommand::Users { customers, username, save, directory } => {
             let app = ctx.app()?;
-            fanout::run(ctx, &app, &customers, "identity-center users", |c| {
+            per_customer::run(ctx, &app, &customers, "identity-center users", |c| {
                 let (username, save, directory) = (username.clone(), save.clone(), directory.clone());
                 let explicit = !customers.target.all_customers;
                 async move {
@@ -119,7 +119,7 @@ pub async fn run(ctx: &Ctx, cmd: IdentityCenterCommand) -> anyhow::Result<ExitCo
         }
         IdentityCenterCommand::Memberships { customers, username, save, directory, pace } => {
             let app = ctx.app()?;
-            fanout::run(ctx, &app, &customers, "identity-center memberships", |c| {
+            per_customer::run(ctx, &app, &customers, "identity-center memberships", |c| {
                 let (username, save, directory, pace) =
                     (username.clone(), save.clone(), directory.clone(), pace.clone());
                 let explicit = !customers.target.all_customers;

@@ -20,10 +20,10 @@ use serde_json::json;
 
 use super::changes;
 use super::context::Ctx;
-use super::fanout::{self, Counts, CustomerArgs, Report, Step};
 use super::identity_center::{DirectoryArgs, open_directory, skipped};
 use super::output::{joined, table};
 use super::pace::PaceArgs;
+use super::per_customer::{self, Counts, CustomerArgs, Report, Step};
 use super::ses::{dry, open_list, read_in_detail};
 
 pub const EXAMPLES: &str = "Examples:\n  ccm --log-format json sync --all-customers                        the scheduled task\n  ccm sync --all-customers --dry-run --output json\n  ccm sync --customer acme,globex --requests-per-second 5 --max-customer-concurrency 2\n  ccm sync --customer acme --allow-mass-removal                      after checking the plan";
@@ -70,7 +70,7 @@ pub async fn run_sync(ctx: &Ctx, options: SyncOptions, title: &str) -> anyhow::R
     let role_required = title != "sync" && !options.customers.target.all_customers;
     let shared = shared_ses_accounts(&app);
     let (topics, options, shared) = (&topics, &options, &shared);
-    fanout::run(ctx, &app, &options.customers, title, |c| async move {
+    per_customer::run(ctx, &app, &options.customers, title, |c| async move {
         let sharing = shared.iter().find(|(_, codes)| codes.contains(&c.customer_code));
         if let (Some(((account, region), codes)), true) = (sharing, has_role(&c, options)) {
             let codes: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();

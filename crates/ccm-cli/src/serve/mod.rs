@@ -4,7 +4,8 @@
 
 mod assets;
 mod demo;
-mod keys;
+pub(crate) mod keys;
+pub(crate) mod meetings;
 mod outbox;
 mod portal_url;
 mod queue;
@@ -18,8 +19,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use ccm_api::{AppState, SurveySettings};
-use ccm_auth::dev_login::{self, AuthState};
-use ccm_core::ports::{ChangeIndex, DocumentStore, Secret};
+use ccm_auth::dev_login;
+use ccm_auth::session_routes::{self, AuthState};
+use ccm_core::ports::{DocumentStore, ObjectIndex, Secret};
 use ccm_core::survey::{BuiltinSurveys, SurveyKeys};
 use ccm_embedded::{EmbeddedStore, JsonContacts, LinkKeys, MemoryIndex};
 use clap::{Args, ValueEnum};
@@ -87,7 +89,7 @@ impl Server {
     /// Starts the in-process trigger queue feeding the processor (embedded backend).
     pub async fn start_queue(&self) -> anyhow::Result<()> {
         if let (Some(store), Some(processor)) = (&self.embedded, &self.processor) {
-            queue::start(store.clone(), processor.clone()).await?;
+            queue::start(store.clone(), processor.clone(), self.state.app.index.clone()).await?;
         }
         Ok(())
     }
@@ -135,7 +137,7 @@ pub async fn build_with(
             (Arc::new(ccm_aws::S3DocumentStore::new(client, bucket)), None)
         }
     };
-    let index: Arc<dyn ChangeIndex> = match (&sdk, &args.index_table) {
+    let index: Arc<dyn ObjectIndex> = match (&sdk, &args.index_table) {
         // The shared index of the AWS deployment: what several processes over one bucket use.
         (Some(sdk), Some(table)) => {
             let table = ccm_aws::IndexTable::new(aws_sdk_dynamodb::Client::new(sdk), table);
@@ -148,6 +150,12 @@ pub async fn build_with(
         (_, None) => {
             let index = MemoryIndex::rebuild_from(&*store).await.context("building the index from the store")?;
             tracing::info!(objects = index.len(), "index built");
+            // Rebuilt from the archive alone: the join links come from the meeting records.
+            let with_meetings =
+                meetings::refresh_join_links(&*store, &index).await.context("meeting links in the index")?;
+            if with_meetings > 0 {
+                tracing::info!(objects = with_meetings, "meeting join links added to the index");
+            }
             Arc::new(index)
         }
     };
@@ -186,7 +194,8 @@ pub async fn build_with(
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
     let (processor, contacts) = match &embedded {
         Some(store) => {
-            let (p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
+            let (mut p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
+            p.calendar = Some(meetings::calendar(&args.data, &config.email_config.portal_base_url).await?);
             (Some(p), Some(c))
         }
         None => (None, None),
@@ -210,10 +219,11 @@ pub async fn build_with(
     };
     let router = Router::new()
         .merge(ccm_api::router(state.clone()))
-        .merge(dev_login::session_routes(auth))
+        .merge(session_routes::session_routes(auth))
         .merge(sign_in)
         .merge(dev)
         .merge(outbox::routes(outbox_dir.clone(), state.clone()))
+        .merge(meetings::routes(&args.data, state.clone()))
         .merge(unsubscribe)
         .fallback_service(assets::service(args.html.clone()));
     Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts })
@@ -267,7 +277,7 @@ fn processor(
         store: store.clone(),
         contacts: contacts.clone(),
         mailer: Arc::new(mailer),
-        ledger: Arc::new(ccm_aws::ledger::S3Ledger::new(store)),
+        ledger: Arc::new(ccm_aws::ledger::StoreLedger::new(store)),
         calendar: None,
         // Completion notices link ccm's own survey page (`/survey.html?t=…`).
         surveys: Some(Arc::new(BuiltinSurveys::new(survey_keys, &config.email_config.portal_base_url))),

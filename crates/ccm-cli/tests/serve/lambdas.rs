@@ -407,6 +407,8 @@ async fn the_lambdas_sign_in_approve_a_change_and_mail_two_customer_accounts_thr
         );
     }
     config["customer_mappings"] = Value::Object(mappings);
+    // The example's approval policies name its own customers, which this deployment does not have.
+    config["approval_policies"]["customers"] = json!({});
     config["s3_config"]["bucket_name"] = bucket.clone().into();
     config["email_config"]["portal_base_url"] = PORTAL.into();
     config["portal"]["demo_users"] = json!([]);

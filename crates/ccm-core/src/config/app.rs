@@ -16,10 +16,11 @@ use crate::ids::CustomerCode;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppConfig {
+    /// The central region: the operator CLI's default when neither `--region`, the environment nor
+    /// the profile names one. (The original's `log_level` is accepted and ignored, as every unknown
+    /// key is: the level comes from `RUST_LOG` or `--log-level`.)
     #[serde(default = "default_region")]
     pub aws_region: String,
-    #[serde(default = "default_log_level")]
-    pub log_level: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3_config: Option<S3Config>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -38,10 +39,6 @@ pub struct AppConfig {
 
 fn default_region() -> String {
     "us-east-1".to_owned()
-}
-
-fn default_log_level() -> String {
-    "info".to_owned()
 }
 
 impl AppConfig {

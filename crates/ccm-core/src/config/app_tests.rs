@@ -48,7 +48,6 @@ fn missing_optional_sections_take_their_defaults() {
     });
     let config = AppConfig::from_json(&text.to_string()).unwrap();
     assert_eq!(config.aws_region, "us-east-1");
-    assert_eq!(config.log_level, "info");
     assert_eq!(config.portal, PortalConfig::default());
     assert_eq!((config.portal.session_idle_minutes, config.portal.session_max_hours), (60, 8));
     assert!(!config.portal.allow_self_approval);

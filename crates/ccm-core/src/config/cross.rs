@@ -5,6 +5,7 @@
 //!   per account and region, so both customers would share a list and each customer's Identity
 //!   Center sync would remove the other's contacts.
 //! - `additional_contacts` may only name topics SESConfig.json defines.
+//! - `email_config.calendar_topic` must be a topic SESConfig.json defines.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +42,12 @@ pub fn validate_together(app: &AppConfig, ses: &SesConfig) -> Result<(), ConfigE
         }
     }
     let defined: BTreeSet<String> = ses.expand().into_iter().map(|t| t.name.as_str().to_owned()).collect();
+    let calendar = app.email_config.calendar_topic.as_str();
+    p.require(
+        defined.contains(calendar),
+        "email_config.calendar_topic",
+        format!("topic {calendar:?} is not defined in SESConfig.json"),
+    );
     for (code, c) in &app.customer_mappings {
         for (i, extra) in c.additional_contacts.iter().enumerate() {
             for (j, topic) in extra.topics.iter().enumerate() {
@@ -74,6 +81,13 @@ mod tests {
     #[test]
     fn the_shipped_files_pass_the_cross_checks() {
         check(|_| {}).unwrap();
+    }
+
+    #[test]
+    fn a_calendar_topic_that_sesconfig_does_not_define_is_refused() {
+        let err = check(|doc| doc["email_config"]["calendar_topic"] = json!("team-calendar")).unwrap_err();
+        assert!(err.mentions("email_config.calendar_topic"), "{err}");
+        check(|doc| doc["email_config"]["calendar_topic"] = json!("aws-announce")).unwrap();
     }
 
     #[test]

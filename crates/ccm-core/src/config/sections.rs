@@ -5,7 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::checks;
 use super::error::Problems;
 use super::json_path::empty_as_none;
-use crate::ids::EmailAddress;
+use crate::ids::{EmailAddress, TopicName};
+
+fn default_calendar_topic() -> TopicName {
+    TopicName::parse(crate::routing::CALENDAR_TOPIC).unwrap_or_else(|_| unreachable!("a valid built-in topic name"))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct S3Config {
@@ -46,8 +50,13 @@ pub struct EmailConfig {
     /// without it, mail comes from the bare address.
     #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
     pub sender_name: Option<String>,
-    /// The mailbox that organises Teams meetings.
+    /// The mailbox that organises meetings: the Teams meeting lives in its calendar (Microsoft
+    /// Graph), and ICS invitations name it as `ORGANIZER`.
     pub meeting_organizer: EmailAddress,
+    /// The SES topic whose opted-in subscribers are invited to change meetings (announcement
+    /// meetings invite their type topic). It must be defined in SESConfig.json.
+    #[serde(default = "default_calendar_topic")]
+    pub calendar_topic: TopicName,
     /// Where links in mail point; stored without a trailing `/`.
     pub portal_base_url: String,
     /// The sending domain (SES identity, DKIM, DMARC).

@@ -77,6 +77,15 @@ fn a_calendar_invitation_is_attached_as_text_calendar_request() {
 }
 
 #[test]
+fn a_calendar_cancellation_is_attached_as_text_calendar_cancel() {
+    let ics = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n";
+    let raw = build(&email("Cancelled", Some(ics)), Utc::now(), "m4@ccm", &[]);
+    let msg = MessageParser::default().parse(&raw).unwrap();
+    let part = msg.attachments().next().expect("one attachment");
+    assert_eq!(part.content_type().unwrap().attribute("method"), Some("CANCEL"));
+}
+
+#[test]
 fn each_text_part_names_its_charset_once() {
     let raw = build(&email("Done", None), date(), "m3@ccm", &[]);
     assert_well_formed(&raw);

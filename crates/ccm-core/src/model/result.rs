@@ -57,12 +57,3 @@ impl DeliveryResult {
         entry
     }
 }
-
-/// `results/{id}/meeting/cancelled-{16 hex digits of SHA-256(meeting id)}.json`: the record that a
-/// meeting was cancelled (Graph meeting ids are long and not key-safe, hence the hash).
-pub fn meeting_cancelled_key(object: &ObjectId, meeting_id: &str) -> StorageKey {
-    use sha2::{Digest, Sha256};
-    let digest = hex::encode(Sha256::digest(meeting_id.as_bytes()));
-    let short = digest.get(..16).unwrap_or(&digest);
-    StorageKey::MeetingResult(object.clone(), Token::from_trusted(format!("cancelled-{short}")))
-}

@@ -259,7 +259,7 @@ pub enum IndexError {
 }
 
 #[async_trait]
-pub trait ChangeIndex: Send + Sync {
+pub trait ObjectIndex: Send + Sync {
     /// Inserts or replaces the entry of `entry.id`.
     async fn upsert(&self, entry: IndexEntry) -> Result<(), IndexError>;
     async fn remove(&self, id: &ObjectId) -> Result<(), IndexError>;
@@ -273,7 +273,7 @@ pub trait ChangeIndex: Send + Sync {
     /// that meets `[from, to)`, ordered by their first period's start, then id. At most
     /// `query.limit` items (0 = 500); `total` counts every match, `next_cursor` is always `None`.
     ///
-    /// The default pages through [`ChangeIndex::query`] sorted by start, which reads every visible
+    /// The default pages through [`ObjectIndex::query`] sorted by start, which reads every visible
     /// entry: adapters answer it from an ordered structure instead (the embedded index keeps entries
     /// ordered by start).
     async fn overlapping(

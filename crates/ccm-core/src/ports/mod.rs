@@ -7,7 +7,7 @@ pub mod store;
 pub mod surveys;
 
 pub use index::{
-    ChangeIndex, DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, SortField, Statistics,
+    DateField, IndexEntry, IndexError, IndexPage, IndexQuery, IndexRecord, ObjectIndex, SortField, Statistics,
     StatusCounts,
 };
 pub use messaging::{
@@ -15,8 +15,8 @@ pub use messaging::{
     Reservation, SendReceipt, SubscriberPages,
 };
 pub use services::{
-    Calendar, CalendarError, Clock, DirectoryError, DirectoryUser, IdGen, IdentityDirectory, MeetingRequest, Secret,
-    Secrets, SecretsError, SystemClock, UploadSigner, UploadSpec, UploadTarget, UuidIdGen,
+    Calendar, CalendarError, CalendarEvent, Clock, IdGen, Invitations, MeetingRequest, Secret, Secrets, SecretsError,
+    SystemClock, UploadSigner, UploadSpec, UploadTarget, UuidIdGen,
 };
 pub use store::{
     Document, DocumentStore, ETag, ListPage, Listed, MAX_LIST_PAGE, ObjectMeta, Precondition, PutOptions, StoreError,

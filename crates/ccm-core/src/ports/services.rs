@@ -1,63 +1,88 @@
-//! Smaller ports: meetings, the identity directory, secrets, time and ids.
+//! Smaller ports: meetings, secrets, time and ids. (The Identity Center sync is an operator job
+//! of `ccm-admin`, not a port: nothing in the running system reads the directory.)
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::ids::{EmailAddress, ObjectId, ObjectKind};
-use crate::model::MeetingMetadata;
+use crate::model::MeetingProvider;
 
-/// A meeting to create for an object (one for all affected customers).
-#[derive(Debug, Clone)]
+/// The one meeting of an object, for all its affected customers, as a calendar must hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeetingRequest {
     pub object: ObjectId,
+    /// The object version the request was made for.
+    pub version: u32,
+    /// Idempotency key of the create call (Graph `transactionId`): the same for every trigger of one
+    /// object version, so racing triggers and retries make one event.
+    pub transaction_id: String,
+    /// The UID of the event (ICS); Graph assigns its own `iCalUId`.
+    pub ical_uid: String,
+    /// iCalendar `SEQUENCE` of this step.
+    pub sequence: u32,
+    /// The mailbox that owns the event (`email_config.meeting_organizer`).
+    pub organizer: EmailAddress,
     pub subject: String,
+    /// The invitation text (HTML, escaped).
     pub html_body: String,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The IANA zone the meeting is shown in.
     pub timezone: String,
     pub location: Option<String>,
     pub attendees: Vec<EmailAddress>,
+    /// Each attendee sees only themselves (attendees of different customers never see each other).
     pub hide_attendees: bool,
+}
+
+/// An event as the calendar holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEvent {
+    pub event_id: String,
+    pub ical_uid: Option<String>,
+    pub join_url: Option<String>,
+}
+
+/// How attendees receive the invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invitations {
+    /// The calendar sends them (Exchange, for a Graph meeting).
+    SentByCalendar,
+    /// ccm mails an iCalendar invitation to each attendee through their customer's SES.
+    MailedAsIcs,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
+    /// Worth retrying later (throttled, 5xx, timeout, network).
     #[error("calendar unavailable: {0}")]
     Unavailable(String),
+    /// Refused for good (bad request, no permission on the organizer's mailbox).
     #[error("calendar refused the request: {0}")]
     Rejected(String),
+    /// The event does not exist (any more).
+    #[error("no such event: {0}")]
+    NotFound(String),
 }
 
+impl CalendarError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// The calendar that holds an object's meeting: Microsoft Graph, or iCalendar by mail.
 #[async_trait]
 pub trait Calendar: Send + Sync {
-    /// Creates the meeting, or returns the existing one for the same object (idempotent).
-    async fn schedule(&self, request: &MeetingRequest) -> Result<MeetingMetadata, CalendarError>;
-    /// Cancels it; an already-gone meeting is success.
-    async fn cancel(&self, meeting: &MeetingMetadata, message: &str) -> Result<(), CalendarError>;
-}
-
-/// A person in the identity directory (IAM Identity Center) with their group names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DirectoryUser {
-    pub user_id: String,
-    pub user_name: String,
-    pub display_name: String,
-    pub email: Option<EmailAddress>,
-    pub active: bool,
-    pub groups: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DirectoryError {
-    #[error("identity directory unavailable: {0}")]
-    Unavailable(String),
-    #[error("identity directory error: {0}")]
-    Other(String),
-}
-
-#[async_trait]
-pub trait IdentityDirectory: Send + Sync {
-    async fn users_with_groups(&self) -> Result<Vec<DirectoryUser>, DirectoryError>;
+    fn provider(&self) -> MeetingProvider;
+    fn invitations(&self) -> Invitations;
+    /// Creates the event, or returns the one an earlier attempt with the same `transaction_id`
+    /// created (looked up first; the create call carries the key too).
+    async fn create(&self, request: &MeetingRequest) -> Result<CalendarEvent, CalendarError>;
+    /// Updates the event in place (time, zone, subject, location, body, attendees).
+    async fn update(&self, event_id: &str, request: &MeetingRequest) -> Result<CalendarEvent, CalendarError>;
+    /// Cancels the event, telling attendees `comment`. An event already gone is success.
+    async fn cancel(&self, organizer: &EmailAddress, event_id: &str, comment: &str) -> Result<(), CalendarError>;
 }
 
 /// A secret value that never prints itself.

@@ -4,17 +4,25 @@
 //! escaping). Times are shown in the object's zone with its abbreviation (its IANA name where it
 //! has none) and in UTC. Each copy names only the customer it goes to. SES replaces
 //! `{{amazonSESUnsubscribeUrl}}` with the recipient's one-click unsubscribe link.
+//!
+//! Meetings: the invitation text ([`meeting`]) and iCalendar invitations ([`ics`], with the zone's
+//! `VTIMEZONE` from `vtimezone`).
 
 mod context;
+pub mod ics;
 mod link_slot;
+pub mod meeting;
 mod subject;
+mod vtimezone;
 
 use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, Value};
 
 pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
+pub use ics::{IcsInvite, IcsMethod, render_ics};
 pub use link_slot::LinkSlot;
+pub use meeting::{InvitationContext, invitation};
 pub use subject::{MAX_SUBJECT_CHARS, clean_subject};
 
 use crate::routing::Event;
@@ -47,6 +55,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cancelled.txt", include_str!("templates/cancelled.txt")),
     ("details.html", include_str!("templates/details.html")),
     ("details.txt", include_str!("templates/details.txt")),
+    ("invitation.html", include_str!("templates/invitation.html")),
+    ("invitation.txt", include_str!("templates/invitation.txt")),
 ];
 
 fn environment() -> &'static Environment<'static> {

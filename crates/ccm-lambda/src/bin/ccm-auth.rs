@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ccm_auth::SessionPolicy;
-use ccm_auth::dev_login::{AuthState, session_routes};
 use ccm_auth::saml::{RequestStateKeys, SamlSettings, SamlState, saml_routes};
+use ccm_auth::session_routes::{AuthState, session_routes};
 use ccm_aws::ssm::{SsmSecrets, secret_setting};
 use ccm_lambda::{Env, wiring};
 

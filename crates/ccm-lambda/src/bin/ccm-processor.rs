@@ -19,6 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let mut processor = wiring::processor(&sdk, config.clone(), &bucket, settings).await;
     let ssm = ccm_aws::ssm::SsmSecrets::new(&sdk);
     processor.surveys = ccm_lambda::surveys::processor_surveys(&env, &ssm, processor.store.clone(), &config).await?;
+    processor.calendar = Some(wiring::calendar(&env, &ssm).await?);
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, lambda_runtime::Error>(ccm_processor::handle_batch(processor, &event.payload).await)

@@ -1,5 +1,6 @@
 //! The indexer on the moto emulator: S3 events of objects (real notifications, through SQS) keep the
-//! shared index in step with the bucket, including deletes, whatever wrote them.
+//! shared index in step with the bucket, including deletes, whatever wrote them, and the join link
+//! of a meeting the processor recorded.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use aws_sdk_s3::types::{Event, NotificationConfiguration, QueueConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use bytes::Bytes;
 use ccm_aws::index::{IndexTable, SyncedIndex};
-use ccm_core::ports::{ChangeIndex, DocumentStore, IndexQuery, PutOptions};
+use ccm_core::ports::{DocumentStore, IndexQuery, ObjectIndex, PutOptions};
 use ccm_core::{ObjectId, StorageKey};
 use ccm_lambda::indexer::Indexer;
 use ccm_processor::SqsEvent;
@@ -110,4 +111,25 @@ async fn object_events_keep_the_shared_index_in_step_with_the_bucket() {
     let response = indexer.handle(&drain().await).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(titles().await, [("CHG-2".into(), "A draft".into())]);
+
+    // The processor records a meeting for an approved change: its entry gets the join link.
+    let three = ObjectId::parse("CHG-3").unwrap();
+    let approved = json!({"changeId": "CHG-3", "changeTitle": "With a meeting", "status": "approved", "version": 3,
+                          "customers": ["acme"], "createdBy": "alice@example.com"});
+    store
+        .put(&StorageKey::Archive(three.clone()), Bytes::from(approved.to_string()), PutOptions::default())
+        .await
+        .unwrap();
+    let record = json!({"object": "CHG-3", "step": 1, "change": "scheduled", "version": 3, "provider": "graph",
+        "event_id": "AAMk-1", "ical_uid": "040000008200E0", "join_url": "https://teams.microsoft.com/l/meetup-join/x",
+        "subject": "Go/no-go", "start": "2026-06-10T14:00:00Z", "end": "2026-06-10T14:30:00Z",
+        "timezone": "Europe/Paris", "sequence": 0, "at": "2026-06-01T12:00:00Z", "by": "processor"});
+    let key = ccm_core::model::MeetingKey::Record(1).storage_key(&three);
+    store.put(&key, Bytes::from(record.to_string()), PutOptions::default()).await.unwrap();
+    let response = indexer.handle(&drain().await).await;
+    assert!(response.batch_item_failures.is_empty());
+    let q = IndexQuery { viewer: "alice@example.com".into(), descending: true, ..IndexQuery::default() };
+    let page = reader.query(&q).await.unwrap();
+    let entry = page.items.iter().find(|e| e.id == three).expect("CHG-3 is listed");
+    assert_eq!(entry.join_url.as_deref(), Some("https://teams.microsoft.com/l/meetup-join/x"));
 }

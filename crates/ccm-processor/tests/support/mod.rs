@@ -37,6 +37,10 @@ pub struct Rig {
 
 impl Rig {
     pub async fn new() -> Self {
+        Self::with_config(config()).await
+    }
+
+    pub async fn with_config(config: Arc<AppConfig>) -> Self {
         logs::install();
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(dir.path()).await.unwrap();
@@ -50,7 +54,7 @@ impl Rig {
             ledger: ledger.clone(),
             calendar: None,
             surveys: None,
-            config: config(),
+            config,
             clock: Arc::new(FixedClock),
             settings: Settings::default(),
         };

@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 use super::{mail_from_domain, records_table, ses_domain, wanted_records};
 use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, Report};
+use crate::commands::per_customer::{self, Report};
 use crate::commands::ses::dry;
 
 /// One write to the customer's SES account.
@@ -101,7 +101,7 @@ pub(super) async fn onboard(
     zone: Option<&Dns>,
     dns_lock: &Mutex<Pending>,
     dry_run: bool,
-) -> anyhow::Result<fanout::Step> {
+) -> anyhow::Result<per_customer::Step> {
     let ses = ses_domain(ctx, c).await;
     let set = configuration_set_name(c.customer_code.as_str());
     let (mut status, mut token, steps) = plan_ses(&ses, app, c, domain, &set).await?;

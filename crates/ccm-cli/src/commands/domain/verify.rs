@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{mail_from_domain, ses_domain, wanted_records};
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, Report};
 use crate::commands::output::{joined, table};
+use crate::commands::per_customer::{self, Report};
 
 #[derive(Debug, Serialize)]
 struct Check {
@@ -25,7 +25,7 @@ pub(super) async fn verify(
     c: &CustomerConfig,
     domain: &str,
     zone: Option<&Dns>,
-) -> anyhow::Result<fanout::Step> {
+) -> anyhow::Result<per_customer::Step> {
     let ses = ses_domain(ctx, c).await;
     let mut checks = Vec::new();
     let mut check = |name: &str, ok: bool, detail: String| checks.push(Check { check: name.into(), ok, detail });

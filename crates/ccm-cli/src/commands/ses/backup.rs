@@ -15,8 +15,8 @@ use serde_json::json;
 use super::{dry, open_list};
 use crate::commands::changes::{self, Change};
 use crate::commands::context::{Ctx, read_json};
-use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::pace::PaceArgs;
+use crate::commands::per_customer::{self, Counts, CustomerArgs, Report};
 
 pub const BACKUP_EXAMPLES: &str = "Examples:\n  ccm ses backup --customer acme --dir backups/\n  ccm ses backup --all-customers --dir backups/ --output json";
 pub const RESTORE_EXAMPLES: &str = "Examples:\n  ccm ses restore --customer acme --file backups/acme/ses-backup-….json --dry-run\n  ccm ses restore --customer acme --file backup.json --overwrite   reset existing contacts too";
@@ -51,7 +51,7 @@ pub struct RestoreArgs {
 
 pub async fn run_backup(ctx: &Ctx, args: BackupArgs) -> anyhow::Result<ExitCode> {
     let app = ctx.app()?;
-    fanout::run(ctx, &app, &args.customers, "ses backup", |c| {
+    per_customer::run(ctx, &app, &args.customers, "ses backup", |c| {
         let (dir, pace) = (args.dir.clone(), args.pace.clone());
         async move {
             let (ses, list) = open_list(ctx, &c).await?;
@@ -94,7 +94,7 @@ pub(crate) async fn write_backup(
 pub async fn run_restore(ctx: &Ctx, args: RestoreArgs) -> anyhow::Result<ExitCode> {
     let app = ctx.app()?;
     let backup: BackupFile = read_json(&args.file)?;
-    fanout::run(ctx, &app, &args.customers, "ses restore", |c| {
+    per_customer::run(ctx, &app, &args.customers, "ses restore", |c| {
         let (backup, pace) = (backup.clone(), args.pace.clone());
         let (overwrite, dry_run) = (args.overwrite, args.dry_run);
         async move {

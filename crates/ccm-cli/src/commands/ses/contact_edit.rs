@@ -15,8 +15,8 @@ use serde_json::json;
 use super::{dry, known_topics, open_list};
 use crate::commands::changes::{self, Change};
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, Report};
 use crate::commands::output::joined;
+use crate::commands::per_customer::{self, Report};
 
 /// The contact stored under `email`: looked up lower-cased, then as typed; each call through `pacer`.
 pub(crate) async fn lookup(
@@ -87,7 +87,7 @@ pub(crate) async fn change_contact(
     edit: &Edit,
     mode: Mode,
     dry_run: bool,
-) -> anyhow::Result<fanout::Step> {
+) -> anyhow::Result<per_customer::Step> {
     let (ses, list) = open_list(ctx, customer).await?;
     let named: Vec<String> = edit.subscribe.iter().chain(&edit.unsubscribe).chain(&edit.clear).cloned().collect();
     known_topics(&list, &named)?;

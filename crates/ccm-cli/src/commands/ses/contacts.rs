@@ -16,9 +16,9 @@ use super::contact_edit::{Edit, Mode, change_contact, lookup};
 use super::{dry, known_topics, open_list, parse_email};
 use crate::commands::changes::{self, Change};
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::output::{joined, table};
 use crate::commands::pace::PaceArgs;
+use crate::commands::per_customer::{self, Counts, CustomerArgs, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Status {
@@ -151,7 +151,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ContactsCommand::List { customers, topic, status, page_size } => {
             let filter = topic.map(|topic| ContactFilter { topic, status: status.unwrap_or(Status::OptIn).into() });
-            fanout::run(ctx, &app, &customers, "ses contacts list", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts list", |c| {
                 let filter = filter.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
@@ -189,7 +189,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
         }
         ContactsCommand::Describe { customers, email } => {
             let email = parse_email(&email)?;
-            fanout::run(ctx, &app, &customers, "ses contacts describe", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts describe", |c| {
                 let email = email.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
@@ -230,7 +230,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
         ContactsCommand::Add { customers, email, topics, force, dry_run } => {
             let email = parse_email(&email)?;
             let edit = Edit { subscribe: topics, ..Edit::default() };
-            fanout::run(ctx, &app, &customers, "ses contacts add", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts add", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
                 async move { change_contact(ctx, &c, &email, &edit, Mode::Add { force }, dry_run).await }
             })
@@ -242,7 +242,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             if edit.is_empty() {
                 anyhow::bail!("nothing to change: give --subscribe, --unsubscribe, --clear or --unsubscribe-all");
             }
-            fanout::run(ctx, &app, &customers, "ses contacts update", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts update", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
                 async move { change_contact(ctx, &c, &email, &edit, Mode::Update, dry_run).await }
             })
@@ -250,7 +250,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
         }
         ContactsCommand::Remove { customers, email, dry_run } => {
             let email = parse_email(&email)?;
-            fanout::run(ctx, &app, &customers, "ses contacts remove", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts remove", |c| {
                 let email = email.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
@@ -277,7 +277,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             .await
         }
         ContactsCommand::RemoveAll { customers, yes: _, backup_dir, pace, dry_run } => {
-            fanout::run(ctx, &app, &customers, "ses contacts remove-all", |c| {
+            per_customer::run(ctx, &app, &customers, "ses contacts remove-all", |c| {
                 let (backup_dir, pace) = (backup_dir.clone(), pace.clone());
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;

@@ -12,8 +12,8 @@ use serde_json::json;
 use super::{dry, open_list};
 use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, CustomerArgs, Report, Step};
 use crate::commands::output::{joined, table};
+use crate::commands::per_customer::{self, CustomerArgs, Report, Step};
 
 #[derive(Debug, Subcommand)]
 pub enum ListCommand {
@@ -53,7 +53,7 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
     let app = ctx.app()?;
     match cmd {
         ListCommand::Describe { customers } => {
-            fanout::run(ctx, &app, &customers, "ses list describe", |c| async move {
+            per_customer::run(ctx, &app, &customers, "ses list describe", |c| async move {
                 let (ses, list) = open_list(ctx, &c).await?;
                 let bar = ctx.progress.spinner(c.customer_code.as_str(), "listing contacts");
                 let contacts = ses.contacts(&list.name, None, |n| bar.inc(n as u64)).await?;
@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
         }
         ListCommand::Create { customers, description, dry_run } => {
             let topics: Vec<TopicInfo> = ctx.topics()?.expand().iter().map(TopicInfo::from).collect();
-            fanout::run(ctx, &app, &customers, "ses list create", |c| {
+            per_customer::run(ctx, &app, &customers, "ses list create", |c| {
                 let (topics, description) = (topics.clone(), description.clone());
                 async move {
                     let ses = ctx.ses_admin(&c).await;
@@ -96,7 +96,7 @@ pub async fn run(ctx: &Ctx, cmd: ListCommand) -> anyhow::Result<ExitCode> {
             .await
         }
         ListCommand::Names { customers } => {
-            fanout::run(ctx, &app, &customers, "ses list names", |c| async move {
+            per_customer::run(ctx, &app, &customers, "ses list names", |c| async move {
                 let names = ctx.ses_admin(&c).await.list_names().await?;
                 Ok(Step::Done(Report::new(json!({"lists": names}), joined(&names))))
             })

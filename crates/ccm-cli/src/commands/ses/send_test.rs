@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{dry, parse_email};
 use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, CustomerArgs, Report};
+use crate::commands::per_customer::{self, CustomerArgs, Report};
 
 pub const EXAMPLES: &str = "Examples:\n  ccm ses send-test --customer acme --to jane@acme.example.com\n  ccm ses send-test --customer acme --to jane@acme.example.com --event cancelled --kind cic\n  ccm ses send-test --customer acme --to jane@acme.example.com --dry-run   render only";
 
@@ -72,7 +72,7 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
     let to = parse_email(&args.to)?;
     let object = sample(args.kind, &app.customer_mappings.keys().map(|c| c.to_string()).collect::<Vec<_>>())?;
     let (app, object) = (&app, &object);
-    fanout::run(ctx, app, &args.customers, "ses send-test", |c| {
+    per_customer::run(ctx, app, &args.customers, "ses send-test", |c| {
         let to = to.clone();
         async move {
             if !c.is_recipient_allowed(to.as_str()) {

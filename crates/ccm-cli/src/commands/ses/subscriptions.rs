@@ -19,9 +19,9 @@ use super::contact_edit::lookup;
 use super::{dry, known_topics, open_list, parse_email};
 use crate::commands::changes;
 use crate::commands::context::{Ctx, read_json};
-use crate::commands::fanout::{self, Counts, CustomerArgs, Report};
 use crate::commands::output::table;
 use crate::commands::pace::PaceArgs;
+use crate::commands::per_customer::{self, Counts, CustomerArgs, Report};
 
 pub const SUBSCRIBE_EXAMPLES: &str = "Examples:\n  ccm ses subscribe --customer acme --file SubscriptionConfig.json --dry-run\n  ccm ses subscribe --all-customers --file SubscriptionConfig.json\n\nSubscriptionConfig.json:\n  {\"aws-calendar\": [\"jane@acme.example.com\"], \"aws-approval\": [\"sec@acme.example.com\"]}";
 pub const UNSUBSCRIBE_EXAMPLES: &str = "Examples:\n  ccm ses unsubscribe --customer acme --file SubscriptionConfig.json --dry-run\n  ccm ses unsubscribe --customer acme --file leavers.json";
@@ -69,7 +69,7 @@ pub async fn run(ctx: &Ctx, args: SubscriptionArgs, direction: Direction) -> any
         Direction::Subscribe => SubscriptionStatus::OptIn,
         Direction::Unsubscribe => SubscriptionStatus::OptOut,
     };
-    fanout::run(ctx, &app, &args.customers, title, |c| {
+    per_customer::run(ctx, &app, &args.customers, title, |c| {
         let (by_email, topics, pace) = (by_email.clone(), topics.clone(), args.pace.clone());
         let (dry_run, force) = (args.dry_run, args.force);
         async move {

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::{dry, parse_email};
 use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, CustomerArgs, Report};
 use crate::commands::output::table;
+use crate::commands::per_customer::{self, CustomerArgs, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Reason {
@@ -77,7 +77,7 @@ pub async fn run(ctx: &Ctx, cmd: SuppressionCommand) -> anyhow::Result<ExitCode>
         SuppressionCommand::Add { customers, email, reason, dry_run } => {
             let email = parse_email(&email)?;
             let reason = SuppressionReason::from(reason);
-            fanout::run(ctx, &app, &customers, "ses suppression add", |c| {
+            per_customer::run(ctx, &app, &customers, "ses suppression add", |c| {
                 let email = email.clone();
                 async move {
                     let ses = ctx.ses_admin(&c).await;
@@ -111,7 +111,7 @@ pub async fn run(ctx: &Ctx, cmd: SuppressionCommand) -> anyhow::Result<ExitCode>
         }
         SuppressionCommand::Remove { customers, email, dry_run } => {
             let email = parse_email(&email)?;
-            fanout::run(ctx, &app, &customers, "ses suppression remove", |c| {
+            per_customer::run(ctx, &app, &customers, "ses suppression remove", |c| {
                 let email = email.clone();
                 async move {
                     let ses = ctx.ses_admin(&c).await;
@@ -139,7 +139,7 @@ pub async fn run(ctx: &Ctx, cmd: SuppressionCommand) -> anyhow::Result<ExitCode>
             .await
         }
         SuppressionCommand::List { customers, reason } => {
-            fanout::run(ctx, &app, &customers, "ses suppression list", |c| async move {
+            per_customer::run(ctx, &app, &customers, "ses suppression list", |c| async move {
                 let list = ctx.ses_admin(&c).await.suppressed(reason.map(Into::into)).await?;
                 let rows: Vec<Vec<String>> = list
                     .iter()

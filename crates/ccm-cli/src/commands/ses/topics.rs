@@ -14,8 +14,8 @@ use serde_json::json;
 use super::{dry, known_topics, open_list};
 use crate::commands::changes::Change;
 use crate::commands::context::Ctx;
-use crate::commands::fanout::{self, CustomerArgs, Report};
 use crate::commands::output::table;
+use crate::commands::per_customer::{self, CustomerArgs, Report};
 
 #[derive(Debug, Subcommand)]
 pub enum TopicsCommand {
@@ -52,7 +52,7 @@ pub async fn run(ctx: &Ctx, cmd: TopicsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TopicsCommand::Apply { customers, prune, dry_run } => {
             let wanted: Vec<TopicInfo> = ctx.topics()?.expand().iter().map(TopicInfo::from).collect();
-            fanout::run(ctx, &app, &customers, "ses topics apply", |c| {
+            per_customer::run(ctx, &app, &customers, "ses topics apply", |c| {
                 let wanted = wanted.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;
@@ -81,7 +81,7 @@ pub async fn run(ctx: &Ctx, cmd: TopicsCommand) -> anyhow::Result<ExitCode> {
             .await
         }
         TopicsCommand::Describe { customers, topic } => {
-            fanout::run(ctx, &app, &customers, "ses topics describe", |c| {
+            per_customer::run(ctx, &app, &customers, "ses topics describe", |c| {
                 let topic = topic.clone();
                 async move {
                     let (ses, list) = open_list(ctx, &c).await?;

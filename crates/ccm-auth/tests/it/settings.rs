@@ -1,11 +1,9 @@
 //! SAML settings from the environment and IdP metadata.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::{self, idp};
 use ccm_auth::saml::{IdpMetadata, MetadataError, SamlSettings, SettingsError};
-use common::idp;
 
 fn settings(vars: &[(&str, &str)]) -> Result<SamlSettings, SettingsError> {
     let env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -74,7 +72,7 @@ async fn the_lambda_wiring_builds_a_working_router_from_env_and_config() {
     use ccm_auth::saml::{RequestStateKeys, SamlState, saml_routes};
     use tower::ServiceExt;
 
-    let config = ccm_core::config::AppConfig::from_json(include_str!("../../../config.json")).unwrap();
+    let config = ccm_core::config::AppConfig::from_json(include_str!("../../../../config.json")).unwrap();
     let xml = idp().metadata_xml();
     let settings = settings(&[("CCM_SAML_IDP_METADATA", &xml)]).unwrap();
     let secret = "s".repeat(40);

@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ccm_core::ports::{ChangeIndex, DocumentStore, IndexQuery, PutOptions};
+use ccm_core::ports::{DocumentStore, IndexQuery, ObjectIndex, PutOptions};
 use ccm_core::{AnnouncementType, CustomerCode, ObjectId, Status, StorageKey};
 use ccm_embedded::{EmbeddedStore, MemoryIndex};
 use ccm_testkit::index_contract::{self, ALICE, announcement, change};
 
 #[tokio::test]
 async fn the_memory_index_keeps_the_index_contract() {
-    index_contract::run_all(async || Arc::new(MemoryIndex::new()) as Arc<dyn ChangeIndex>).await;
+    index_contract::run_all(async || Arc::new(MemoryIndex::new()) as Arc<dyn ObjectIndex>).await;
 }
 
 fn code(raw: &str) -> CustomerCode {
@@ -65,7 +65,7 @@ async fn rebuild_from_an_embedded_store_finds_archive_and_draft_objects_and_skip
 struct DefaultRange(MemoryIndex);
 
 #[async_trait::async_trait]
-impl ChangeIndex for DefaultRange {
+impl ObjectIndex for DefaultRange {
     async fn upsert(&self, entry: ccm_core::ports::IndexEntry) -> Result<(), ccm_core::ports::IndexError> {
         self.0.upsert(entry).await
     }

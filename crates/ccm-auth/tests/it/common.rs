@@ -1,16 +1,15 @@
 //! Shared set-up: the test IdP (checked-in test key), the service provider it talks to, the access
 //! rules of a small configuration, and the axum app with the SAML and session routes.
-#![allow(dead_code)]
 
 use std::sync::Arc;
 
 use axum::Router;
-use ccm_auth::dev_login::{AuthState, session_routes};
 use ccm_auth::saml::test_idp::{TestIdp, TestUser};
 use ccm_auth::saml::{
     AccessRules, AttributeNames, Deadline, Expectations, IdpMetadata, InMemoryReplayCache, RequestStateKeys,
     ResponseError, SamlState, ServiceProvider, VerifiedAssertion, VerifyPool, saml_routes, verify_response_xml,
 };
+use ccm_auth::session_routes::{AuthState, session_routes};
 use ccm_auth::{SessionKeys, SessionPolicy};
 use ccm_core::{CustomerCode, Role};
 use chrono::{DateTime, Duration, Utc};

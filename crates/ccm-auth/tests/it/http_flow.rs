@@ -1,8 +1,7 @@
 //! The sign-in through the axum router: `/auth/login` → IdP → `POST /saml/acs` → the page the user
 //! asked for, signed in; and the refusals and session checks at the HTTP level.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, header};
@@ -14,7 +13,6 @@ use ccm_auth::saml::{MAX_ACS_BODY_BYTES, VerifyPool};
 use ccm_auth::{Session, SessionKeys, SessionPolicy};
 use ccm_core::{CustomerCode, Role};
 use chrono::{Duration, Utc};
-use common::*;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 

@@ -1,14 +1,12 @@
 //! From a verified assertion to a session user: domains, roles, customer scope.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::{self, rules};
 use ccm_auth::saml::access::session_user;
 use ccm_auth::saml::{AccessError, VerifiedAssertion};
 use ccm_core::{CustomerCode, Role};
 use chrono::Utc;
-use common::rules;
 
 fn assertion(email: &str, attributes: &[(&str, &[&str])]) -> VerifiedAssertion {
     VerifiedAssertion {
@@ -112,7 +110,7 @@ fn a_forged_newline_in_a_customer_code_is_escaped_in_the_text_log() {
 
 #[test]
 fn the_rules_are_read_from_the_configuration() {
-    let config = ccm_core::config::AppConfig::from_json(include_str!("../../../config.json")).unwrap();
+    let config = ccm_core::config::AppConfig::from_json(include_str!("../../../../config.json")).unwrap();
     let rules = ccm_auth::saml::AccessRules::from_config(&config, Default::default());
     assert!(rules.allowed_email_domains.contains(&"example.com".to_owned()));
     assert_eq!(rules.role_mappings["ccm-approvers"], [Role::Approver]);

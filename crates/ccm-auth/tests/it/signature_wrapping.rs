@@ -1,12 +1,10 @@
 //! XML signatures: what is accepted, and every forgery and wrapping variant we know of refused.
 
-mod common;
-
+use crate::common::*;
 use ccm_auth::saml::ResponseError;
 use ccm_auth::saml::SignatureError;
 use ccm_auth::saml::test_idp::Signing;
 use chrono::{TimeZone, Utc};
-use common::*;
 
 fn signature_error(result: Result<ccm_auth::saml::VerifiedAssertion, ResponseError>) -> SignatureError {
     match result {
@@ -39,8 +37,8 @@ fn a_signed_response_around_an_unsigned_assertion_is_accepted() {
 fn responses_signed_by_xmlsec1_are_accepted() {
     let at = Utc.with_ymd_and_hms(2030, 1, 1, 0, 1, 0).unwrap();
     for fixture in [
-        include_str!("fixtures/xmlsec1-signed-assertion.xml"),
-        include_str!("fixtures/xmlsec1-signed-response-and-assertion.xml"),
+        include_str!("../fixtures/xmlsec1-signed-assertion.xml"),
+        include_str!("../fixtures/xmlsec1-signed-response-and-assertion.xml"),
     ] {
         let verified = verify_at(fixture, REQUEST_ID, at).unwrap();
         assert_eq!(verified.name_id, "dana@example.com");
@@ -52,7 +50,7 @@ fn responses_signed_by_xmlsec1_are_accepted() {
 #[test]
 fn an_xmlsec1_signed_response_changed_after_signing_is_refused() {
     let at = Utc.with_ymd_and_hms(2030, 1, 1, 0, 1, 0).unwrap();
-    let fixture = include_str!("fixtures/xmlsec1-signed-assertion.xml");
+    let fixture = include_str!("../fixtures/xmlsec1-signed-assertion.xml");
     let changed = fixture.replacen("dana@example.com", "mallory@example.com", 1);
     assert_eq!(signature_error(verify_at(&changed, REQUEST_ID, at)), SignatureError::DigestMismatch);
     let regrouped = fixture.replacen(">ccm-approvers<", ">ccm-admins<", 1);

@@ -175,7 +175,7 @@ where
     };
     let mut outcomes: Vec<Outcome> = futures::stream::iter(items)
         .map(|(name, item)| {
-            let span = tracing::info_span!("fanout", item = %name, command = title);
+            let span = tracing::info_span!("per_customer", item = %name, command = title);
             let fut = op(item);
             async move {
                 let t = Instant::now();

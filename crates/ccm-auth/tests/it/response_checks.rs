@@ -1,13 +1,11 @@
 //! The checks after the signature (time window, audience, destination, issuer, InResponseTo),
 //! and the limits checked before it (size, namespaces, PrefixList, depth, width).
 
-mod common;
-
+use crate::common::*;
 use ccm_auth::saml::stress::{self, Shape};
 use ccm_auth::saml::test_idp::ResponseSpec;
 use ccm_auth::saml::{Limits, ResponseError, SignatureError, XmlError};
 use chrono::{Duration, Utc};
-use common::*;
 
 fn signed(change: impl FnOnce(&mut ResponseSpec)) -> String {
     let idp = idp();
