@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod meeting;
 pub mod processor;
 pub mod recipients;
+mod stream;
 mod survey_step;
 
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};

@@ -22,7 +22,6 @@ use futures::StreamExt;
 
 use crate::error::ProcessError;
 use crate::meeting::{Actor, Mode, with_current_meeting};
-use crate::recipients::filter_restricted;
 
 /// The ports and settings the processor works with.
 #[derive(Clone)]
@@ -178,18 +177,11 @@ impl Processor {
         let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
         let mut summary =
             Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
-        let subscribers = match self.contacts.subscribers(customer, &topic).await {
-            Ok(s) => s,
-            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contacts: {e}"))),
-            Err(e) => return Err(ProcessError::permanent(format!("contacts: {e}"))),
-        };
-        summary.subscribers = subscribers.len();
-        let (allowed, skipped) = filter_restricted(subscribers, &customer_config.restricted_recipients);
-        summary.restricted = skipped;
-        if skipped > 0 {
-            tracing::info!(allowed = allowed.len(), skipped, "restricted_recipients applied");
-        }
-        if allowed.is_empty() {
+        // Streamed page by page (crate::stream): the first mail leaves once the first page is read.
+        let mut recipients = self.recipients(customer, &topic, &customer_config.restricted_recipients).await?;
+        if recipients.is_empty() {
+            let listed = recipients.finish();
+            (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
             return Ok(summary);
         }
         let list_name = match self.contacts.list_name(customer).await {
@@ -214,7 +206,8 @@ impl Processor {
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
-        let results: Vec<SendResult> = futures::stream::iter(allowed)
+        let results: Vec<SendResult> = recipients
+            .stream()
             .map(|to| {
                 // A completion notice carries the recipient's own survey link.
                 let copy = match &survey {
@@ -243,7 +236,17 @@ impl Processor {
             .buffer_unordered(self.settings.send_concurrency.max(1))
             .collect()
             .await;
-        self.tally(&mut summary, results)?;
+        let listed = recipients.finish();
+        (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
+        let tallied = self.tally(&mut summary, results);
+        if let Some(e) = listed.failure {
+            // Some of the audience may have their mail: the redelivery sends the rest, the ledger skips them.
+            return Err(ProcessError::retryable(format!(
+                "contacts, after {} sends ({} already sent): {e}",
+                summary.sent, summary.already_sent
+            )));
+        }
+        tallied?;
         Ok(summary)
     }
 

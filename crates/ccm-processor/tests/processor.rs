@@ -5,6 +5,8 @@ mod support;
 
 #[path = "processor/completion_surveys.rs"]
 mod completion_surveys;
+#[path = "processor/streaming.rs"]
+mod streaming;
 
 use ccm_processor::{Outcome, SqsEvent};
 use ccm_testkit::fakes::Behaviour;

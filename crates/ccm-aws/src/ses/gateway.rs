@@ -14,9 +14,9 @@ use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{
     Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, MessageHeader,
-    RawMessage, SubscriptionStatus, TopicFilter,
+    RawMessage, SubscriptionStatus,
 };
-use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt};
+use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
 use ccm_core::retry::backoff;
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use governor::DefaultDirectRateLimiter;
@@ -24,7 +24,7 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::errors::{Class, classify};
 use super::rate::limiter_for;
-use super::subscribers::{choose_list, is_subscribed};
+use super::subscribers::{Tally, choose_list, list_contacts_page, opted_in, subscribed_addresses, topic_default};
 use crate::customer_clients::{CustomerClient, CustomerClients};
 
 const UTF_8: &str = "UTF-8";
@@ -39,6 +39,9 @@ pub struct SesOptions {
     pub max_in_flight: usize,
     /// ListContacts page size (SES allows up to 1000).
     pub contacts_page_size: i32,
+    /// The first ListContacts page of a streamed listing ([`ContactDirectory::subscriber_pages`]):
+    /// small, so the fan-out's first mail waits for a short page, not a full one.
+    pub first_contacts_page_size: i32,
     /// How often a throttled send is tried again before `Throttled` is returned.
     pub throttle_retries: u32,
     /// The first wait after throttling; doubled on each further attempt.
@@ -51,6 +54,7 @@ impl Default for SesOptions {
             fallback_send_rate: 1.0,
             max_in_flight: 8,
             contacts_page_size: 1000,
+            first_contacts_page_size: 100,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
         }
@@ -300,52 +304,19 @@ impl ContactDirectory for SesGateway {
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;
         let list = self.resolve_list_name(client, state).await?;
-        let details = client
-            .ses
-            .get_contact_list()
-            .contact_list_name(&list)
-            .send()
-            .await
-            .map_err(|err| classify("GetContactList", &err).into_contact_error())?;
-        let Some(topic_default) =
-            details.topics().iter().find(|t| t.topic_name() == topic.as_str()).map(|t| t.default_subscription_status())
-        else {
-            tracing::warn!(list = %list, "the topic is not in the customer's contact list; nobody is subscribed");
+        let Some(topic_default) = topic_default(client, &list, topic).await? else {
             return Ok(Vec::new());
         };
-        let filter = ListContactsFilter::builder()
-            .filtered_status(SubscriptionStatus::OptIn)
-            .topic_filter(
-                TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build(),
-            )
-            .build();
+        let filter = opted_in(topic);
         let (mut out, mut skipped, mut pages) = (Vec::new(), 0usize, 0usize);
         let mut token: Option<String> = None;
         loop {
-            let page = client
-                .ses
-                .list_contacts()
-                .contact_list_name(&list)
-                .filter(filter.clone())
-                .page_size(self.options.contacts_page_size)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|err| classify("ListContacts", &err).into_contact_error())?;
+            let page =
+                list_contacts_page(client, &list, &filter, self.options.contacts_page_size, token.take()).await?;
             pages += 1;
-            for contact in page.contacts() {
-                if !is_subscribed(contact, topic.as_str(), Some(topic_default)) {
-                    skipped += 1;
-                    continue;
-                }
-                match contact.email_address().map(EmailAddress::parse) {
-                    Some(Ok(address)) => out.push(address),
-                    _ => {
-                        skipped += 1;
-                        tracing::warn!(address = %ccm_core::ids::mask_email(contact.email_address().unwrap_or_default()), "skipping a contact with an invalid address");
-                    }
-                }
-            }
+            let (addresses, page_skipped) = subscribed_addresses(page.contacts(), topic, &topic_default);
+            out.extend(addresses);
+            skipped += page_skipped;
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
                 _ => break,
@@ -353,6 +324,55 @@ impl ContactDirectory for SesGateway {
         }
         tracing::info!(list = %list, subscribers = out.len(), skipped, pages, "listed topic subscribers");
         Ok(out)
+    }
+
+    /// The first page is short ([`SesOptions::first_contacts_page_size`]) and read together with the
+    /// topic's default (GetContactList) and the account's send quota (GetAccount, which sizes the
+    /// send rate limiter), so the first send does not wait for them one after the other; later pages
+    /// are full-size and read one at a time, when the caller asks for the next.
+    fn subscriber_pages<'a>(&'a self, customer: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
+        /// Where the listing stands between pages.
+        enum Next {
+            Start,
+            Page { list: String, filter: ListContactsFilter, default: SubscriptionStatus, token: String, seen: Tally },
+        }
+        let pages = futures::stream::try_unfold(Some(Next::Start), move |next| async move {
+            let Some(next) = next else { return Ok(None) };
+            let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;
+            let (page, list, filter, default, mut seen) = match next {
+                Next::Start => {
+                    let list = self.resolve_list_name(client, state).await?;
+                    let filter = opted_in(topic);
+                    let size = self.options.first_contacts_page_size;
+                    let (default, page, _) = tokio::join!(
+                        topic_default(client, &list, topic),
+                        list_contacts_page(client, &list, &filter, size, None),
+                        // The send quota is only needed for the first send: ask for it now, not then.
+                        self.limiter(client, state),
+                    );
+                    let Some(default) = default? else { return Ok(None) };
+                    (page?, list, filter, default, Tally::default())
+                }
+                Next::Page { list, filter, default, token, seen } => {
+                    let size = self.options.contacts_page_size;
+                    let page = list_contacts_page(client, &list, &filter, size, Some(token)).await?;
+                    (page, list, filter, default, seen)
+                }
+            };
+            let (addresses, skipped) = subscribed_addresses(page.contacts(), topic, &default);
+            seen.add(addresses.len(), skipped);
+            let next = match page.next_token() {
+                Some(token) if !token.is_empty() => {
+                    Some(Next::Page { list, filter, default, token: token.to_owned(), seen })
+                }
+                _ => {
+                    tracing::info!(customer = %customer, topic = %topic, list = %list, subscribers = seen.subscribers, skipped = seen.skipped, pages = seen.pages, "listed topic subscribers");
+                    None
+                }
+            };
+            Ok(Some((addresses, next)))
+        });
+        Box::pin(pages)
     }
 }
 

@@ -1,8 +1,13 @@
 //! Who is subscribed to a topic, decided again on our side after SES's own topic filter (emulators
-//! ignore it), and which contact list is the customer's.
+//! ignore it), which contact list is the customer's, and the SES calls that list a topic's contacts.
 
-use aws_sdk_sesv2::types::{Contact, SubscriptionStatus};
+use aws_sdk_sesv2::operation::list_contacts::ListContactsOutput;
+use aws_sdk_sesv2::types::{Contact, ListContactsFilter, SubscriptionStatus, TopicFilter};
 use ccm_core::ports::ContactError;
+use ccm_core::{EmailAddress, TopicName};
+
+use super::errors::classify;
+use crate::customer_clients::CustomerClient;
 
 /// Whether `contact` receives mail on `topic`: not unsubscribed from everything, and opted in to the
 /// topic explicitly, or without an explicit preference while the topic's default is OPT_IN (the
@@ -38,6 +43,99 @@ pub(super) fn choose_list(configured: Option<&str>, existing: Vec<String>) -> Re
             )))
         }
     }
+}
+
+/// Running totals of a streamed listing, for its closing log line.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub(super) subscribers: usize,
+    pub(super) skipped: usize,
+    pub(super) pages: usize,
+}
+
+impl Tally {
+    pub(super) fn add(&mut self, subscribers: usize, skipped: usize) {
+        self.subscribers += subscribers;
+        self.skipped += skipped;
+        self.pages += 1;
+    }
+}
+
+/// The contacts SES reports opted in to `topic`, counting those without a preference by the topic's default.
+pub(super) fn opted_in(topic: &TopicName) -> ListContactsFilter {
+    ListContactsFilter::builder()
+        .filtered_status(SubscriptionStatus::OptIn)
+        .topic_filter(
+            TopicFilter::builder().topic_name(topic.as_str()).use_default_if_preference_unavailable(true).build(),
+        )
+        .build()
+}
+
+/// The topic's default subscription status in the list; `None` when the list has no such topic
+/// (then nobody is subscribed).
+pub(super) async fn topic_default(
+    client: &CustomerClient,
+    list: &str,
+    topic: &TopicName,
+) -> Result<Option<SubscriptionStatus>, ContactError> {
+    let details = client
+        .ses
+        .get_contact_list()
+        .contact_list_name(list)
+        .send()
+        .await
+        .map_err(|err| classify("GetContactList", &err).into_contact_error())?;
+    let default = details
+        .topics()
+        .iter()
+        .find(|t| t.topic_name() == topic.as_str())
+        .map(|t| t.default_subscription_status().clone());
+    if default.is_none() {
+        tracing::warn!(list = %list, "the topic is not in the customer's contact list; nobody is subscribed");
+    }
+    Ok(default)
+}
+
+pub(super) async fn list_contacts_page(
+    client: &CustomerClient,
+    list: &str,
+    filter: &ListContactsFilter,
+    page_size: i32,
+    token: Option<String>,
+) -> Result<ListContactsOutput, ContactError> {
+    client
+        .ses
+        .list_contacts()
+        .contact_list_name(list)
+        .filter(filter.clone())
+        .page_size(page_size)
+        .set_next_token(token)
+        .send()
+        .await
+        .map_err(|err| classify("ListContacts", &err).into_contact_error())
+}
+
+/// The page's contacts subscribed to `topic` with a valid address, and how many others it held.
+pub(super) fn subscribed_addresses(
+    contacts: &[Contact],
+    topic: &TopicName,
+    default: &SubscriptionStatus,
+) -> (Vec<EmailAddress>, usize) {
+    let (mut out, mut skipped) = (Vec::with_capacity(contacts.len()), 0usize);
+    for contact in contacts {
+        if !is_subscribed(contact, topic.as_str(), Some(default)) {
+            skipped += 1;
+            continue;
+        }
+        match contact.email_address().map(EmailAddress::parse) {
+            Some(Ok(address)) => out.push(address),
+            _ => {
+                skipped += 1;
+                tracing::warn!(address = %ccm_core::ids::mask_email(contact.email_address().unwrap_or_default()), "skipping a contact with an invalid address");
+            }
+        }
+    }
+    (out, skipped)
 }
 
 #[cfg(test)]

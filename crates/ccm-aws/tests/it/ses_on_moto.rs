@@ -19,6 +19,7 @@ use ccm_core::config::CustomerConfig;
 use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use ccm_testkit::moto::{self, Moto};
+use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders};
 
 const SENDER_DOMAIN: &str = "notify.example.com";
@@ -124,7 +125,7 @@ async fn gateway(moto: &Moto, customers: &[&Customer], options: SesOptions) -> S
 }
 
 fn small_pages() -> SesOptions {
-    SesOptions { contacts_page_size: PAGE_SIZE, ..SesOptions::default() }
+    SesOptions { contacts_page_size: PAGE_SIZE, first_contacts_page_size: 2, ..SesOptions::default() }
 }
 
 fn topic(name: &str) -> TopicName {
@@ -179,6 +180,16 @@ async fn subscribers_are_the_opted_in_contacts_of_a_topic_across_pages_in_each_a
     let announce = gw.subscribers(acme.code(), &topic("aws-announce")).await.expect("acme's subscribers");
     expected.sort();
     assert_eq!(sorted(announce), expected, "7 opted-in contacts over 3 pages, no opt-out, no unsubscribed");
+
+    // Streamed, the same contacts arrive page by page: a short first page, then full ones.
+    let announce_topic = topic("aws-announce");
+    let pages: Vec<Vec<EmailAddress>> =
+        gw.subscriber_pages(acme.code(), &announce_topic).try_collect().await.expect("acme's pages");
+    assert!(pages.len() > 2 && pages[0].len() <= 2, "{pages:?}");
+    assert!(pages.iter().skip(1).all(|p| p.len() <= PAGE_SIZE as usize), "{pages:?}");
+    assert_eq!(sorted(pages.concat()), expected, "the pages hold what subscribers() returns");
+    let none: Vec<_> = gw.subscriber_pages(globex.code(), &topic("no-such-topic")).try_collect().await.unwrap();
+    assert!(none.concat().is_empty());
 
     let approval = gw.subscribers(acme.code(), &topic("aws-approval")).await.unwrap();
     assert_eq!(sorted(approval), vec![acme.address("approver")]);

@@ -58,12 +58,22 @@ pub enum ContactError {
     Other(String),
 }
 
+/// A topic's subscribers page by page, in list order: each item is one page (possibly empty); an
+/// error ends the stream.
+pub type SubscriberPages<'a> = futures::stream::BoxStream<'a, Result<Vec<EmailAddress>, ContactError>>;
+
 #[async_trait]
 pub trait ContactDirectory: Send + Sync {
     /// The name of the customer's contact list.
     async fn list_name(&self, customer: &CustomerCode) -> Result<String, ContactError>;
     /// Every contact opted in to `topic` (all pages).
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError>;
+    /// The same contacts as [`subscribers`](Self::subscribers), page by page as the directory reads
+    /// them, so a fan-out can send to the first page while later ones are read. The default is one
+    /// page holding the whole list; a paged directory (SES) overrides it.
+    fn subscriber_pages<'a>(&'a self, customer: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
+        Box::pin(futures::stream::once(self.subscribers(customer, topic)))
+    }
 }
 
 /// The identity of one send: (object, version, event, customer, recipient hash).
