@@ -21,7 +21,7 @@ use crate::support::*;
 
 /// config.json with `n` more customers `c01`…: each its own account, none restricted.
 pub fn config_with_customers(n: usize) -> Arc<AppConfig> {
-    let mut doc: Value = serde_json::from_str(include_str!("../../../../config.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(include_str!("../../../../../../config.json")).unwrap();
     let template = doc["customer_mappings"]["acme"].clone();
     for i in 1..=n {
         let code = format!("c{i:02}");

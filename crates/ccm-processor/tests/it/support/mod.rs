@@ -23,7 +23,7 @@ impl Clock for FixedClock {
 }
 
 pub fn config() -> Arc<AppConfig> {
-    Arc::new(AppConfig::from_json(include_str!("../../../../config.json")).unwrap())
+    Arc::new(AppConfig::from_json(include_str!("../../../../../config.json")).unwrap())
 }
 
 pub struct Rig {

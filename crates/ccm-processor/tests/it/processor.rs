@@ -1,17 +1,13 @@
 //! The processor over an embedded store and fakes: routing, exactly-once sends, isolation, retries,
 //! and the object's meeting (Graph against a stand-in, and ICS invitations: `meetings/`).
 
-mod support;
-
-#[path = "processor/completion_surveys.rs"]
 mod completion_surveys;
-#[path = "processor/streaming.rs"]
 mod streaming;
 
+use crate::support::*;
 use ccm_processor::{Outcome, SqsEvent};
 use ccm_testkit::fakes::Behaviour;
 use serde_json::json;
-use support::*;
 
 #[tokio::test]
 async fn an_approved_change_reaches_every_announce_subscriber_once_and_the_trigger_is_deleted() {
@@ -198,7 +194,7 @@ mod meetings;
 
 #[tokio::test]
 async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
-    support::logs::capture();
+    crate::support::logs::capture();
     let rig = Rig::new().await;
     rig.subscribers("acme", "aws-approval", 1);
     let o = change("CHG-traced", "submitted", &["acme"], json!({}));
@@ -207,7 +203,7 @@ async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
     let options = ccm_core::ports::PutOptions::default().with_metadata("request-id", "req-from-the-api");
     ccm_core::ports::DocumentStore::put(&*rig.store, &trigger, bytes::Bytes::from(o.to_json()), options).await.unwrap();
     rig.processor.process(&code("acme"), o.id()).await.unwrap();
-    let text = support::logs::captured();
+    let text = crate::support::logs::captured();
     let processed = text.lines().find(|l| l.contains("trigger processed")).expect("a line for the trigger");
     assert!(processed.contains("request=\"req-from-the-api\""), "{processed}");
 }

@@ -4,12 +4,11 @@
 //! A "kill" freezes every port call from the N-th on (the N-th either before or after it takes
 //! effect, chosen by the seeded generator), then aborts the task, as a crashed Lambda would stop.
 
-mod support;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use crate::support::*;
 use async_trait::async_trait;
 use bytes::Bytes;
 use ccm_core::ports::{
@@ -18,7 +17,6 @@ use ccm_core::ports::{
 };
 use ccm_core::{CustomerCode, StorageKey};
 use serde_json::json;
-use support::*;
 
 /// Counts port calls and freezes the world at call `kill_at`.
 struct Killer {
