@@ -4,7 +4,8 @@
 //! always expired). moto is not AWS: the request counts and bytes carry over, the timings do not.
 //! Writes its section of `docs/performance.md`.
 //!
-//! Run with `cargo bench -p ccm-aws --bench shared_index` (needs the emulator: scripts/setup-python.sh).
+//! Run with `cargo bench -p ccm-aws --bench shared_index` (needs the emulator: scripts/setup-python.sh);
+//! `--profile dev` reuses the test build and says so in the table's heading.
 
 use std::time::{Duration, Instant};
 
@@ -140,14 +141,20 @@ fn main() {
         }
         let (rebuild, rebuilt) = rebuild_from_the_bucket(moto, 1_000).await;
         let mut doc = format!(
-            "{SECTION}\n\nMachine: {}. moto 5.2.5 on loopback. Each API instance answers from its in-memory index \
+            "{SECTION}\n\nMachine: {}. Build: {}. moto 5.2.5 on loopback. Each API instance answers from its in-memory index \
              (the `MemoryIndex` of `ccm serve`), loaded at cold start from the snapshot \
              (`index/snapshot.json.gz`, one GET) and the DynamoDB feed after it (here {RECENT} changes), and \
              kept fresh by one feed `Query` when its staleness window (250 ms) has passed. The list and search \
              rows read the feed before **every** answer (window 0), the worst case.\n\n\
              | objects | snapshot (gzip) | cold start | requests at cold start | RSS after | list p50 / p95 | search p50 / p95 | DynamoDB requests per page |\n\
              |---:|---:|---:|---|---:|---:|---:|---:|\n",
-            perf_doc::machine()
+            perf_doc::machine(),
+            if cfg!(debug_assertions) {
+                "debug (`cargo bench --profile dev`: in-process times are upper bounds; the embedded index \
+                 benchmark above measures the same in-memory queries in release)"
+            } else {
+                "release"
+            }
         );
         for m in &rows {
             doc.push_str(&format!(

@@ -138,14 +138,17 @@ impl Processor {
     /// Deletes the trigger this delivery processed, unless it was written again meanwhile: the object
     /// moved on (submitted, then quickly approved), and that write's own event processes it. Deleting
     /// it here would lose the newer notification.
+    ///
+    /// One conditional delete (S3's `If-Match` on DeleteObject, atomic in the embedded store): a
+    /// look then a delete would let a write land in between and be deleted unseen.
     async fn finish(&self, trigger: &StorageKey, seen: &ETag) -> Result<(), ProcessError> {
-        match self.store.head(trigger).await.map_err(store_err)? {
-            Some(now) if now.etag != *seen => {
-                tracing::info!("the trigger was written again meanwhile; it is left for its own event");
+        match self.store.delete_if_match(trigger, seen).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::PreconditionFailed { .. }) => {
+                tracing::info!("the trigger was written again meanwhile (or is gone); it is left for its own event");
                 Ok(())
             }
-            Some(_) => self.store.delete(trigger).await.map_err(store_err),
-            None => Ok(()),
+            Err(e) => Err(store_err(e)),
         }
     }
 

@@ -59,6 +59,8 @@ impl Drop for Running {
 
 /// Binds a random port first and builds the server for it, as `ccm serve` does.
 async fn start() -> Running {
+    // The server's log lines, shown with a failing test's output.
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("info").try_init();
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut serve_args = args(dir.path());
