@@ -19,13 +19,6 @@ pub struct AdminError {
 const NOT_FOUND: &[&str] =
     &["NotFoundException", "ResourceNotFoundException", "NoSuchHostedZone", "AWSOrganizationsNotInUseException"];
 const ALREADY_EXISTS: &[&str] = &["AlreadyExistsException", "ConflictException"];
-const THROTTLED: &[&str] = &[
-    "TooManyRequestsException",
-    "Throttling",
-    "ThrottlingException",
-    "LimitExceededException",
-    "PriorRequestNotComplete",
-];
 
 impl AdminError {
     pub fn new(op: impl Into<String>, message: impl Into<String>) -> Self {
@@ -85,7 +78,7 @@ impl AdminError {
     }
 
     pub fn is_throttled(&self) -> bool {
-        self.code.as_deref().is_some_and(|c| THROTTLED.contains(&c)) || self.status == Some(429)
+        ccm_aws::sdk_error::class_of(self.code.as_deref(), self.status) == ccm_aws::sdk_error::Class::Throttled
     }
 
     /// Worth another try after a pause: throttling and server-side failures.

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod location;
 pub mod s3_store;
 pub mod sdk;
+pub mod sdk_error;
 pub mod ses;
 pub mod ssm;
 pub mod uploads;

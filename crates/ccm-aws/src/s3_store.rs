@@ -14,17 +14,6 @@ use ccm_core::ports::{
 };
 use chrono::{DateTime, Utc};
 
-/// Error codes S3 uses to ask the caller to slow down or try again later.
-const TRANSIENT_CODES: &[&str] = &[
-    "SlowDown",
-    "Throttling",
-    "ThrottlingException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalError",
-    "ServiceUnavailable",
-];
-
 /// The bucket that holds every document; cheap to clone (the client is shared).
 #[derive(Debug, Clone)]
 pub struct S3DocumentStore {
@@ -232,8 +221,11 @@ where
             let code = err.code();
             if status == Some(412) || code == Some("PreconditionFailed") || code == Some("ConditionalRequestConflict") {
                 StoreError::PreconditionFailed { key: subject.to_owned() }
-            } else if code.is_some_and(|c| TRANSIENT_CODES.contains(&c)) || status.is_some_and(|s| s == 429 || s >= 500)
-            {
+            } else if matches!(
+                // An answer without a status is read as a refusal unless its code says otherwise.
+                crate::sdk_error::class_of(code, status.or(Some(400))),
+                crate::sdk_error::Class::Throttled | crate::sdk_error::Class::Unavailable
+            ) {
                 StoreError::Unavailable(describe())
             } else {
                 StoreError::Other(describe())

@@ -12,16 +12,8 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use ccm_core::ids::mask_email;
 use ccm_core::ports::{ContactError, MailError};
 
-/// What a caller may do about a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Class {
-    /// Slow down and try again later.
-    Throttled,
-    /// Transient (timeouts, 5xx, connection failures): try again.
-    Unavailable,
-    /// Refused for good until something changes (permissions, identities, input).
-    Rejected,
-}
+pub(super) use crate::sdk_error::Class;
+use crate::sdk_error::class_of;
 
 /// One failed call, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,47 +44,6 @@ impl Failure {
             Class::Throttled | Class::Unavailable => ContactError::Unavailable(self.message),
             Class::Rejected => ContactError::Other(self.message),
         }
-    }
-}
-
-const THROTTLING: &[&str] =
-    &["TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException", "SlowDown"];
-
-const TRANSIENT: &[&str] = &[
-    "InternalFailure",
-    "InternalServerError",
-    "InternalServiceError",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
-const REJECTED: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "MessageRejected",
-    "MailFromDomainNotVerifiedException",
-    "NotFoundException",
-    "BadRequestException",
-    "AccountSuspendedException",
-    "SendingPausedException",
-    "InvalidClientTokenId",
-    "RegionDisabledException",
-    "MalformedPolicyDocument",
-];
-
-/// The class of a service's answer, from its error code and HTTP status.
-pub(super) fn class_of(code: Option<&str>, status: Option<u16>) -> Class {
-    let code = code.unwrap_or_default();
-    if THROTTLING.contains(&code) || status == Some(429) {
-        Class::Throttled
-    } else if REJECTED.contains(&code) {
-        Class::Rejected
-    } else if TRANSIENT.contains(&code) || status.is_none_or(|s| s >= 500) {
-        Class::Unavailable
-    } else {
-        Class::Rejected
     }
 }
 
