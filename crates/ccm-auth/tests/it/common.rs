@@ -131,21 +131,48 @@ pub fn after_response_issuer(xml: &str, content: &str) -> String {
     format!("{}{content}{}", &xml[..at], &xml[at..])
 }
 
-/// Runs `f` with a text-format log subscriber (as `ccm serve` prints) on this thread; returns what
-/// it logged.
+// Log capture. One global text-format subscriber (as `ccm serve` prints) is installed once and
+// writes each line into the buffer of the thread that emitted it, if that thread is capturing. A
+// scoped subscriber per test (`set_default`) would race with the other tests of this binary: a
+// callsite first hit by another thread can keep the interest it got before the scoped subscriber
+// existed, and its lines are then lost.
+
+thread_local! {
+    static CAPTURING: std::cell::RefCell<Option<LogBuffer>> = const { std::cell::RefCell::new(None) };
+}
+
+fn install_log_capture() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(|| ThreadWriter).finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
+/// Runs `f` capturing what this thread logs; returns its result and the lines.
 pub fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let buffer = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(buffer.clone()).finish();
-    let out = tracing::subscriber::with_default(subscriber, f);
+    let (guard, buffer) = capture_logs_from_here();
+    let out = f();
+    drop(guard);
     (out, buffer.text())
 }
 
-/// A text-format log subscriber for this thread (async tests on the current-thread runtime):
-/// keep the guard alive while the code under test runs, then read the buffer.
-pub fn capture_logs_from_here() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
+/// Captures what this thread logs (async tests run on the current-thread runtime) until the guard
+/// is dropped; the buffer keeps the lines.
+pub fn capture_logs_from_here() -> (CaptureGuard, LogBuffer) {
+    install_log_capture();
     let buffer = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(buffer.clone()).finish();
-    (tracing::subscriber::set_default(subscriber), buffer)
+    CAPTURING.with(|c| *c.borrow_mut() = Some(buffer.clone()));
+    (CaptureGuard, buffer)
+}
+
+/// Stops this thread's capture when dropped.
+pub struct CaptureGuard;
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| *c.borrow_mut() = None);
+    }
 }
 
 #[derive(Clone, Default)]
@@ -157,19 +184,19 @@ impl LogBuffer {
     }
 }
 
-impl std::io::Write for LogBuffer {
+/// Writes into the capturing thread's buffer; lines of threads that are not capturing are dropped.
+struct ThreadWriter;
+
+impl std::io::Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURING.with(|c| {
+            if let Some(buffer) = c.borrow().as_ref() {
+                buffer.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
-    type Writer = LogBuffer;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
     }
 }
