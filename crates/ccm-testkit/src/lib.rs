@@ -11,6 +11,7 @@ pub mod index_contract;
 pub mod index_range_contract;
 pub mod lambda_runtime;
 pub mod ledger_contract;
+pub mod logs;
 pub mod memory_store;
 pub mod moto;
 pub mod perf_doc;

@@ -194,7 +194,7 @@ mod meetings;
 
 #[tokio::test]
 async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
-    crate::support::logs::capture();
+    let (_capture, logs) = ccm_testkit::logs::capture();
     let rig = Rig::new().await;
     rig.subscribers("acme", "aws-approval", 1);
     let o = change("CHG-traced", "submitted", &["acme"], json!({}));
@@ -203,7 +203,7 @@ async fn the_processors_log_lines_name_the_request_that_wrote_the_trigger() {
     let options = ccm_core::ports::PutOptions::default().with_metadata("request-id", "req-from-the-api");
     ccm_core::ports::DocumentStore::put(&*rig.store, &trigger, bytes::Bytes::from(o.to_json()), options).await.unwrap();
     rig.processor.process(&code("acme"), o.id()).await.unwrap();
-    let text = crate::support::logs::captured();
+    let text = logs.text();
     let processed = text.lines().find(|l| l.contains("trigger processed")).expect("a line for the trigger");
     assert!(processed.contains("request=\"req-from-the-api\""), "{processed}");
 }

@@ -41,7 +41,8 @@ impl Rig {
     }
 
     pub async fn with_config(config: Arc<AppConfig>) -> Self {
-        logs::install();
+        // Every callsite registers with the testkit's log subscriber before a test captures.
+        ccm_testkit::logs::install();
         let dir = tempfile::tempdir().unwrap();
         let store = EmbeddedStore::open(dir.path()).await.unwrap();
         let contacts = Arc::new(FakeContacts::new());
@@ -132,52 +133,4 @@ pub fn change(id: &str, status: &str, customers: &[&str], extra: Value) -> Objec
         v[k] = x.clone();
     }
     Object::from_json(v.to_string().as_bytes()).unwrap()
-}
-
-/// Log capture for the tests that read the processor's log lines. One global subscriber is
-/// installed before any test processes a trigger (every `Rig` installs it), and it writes only for
-/// a thread that is capturing. A scoped subscriber (`set_default`) would race with the other tests:
-/// a callsite first hit by another thread can keep the interest it got before the scoped
-/// subscriber existed, and its lines are then lost.
-pub mod logs {
-    use std::cell::RefCell;
-    use std::sync::Once;
-
-    thread_local! {
-        static CAPTURED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
-    }
-
-    struct ThreadWriter;
-    impl std::io::Write for ThreadWriter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            CAPTURED.with(|c| {
-                if let Some(lines) = c.borrow_mut().as_mut() {
-                    lines.extend_from_slice(buf);
-                }
-            });
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    pub fn install() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(|| ThreadWriter).finish();
-            let _ = tracing::subscriber::set_global_default(subscriber);
-        });
-    }
-
-    /// Starts capturing this thread's log lines (a `#[tokio::test]` runs its tasks on its thread).
-    pub fn capture() {
-        install();
-        CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
-    }
-
-    /// This thread's lines since [`capture`].
-    pub fn captured() -> String {
-        CAPTURED.with(|c| String::from_utf8_lossy(c.borrow().as_deref().unwrap_or_default()).into_owned())
-    }
 }
