@@ -75,39 +75,7 @@ async fn main() {
     let lambda_dir = target_dir().join("lambda");
     let work = tempfile::tempdir().unwrap();
     let bucket = moto.create_bucket("ccm-bench").await;
-    let mut config: Value =
-        serde_json::from_str(&std::fs::read_to_string(moto::repo_root().join("config.json")).unwrap()).unwrap();
-    config["s3_config"]["bucket_name"] = bucket.clone().into();
-    config["email_config"]["portal_base_url"] = "https://ccm.example.com".into();
-    let config_path = work.path().join("config.json");
-    std::fs::write(&config_path, config.to_string()).unwrap();
-    let metadata = format!(
-        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://idp.test\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"https://idp.test/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>",
-        std::fs::read_to_string(moto::repo_root().join("crates/ccm-auth/tests/fixtures/idp-cert.pem"))
-            .unwrap()
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<String>()
-    );
-    let p = |p: &Path| p.display().to_string();
-    let env: Vec<(String, String)> = [
-        ("CCM_CONFIG", p(&config_path)),
-        ("CCM_CONFIG_FILE", p(&config_path)),
-        ("CCM_SES_CONFIG", p(&moto::repo_root().join("SESConfig.json"))),
-        ("CCM_BUCKET", bucket.clone()),
-        ("S3_BUCKET", bucket.clone()),
-        ("CCM_SESSION_KEY", "bench-session-key-of-at-least-32-characters".into()),
-        ("CCM_SAML_IDP_METADATA", metadata),
-        ("CCM_LOG_FORMAT", "json".into()),
-        ("RUST_LOG", "info".into()),
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", moto::TEST_ACCESS_KEY.into()),
-        ("AWS_SECRET_ACCESS_KEY", moto::TEST_SECRET_KEY.into()),
-        ("AWS_REGION", moto::TEST_REGION.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = ccm_testkit::lambda_runtime::bench_env(moto, work.path(), &bucket);
 
     let functions: [(&str, &str, Value); 3] = [
         ("ccm-api", "GET /api/me without a session (401)", url_event("GET", "/api/me")),
@@ -205,10 +173,10 @@ configuration, built its AWS clients and is ready for an event). `ccm-api` also 
 on moto at start, over loopback HTTP; the other two make no AWS call before their first event. The session keys and IdP metadata \
 come from the environment here, not from SSM.\n\
 - Reading the table: by median, {met} within the init goal; the maxima are noisy, as other engineers' builds share the two cores. \
-`ccm-api`'s init is the longest because until the DynamoDB index \
-lands it rebuilds its in-memory index at every cold start (ADR 4): it lists `archive/` and `drafts/` before it is ready, and one \
-ListObjectsV2 on moto (a Python server) takes {list_ms} ms on this machine (median of 5, from the benchmark process). With the \
-shared DynamoDB index that listing leaves the cold start (its init without it is not measured separately here).\n\
+`ccm-api`'s init is the longest: started here without `CCM_INDEX_TABLE`, it indexes the (empty) bucket itself \
+(it lists `archive/` and `drafts/`; one ListObjectsV2 on moto, a Python server, takes {list_ms} ms on this machine, median of 5 \
+from the benchmark process). Its cold start with the deployment's shared index, at 1 000 and 100 000 objects: the section \
+\"API cold start with the shared index\".\n\
 - First invocation: from queueing the event to the function's answer, on that fresh process.\n\
 - Peak RSS: `VmHWM` of the process after its first invocation.\n\
 {}\

@@ -320,3 +320,40 @@ async fn collect(mut stream: impl tokio::io::AsyncRead + Unpin, into: Arc<Mutex<
         lock(&into).push_str(&String::from_utf8_lossy(buf.get(..n).unwrap_or_default()));
     }
 }
+
+/// The environment a function of a benchmark deployment starts with: `config.json` of the
+/// repository pointed at `bucket` (written into `work`), the SES config, the session key and IdP
+/// metadata from the environment (not SSM), JSON logs, and moto's endpoint and credentials.
+pub fn bench_env(moto: &crate::moto::Moto, work: &Path, bucket: &str) -> Vec<(String, String)> {
+    let root = crate::moto::repo_root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let mut config: serde_json::Value = serde_json::from_str(&read("config.json")).expect("config.json");
+    config["s3_config"]["bucket_name"] = bucket.into();
+    config["email_config"]["portal_base_url"] = "https://ccm.example.com".into();
+    let config_path = work.join(format!("config-{bucket}.json"));
+    std::fs::write(&config_path, config.to_string()).expect("config written");
+    let certificate: String =
+        read("crates/ccm-auth/tests/fixtures/idp-cert.pem").lines().filter(|l| !l.starts_with("-----")).collect();
+    let metadata = format!(
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://idp.test\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"https://idp.test/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>"
+    );
+    let config_path = config_path.display().to_string();
+    [
+        ("CCM_CONFIG", config_path.clone()),
+        ("CCM_CONFIG_FILE", config_path),
+        ("CCM_SES_CONFIG", root.join("SESConfig.json").display().to_string()),
+        ("CCM_BUCKET", bucket.to_owned()),
+        ("S3_BUCKET", bucket.to_owned()),
+        ("CCM_SESSION_KEY", "bench-session-key-of-at-least-32-characters".into()),
+        ("CCM_SAML_IDP_METADATA", metadata),
+        ("CCM_LOG_FORMAT", "json".into()),
+        ("RUST_LOG", "info".into()),
+        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", crate::moto::TEST_ACCESS_KEY.into()),
+        ("AWS_SECRET_ACCESS_KEY", crate::moto::TEST_SECRET_KEY.into()),
+        ("AWS_REGION", crate::moto::TEST_REGION.into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}

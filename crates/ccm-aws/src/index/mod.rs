@@ -10,6 +10,7 @@
 //! - A cold start reads the snapshot (one S3 GET) and then the feed after it: its cost does not
 //!   grow with the number of objects, only with the changes since the snapshot.
 
+mod packed;
 pub mod snapshot;
 pub mod table;
 
@@ -65,18 +66,8 @@ impl SyncedIndex {
             max_staleness: Duration::from_millis(250),
             feed_requests: AtomicUsize::new(0),
         };
-        let snapshot = match store {
-            Some(store) => snapshot::read(store).await?,
-            None => None,
-        };
-        if let Some(s) = snapshot {
-            let count = s.records.len();
-            for r in s.records {
-                let version = r.record.entry.version;
-                index.apply(Change::Upsert { record: Box::new(r.record), version, seq: r.seq }).await?;
-            }
-            index.sync.lock().await.high_water = s.high_water;
-            tracing::info!(records = count, high_water = s.high_water, "index snapshot loaded");
+        if let Some(store) = store {
+            index.load(store).await?;
         }
         index.sync_now().await?;
         Ok(index)
@@ -175,16 +166,21 @@ impl SyncedIndex {
     pub async fn snapshot(&self) -> Result<Snapshot, IndexError> {
         let high_water = self.sync.lock().await.high_water;
         let seen = self.seen.lock().await.clone();
-        let records = self
-            .local
-            .export()
-            .into_iter()
-            .map(|entry| snapshot::SnapshotRecord {
-                seq: seen.get(&entry.id).map(|s| s.1).unwrap_or(0),
-                record: IndexRecord::from(entry),
-            })
-            .collect();
-        Ok(Snapshot { high_water, records })
+        Ok(Snapshot::new(high_water, self.local.export_compact(), |entry| seen.get(&entry.id).map_or(0, |s| s.1)))
+    }
+
+    /// Loads the snapshot into this (empty) instance, if there is one that loads.
+    async fn load(&self, store: &dyn DocumentStore) -> Result<(), IndexError> {
+        let Some(loaded) = snapshot::load(store, &self.local).await? else { return Ok(()) };
+        let count = loaded.versions.len();
+        let mut seen = self.seen.lock().await;
+        for (id, version, seq) in loaded.versions {
+            // A snapshot lists each object once; should it not, the later record is the one loaded.
+            seen.insert(id, (version, seq));
+        }
+        self.sync.lock().await.high_water = loaded.high_water;
+        tracing::info!(records = count, high_water = loaded.high_water, "index snapshot loaded");
+        Ok(())
     }
 
     /// Writes the snapshot of this instance to `store` (unless a fresher one is there).

@@ -2,6 +2,7 @@
 //! skip (printing why) when moto is not installed, and fail instead with `CCM_REQUIRE_MOTO=1`.
 
 mod index_on_moto;
+mod index_snapshot;
 mod ledger_contract;
 mod s3_store_contract;
 mod ses_on_moto;

@@ -85,6 +85,17 @@ impl Dictionary {
         id
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The word of `id` (empty for an id never given).
+    pub(super) fn word(&self, id: u32) -> &str {
+        let Some(&start) = self.starts.get(id as usize) else { return "" };
+        let end = self.lines[start..].find('\n').map_or(self.lines.len(), |n| start + n);
+        &self.lines[start..end]
+    }
+
     /// The words that contain `part` (which has no whitespace).
     pub(super) fn containing(&self, part: &str) -> WordSet {
         let mut ids: Vec<u32> = Vec::new();

@@ -42,8 +42,25 @@ const MAX_LIMIT: usize = 500;
 /// The position of an entry in the default order: newest first, undated last, then by id.
 type OrderKey = (Reverse<Option<DateTime<Utc>>>, ObjectId);
 
-/// The periods starting at one instant: (id, which period of the entry) → end.
-type PeriodsAt = HashMap<(ObjectId, u8), DateTime<Utc>>;
+/// The periods starting at one instant: (id, which period of the entry, end). Mostly one: a list
+/// costs one small allocation where a map would cost a table.
+type PeriodsAt = Vec<(ObjectId, u8, DateTime<Utc>)>;
+
+/// Index entries in the compact form of a snapshot: each with the positions of its distinct words
+/// in one shared list. `search_text` is empty in these entries; the words stand for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Compact {
+    pub words: Vec<String>,
+    pub entries: Vec<(IndexEntry, Vec<u32>)>,
+}
+
+/// The dictionary ids of a compact word list, by position ([`MemoryIndex::load_words`]).
+#[derive(Debug)]
+pub struct WordIds(Vec<u32>);
+
+fn compact_error(why: String) -> IndexError {
+    IndexError::Unavailable(format!("compact index entries: {why}"))
+}
 
 /// What filters and sorts read of one entry, kept small and free of heap strings so that a scan of
 /// 100 000 entries stays within the cache; the full entry is boxed beside it and read only for the page.
@@ -132,9 +149,72 @@ impl MemoryIndex {
         self.len() == 0
     }
 
-    /// Every entry, search text included (for a snapshot of the index).
-    pub fn export(&self) -> Vec<IndexEntry> {
-        self.read().map(|e| e.ordered.values().map(|s| (*s.entry).clone()).collect()).unwrap_or_default()
+    /// Every entry with its distinct words as positions in one word list (for a snapshot of the
+    /// index: a word many entries share is written once). The entries' `search_text` is empty.
+    pub fn export_compact(&self) -> Compact {
+        let Ok(e) = self.read() else { return Compact::default() };
+        // Dictionary id → position in the exported list: only the words still in use are exported.
+        let mut position: Vec<Option<u32>> = vec![None; e.words.len()];
+        let mut words = Vec::new();
+        let entries = e
+            .ordered
+            .values()
+            .map(|slot| {
+                let ids = slot
+                    .words
+                    .iter()
+                    .filter_map(|&id| {
+                        let at = position.get_mut(id as usize)?;
+                        Some(*at.get_or_insert_with(|| {
+                            words.push(e.words.word(id).to_owned());
+                            u32::try_from(words.len() - 1).unwrap_or(u32::MAX)
+                        }))
+                    })
+                    .collect();
+                ((*slot.entry).clone(), ids)
+            })
+            .collect();
+        Compact { words, entries }
+    }
+
+    /// Adds the entries of [`export_compact`](Self::export_compact) (an entry already held is
+    /// replaced). The whole set is checked first: a set that does not check loads nothing.
+    pub fn load_compact(&self, compact: Compact) -> Result<usize, IndexError> {
+        let words = self.load_words(&compact.words)?;
+        self.load_entries(&words, compact.entries)
+    }
+
+    /// Interns the word list of compact entries (each word one non-empty run without whitespace)
+    /// for [`load_entries`](Self::load_entries).
+    pub fn load_words(&self, words: &[String]) -> Result<WordIds, IndexError> {
+        if let Some(w) = words.iter().position(|w| w.is_empty() || w.contains(char::is_whitespace)) {
+            return Err(compact_error(format!("word {w} is empty or has whitespace")));
+        }
+        let mut e = self.write()?;
+        Ok(WordIds(words.iter().map(|w| e.words.intern(w)).collect()))
+    }
+
+    /// Adds compact entries whose words are positions in the list `words` came from (an entry
+    /// already held is replaced). The batch is checked first: one that does not check loads nothing.
+    pub fn load_entries(&self, words: &WordIds, entries: Vec<(IndexEntry, Vec<u32>)>) -> Result<usize, IndexError> {
+        let count = words.0.len();
+        if let Some((entry, _)) = entries.iter().find(|(_, ids)| ids.iter().any(|&p| p as usize >= count)) {
+            return Err(compact_error(format!("{} names a word beyond the list", entry.id)));
+        }
+        let mut e = self.write()?;
+        let loaded = entries.len();
+        for (entry, positions) in entries {
+            let ids = positions.iter().filter_map(|&p| words.0.get(p as usize).copied()).collect();
+            e.insert_with_words(entry, ids);
+        }
+        Ok(loaded)
+    }
+
+    /// Forgets every entry (a snapshot that failed half-way).
+    pub fn clear(&self) {
+        if let Ok(mut e) = self.write() {
+            *e = Entries::default();
+        }
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Entries>, IndexError> {
@@ -162,11 +242,21 @@ fn reason(e: &ccm_core::model::ObjectError) -> String {
 
 impl Entries {
     fn insert(&mut self, entry: IndexEntry) {
+        let words = entry.search_text.split_whitespace().map(|w| self.words.intern(w)).collect();
+        self.insert_with_words(entry, words);
+    }
+
+    /// Inserts `entry` with the dictionary ids of its words. Only the words are kept of its search
+    /// text (a search compares distinct words), so the text itself is dropped.
+    fn insert_with_words(&mut self, mut entry: IndexEntry, mut words: Vec<u32>) {
         self.remove(&entry.id);
+        entry.search_text = String::new();
         let user = |users: &mut Interner<String>, name: &Option<String>| {
-            name.as_deref().map(|n| users.intern(n.to_ascii_lowercase().as_str(), str::to_owned))
+            name.as_deref().map(|n| match n.bytes().any(|b| b.is_ascii_uppercase()) {
+                true => users.intern(n.to_ascii_lowercase().as_str(), str::to_owned),
+                false => users.intern(n, str::to_owned),
+            })
         };
-        let mut words: Vec<u32> = entry.search_text.split_whitespace().map(|w| self.words.intern(w)).collect();
         words.sort_unstable();
         words.dedup();
         let slot = Slot {
@@ -184,7 +274,7 @@ impl Entries {
             entry: Box::new(entry),
         };
         for (which, (start, end)) in (0u8..).zip(slot.entry.spans()) {
-            self.by_start.entry(start).or_default().insert((slot.entry.id.clone(), which), end);
+            self.by_start.entry(start).or_default().push((slot.entry.id.clone(), which, end));
             *self.lengths.entry(end.signed_duration_since(start)).or_default() += 1;
         }
         self.modified.insert(slot.entry.id.clone(), slot.modified);
@@ -197,7 +287,7 @@ impl Entries {
         {
             for (which, (start, end)) in (0u8..).zip(slot.entry.spans()) {
                 if let Some(at) = self.by_start.get_mut(&start) {
-                    at.remove(&(id.clone(), which));
+                    at.retain(|(held, w, _)| !(*w == which && held == id));
                     if at.is_empty() {
                         self.by_start.remove(&start);
                     }
@@ -226,7 +316,7 @@ impl Entries {
             return ids;
         }
         for (start, periods) in self.by_start.range(lowest..to) {
-            for ((id, _), end) in periods {
+            for (id, _, end) in periods {
                 if ccm_core::ports::index::spans_meet(*start, *end, from, to) {
                     ids.insert(id);
                 }
