@@ -156,6 +156,7 @@ mod tests {
             list_management: list
                 .then(|| ("acme-contacts".into(), ccm_core::TopicName::parse("aws-announce").unwrap())),
             ics: None,
+            feedback: None,
         }
     }
 

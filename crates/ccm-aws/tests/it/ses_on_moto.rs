@@ -142,6 +142,7 @@ fn email(to: &str, subject: &str, ics: Option<&str>) -> OutgoingEmail {
         text: "Change approved".to_owned(),
         list_management: Some((LIST.to_owned(), topic("aws-announce"))),
         ics: ics.map(|s| Bytes::from(s.to_owned())),
+        feedback: None,
     }
 }
 
