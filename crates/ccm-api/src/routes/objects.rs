@@ -11,8 +11,8 @@ use ccm_core::ObjectId;
 use ccm_core::ports::IndexPage;
 use ccm_core::workflow::Action;
 
-use super::deliveries::deliveries;
 use super::common::{ApiQuery, JsonObject, ListParams, if_match, json_with_etag, with_etag};
+use super::deliveries::deliveries;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -82,8 +82,7 @@ async fn staff_see_every_customers_counts_and_the_addresses_in_full() {
 async fn a_customer_scoped_user_sees_their_customer_only_with_masked_addresses() {
     let app = TestApp::new().await;
     let id = reported_change(&app).await;
-    let (status, _, body) =
-        app.login("cathy@acme.example.com").get(&format!("{}/deliveries", object_path(&id))).await;
+    let (status, _, body) = app.login("cathy@acme.example.com").get(&format!("{}/deliveries", object_path(&id))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let customers = body["customers"].as_array().unwrap();
     assert_eq!(customers.len(), 1, "{body}");

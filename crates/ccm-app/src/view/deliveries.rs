@@ -61,9 +61,9 @@ impl Objects<'_> {
 #[cfg(test)]
 mod tests {
     use ccm_core::Role;
+    use ccm_core::UserId;
     use ccm_core::feedback::{FeedbackKind, FeedbackRecord};
     use ccm_core::model::DeliveryResult;
-    use ccm_core::UserId;
 
     use super::*;
 
