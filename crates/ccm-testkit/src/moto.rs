@@ -259,6 +259,10 @@ pub struct SentEmail {
     pub body: Option<String>,
     /// Raw content: the whole MIME message.
     pub raw: Option<String>,
+    /// The configuration set the message was sent with (the patched server only).
+    pub configuration_set: Option<String>,
+    /// Its SES message tags, by name (the patched server only).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl SentEmail {
@@ -284,6 +288,12 @@ impl SentEmail {
             subject: text("subject"),
             body: text("body"),
             raw: text("raw_data"),
+            configuration_set: text("configuration_set"),
+            tags: v
+                .get("tags")
+                .and_then(|t| t.as_object())
+                .map(|t| t.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+                .unwrap_or_default(),
         }
     }
 }
