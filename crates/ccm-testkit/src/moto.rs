@@ -345,6 +345,26 @@ impl Moto {
             .unwrap_or_default()
     }
 
+    /// One SNS query-API call (`Action=…` and its parameters) as the test credentials' account;
+    /// the XML answer. The workspace has no SNS SDK (no adapter calls SNS: AWS delivers to it), so
+    /// tests set topics up through the query API; moto checks no signature.
+    pub async fn sns(&self, params: &[(&str, &str)]) -> String {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={TEST_ACCESS_KEY}/20260101/{TEST_REGION}/sns/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let resp = reqwest::Client::new()
+            .post(format!("{}/", self.endpoint))
+            .header("authorization", auth)
+            .form(params)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("SNS {params:?}: {e}"));
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        assert!(status.is_success(), "SNS {params:?} answered {status}: {body}");
+        body
+    }
+
     async fn data_json(&self) -> serde_json::Value {
         let url = format!("{}/moto-api/data.json", self.endpoint);
         let resp = reqwest::get(&url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));

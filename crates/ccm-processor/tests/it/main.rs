@@ -6,4 +6,5 @@ mod support;
 
 mod fault_injection;
 mod feedback;
+mod feedback_on_moto;
 mod processor;
