@@ -8,7 +8,6 @@
 //! Like SES's mailbox simulator, it answers a delivery's sends with delivery, bounce and complaint
 //! events ([`crate::simulator`], [`OutboxMailer::with_feedback`]).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,7 +18,7 @@ use ccm_core::{CustomerCode, mime};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::simulator::{self, FeedbackSink};
+use crate::simulator::{self, FeedbackSink, Senders};
 use crate::unsubscribe::{LinkKeys, Unsubscribe};
 
 pub struct OutboxMailer {
@@ -35,7 +34,7 @@ pub struct OutboxMailer {
 /// Where the simulator's events go, and each customer's account id and configuration set.
 struct Feedback {
     sink: FeedbackSink,
-    customers: BTreeMap<CustomerCode, (Option<String>, String)>,
+    customers: Senders,
 }
 
 /// One message in the outbox, as listed.
@@ -59,11 +58,7 @@ impl OutboxMailer {
 
     /// Answers every send of a delivery with SES's events for it, into `sink` (the mailbox
     /// simulator). `customers` gives each customer's (account id, configuration set).
-    pub fn with_feedback(
-        mut self,
-        sink: FeedbackSink,
-        customers: BTreeMap<CustomerCode, (Option<String>, String)>,
-    ) -> Self {
+    pub fn with_feedback(mut self, sink: FeedbackSink, customers: Senders) -> Self {
         self.feedback = Some(Feedback { sink, customers });
         self
     }

@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 pub const BOUNCE: &str = "bounce@simulator.amazonses.com";
 pub const COMPLAINT: &str = "complaint@simulator.amazonses.com";
 
+/// Each customer's (account id, configuration set), as its events name them.
+pub type Senders = std::collections::BTreeMap<CustomerCode, (Option<String>, String)>;
+
 /// Where the simulator's events go (an SNS notification body each); `ccm serve` hands them to the processor.
 pub type FeedbackSink = tokio::sync::mpsc::UnboundedSender<String>;
 

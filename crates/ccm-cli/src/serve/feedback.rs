@@ -5,12 +5,10 @@
 //! event waits a moment before it is handled, and one whose send is not confirmed in the ledger
 //! yet is retried with backoff, as SQS would redeliver it.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ccm_core::CustomerCode;
 use ccm_core::config::AppConfig;
-use ccm_embedded::simulator::FeedbackSink;
+use ccm_embedded::simulator::{FeedbackSink, Senders};
 use ccm_processor::Processor;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -20,9 +18,7 @@ const FIRST_WAIT: Duration = Duration::from_millis(100);
 const MAX_ATTEMPTS: u32 = 8;
 
 /// The queue the simulator publishes to, and each customer's (account id, configuration set).
-pub fn channel(
-    config: &AppConfig,
-) -> (FeedbackSink, UnboundedReceiver<String>, BTreeMap<CustomerCode, (Option<String>, String)>) {
+pub fn channel(config: &AppConfig) -> (FeedbackSink, UnboundedReceiver<String>, Senders) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let customers = config
         .customer_mappings
