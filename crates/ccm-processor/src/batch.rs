@@ -21,7 +21,14 @@ pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool
 async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> bool {
     let body = message.body.as_deref().unwrap_or_default();
     if crate::feedback::is_feedback(body) {
-        return crate::feedback::handle_feedback(processor, body).await;
+        // As for triggers: a bug must not turn one event into a failed batch.
+        return AssertUnwindSafe(crate::feedback::handle_feedback(processor, body))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!("recording delivery feedback panicked; the event is acknowledged (a bug: report it)");
+                false
+            });
     }
     let triggers = match parse_body(body) {
         Ok(Parsed::Triggers(t)) => t,

@@ -236,6 +236,56 @@ mod tests {
         }
     }
 
+    /// Every value of a document, replaced one at a time by each of `with`.
+    fn variants(doc: &Value, with: &[Value]) -> Vec<Value> {
+        let mut out = Vec::new();
+        match doc {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    for w in with {
+                        let mut copy = map.clone();
+                        copy.insert(k.clone(), w.clone());
+                        out.push(Value::Object(copy));
+                    }
+                    for inner in variants(v, with) {
+                        let mut copy = map.clone();
+                        copy.insert(k.clone(), inner);
+                        out.push(Value::Object(copy));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    for inner in variants(v, with) {
+                        let mut copy = items.clone();
+                        copy[i] = inner;
+                        out.push(Value::Array(copy));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[test]
+    fn no_field_of_the_wrong_type_and_no_truncation_makes_the_parser_panic() {
+        let with =
+            [Value::Null, serde_json::json!(7), serde_json::json!([]), serde_json::json!({}), serde_json::json!("x")];
+        for fixture in [BOUNCE, COMPLAINT, DELIVERY, REJECT] {
+            let envelope: Value = serde_json::from_str(fixture).unwrap();
+            let event: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+            for broken in variants(&event, &with) {
+                let body = broken.to_string();
+                let _ = parse_feedback(&body);
+                let _ = is_feedback(&body);
+            }
+            for end in (0..fixture.len()).filter(|i| fixture.is_char_boundary(*i)) {
+                let _ = parse_feedback(&fixture[..end]);
+            }
+        }
+    }
+
     #[test]
     fn an_event_without_ccm_tags_is_read_but_names_no_delivery() {
         let mut envelope: Value = serde_json::from_str(DELIVERY).unwrap();
