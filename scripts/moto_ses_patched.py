@@ -44,7 +44,10 @@ What is patched, and why:
   destinations) lives in this wrapper, per account and region; `/moto-api/reset` does not clear it
   (tests use fresh random accounts instead of resetting).
 - Read-back: `GET /ccm-moto/ses/sent` lists every message SES accepted with the account and region
-  it was sent from (moto's `/moto-api/data.json` has the messages but not their account).
+  it was sent from (moto's `/moto-api/data.json` has the messages but not their account), and the
+  ConfigurationSetName and EmailTags it was sent with (moto drops both).
+- SendEmail naming a configuration set the account does not have: moto sends anyway; SES refuses
+  with NotFoundException ("Configuration set <name> does not exist."). Refused.
 - Test hooks, for failures moto never produces:
   - STS AssumeRole into a role whose name starts with `ccm-denied` answers 403 AccessDenied (moto
     grants any role), so tests can exercise a customer whose role is refused;
@@ -459,14 +462,50 @@ def account_response():
     }
 
 
+def send_with_options(app, environ, start_response, body):
+    """SendEmail v2 with ConfigurationSetName and EmailTags: refused when the account has no such
+    configuration set (as SES does), else sent by moto and the options kept for the read-back."""
+    from moto.ses.models import ses_backends
+
+    account, region = caller(environ)
+    try:
+        params = json.loads(body or b"{}")
+    except ValueError:
+        return app(environ, start_response)
+    config_set = params.get("ConfigurationSetName")
+    if config_set and config_set not in ses_backends[account][region].config_sets:
+        return not_found(start_response, f"Configuration set <{config_set}> does not exist.")
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"] = status
+        return start_response(status, headers, exc_info)
+
+    chunks = list(app(environ, capture))
+    if captured.get("status", "").startswith("200"):
+        try:
+            message_id = json.loads(b"".join(chunks) or b"{}").get("MessageId")
+        except ValueError:
+            message_id = None
+        if message_id:
+            tags = {t.get("Name"): t.get("Value") for t in params.get("EmailTags") or []}
+            extra_state(account, region, "send_options")[message_id] = {
+                "configuration_set": config_set,
+                "tags": tags,
+            }
+    return chunks
+
+
 def sent_messages():
     from moto.ses.models import Message, RawMessage, ses_backends
 
     out = []
     for account_id, regions in list(ses_backends.items()):
         for region, backend in list(regions.items()):
+            options = extra_state(account_id, region, "send_options")
             for m in list(backend.sent_messages):
                 entry = {"account": account_id, "region": region, "id": m.id, "source": m.source}
+                entry.update(options.get(m.id, {"configuration_set": None, "tags": {}}))
                 if isinstance(m, RawMessage):
                     entry.update(kind="raw", destinations=list(m.destinations), raw_data=m.raw_data)
                 elif isinstance(m, Message):
@@ -540,6 +579,7 @@ class Middleware:
             for hook, status, error_type in SEND_HOOKS:
                 if any(r.lower().startswith(hook) for r in recipients):
                     return json_response(start_response, status, {"message": hook}, error_type)
+            return send_with_options(self.app, environ, start_response, body)
         if method == "POST" and path == "/":
             body = self.buffered_body(environ)
             form = parse_qs(body.decode("utf-8", "replace"))

@@ -242,7 +242,7 @@ def check_resources(stack: Stack, session: boto3.Session, customers: list[str]) 
     check(props["SSESpecification"]["SSEEnabled"] is True, "the template encrypts the table (SSE)")
 
     sqs = session.client("sqs")
-    for queue, dlq in [("IndexQueue", "IndexDeadLetterQueue")] + [(f"Customer{camel(c)}Queue", f"Customer{camel(c)}DeadLetterQueue") for c in customers]:
+    for queue, dlq in [("IndexQueue", "IndexDeadLetterQueue"), ("FeedbackQueue", "FeedbackDeadLetterQueue")] + [(f"Customer{camel(c)}Queue", f"Customer{camel(c)}DeadLetterQueue") for c in customers]:
         if not check(stack.physical(queue) is not None and stack.physical(dlq) is not None, f"{queue} and {dlq} exist"):
             continue
         attrs = sqs.get_queue_attributes(QueueUrl=stack.physical(queue), AttributeNames=["All"])["Attributes"]
@@ -262,11 +262,45 @@ def check_resources(stack: Stack, session: boto3.Session, customers: list[str]) 
               and declared["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ProcessorMaxConcurrencyPerQueue"},
               f"customer {c}'s mapping reports batch item failures with a maximum concurrency (template)")
     check(sum(1 for m in mappings if stack.physical("IndexerFunction") in m["FunctionArn"]) == 1, "the index queue feeds the indexer")
+    feedback = [m for m in mappings if m["EventSourceArn"] == stack.queue_arn("FeedbackQueue")]
+    check(len(feedback) == 1 and processor in feedback[0]["FunctionArn"], "the feedback queue feeds the processor (one mapping)")
+    check_feedback(stack, session)
 
     env = lam.get_function_configuration(FunctionName=stack.physical("ApiFunction"))["Environment"]["Variables"]
     check(env.get("CCM_BUCKET") == BUCKET and env.get("CCM_INDEX_TABLE") == stack.physical("IndexTable"),
           "ccm-api is told the bucket and the table")
     check(env.get("CCM_CONFIG") == f"s3://{BUCKET}/config/config.json", "ccm-api reads config.json from the bucket")
+
+
+def check_feedback(stack: Stack, session: boto3.Session) -> None:
+    """The feedback topic delivers an SES event to the feedback queue, in SNS's envelope, and only
+    the customer accounts' SES may publish to it (the template's policy)."""
+    sns, sqs = session.client("sns"), session.client("sqs")
+    topic = stack.physical("FeedbackTopic")
+    if not check(topic is not None, "FeedbackTopic exists"):
+        return
+    # moto's CloudFormation skips AWS::SNS::Subscription: check what the template declares and make
+    # that subscription here, as the stack would.
+    declared = stack.template["Resources"]["FeedbackSubscription"]["Properties"]
+    check(declared == {"TopicArn": {"Ref": "FeedbackTopic"}, "Protocol": "sqs", "Endpoint": {"Fn::GetAtt": ["FeedbackQueue", "Arn"]}},
+          "the template subscribes the feedback queue to the feedback topic")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=stack.queue_arn("FeedbackQueue"))
+    # moto would invoke the processor through Docker for the message; this test reads the queue.
+    lam = session.client("lambda")
+    for m in lam.list_event_source_mappings()["EventSourceMappings"]:
+        if m["EventSourceArn"] == stack.queue_arn("FeedbackQueue"):
+            lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
+    event = {"eventType": "Bounce", "mail": {"messageId": "smoke-1", "destination": ["bounce@simulator.amazonses.com"]},
+             "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "bounce@simulator.amazonses.com"}]}}
+    sns.publish(TopicArn=topic, Message=json.dumps(event))
+    got = drain(sqs, stack.physical("FeedbackQueue"))
+    bodies = got
+    check(len(bodies) == 1 and bodies[0].get("Type") == "Notification" and json.loads(bodies[0]["Message"]) == event,
+          "an SES event published to the topic arrives on the feedback queue in SNS's envelope")
+    policy = stack.template["Resources"]["FeedbackTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    accounts = policy["Condition"]["StringEquals"]["aws:SourceAccount"]
+    check(policy["Principal"] == {"Service": "ses.amazonaws.com"} and isinstance(accounts, list) and len(accounts) > 0,
+          "only SES on behalf of the customer accounts may publish to the feedback topic (template)")
 
 
 def check_routing(stack: Stack, session: boto3.Session, customers: list[str]) -> None:

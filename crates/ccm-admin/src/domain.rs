@@ -24,9 +24,10 @@ pub const EVENTS: &[EventType] = &[
 
 pub const EVENT_DESTINATION: &str = "email-events";
 
-/// The configuration set ccm creates in a customer account (the original's name).
+/// The configuration set ccm creates in a customer account (the original's name) when config.json
+/// names none (`ses_configuration_set`; [`ccm_core::config::CustomerConfig::configuration_set`]).
 pub fn configuration_set_name(customer: &str) -> String {
-    format!("{customer}-ccoe-emails")
+    ccm_core::config::default_configuration_set(customer)
 }
 
 /// One event destination of a configuration set.
@@ -65,7 +66,7 @@ pub struct DomainStatus {
 
 #[derive(Debug, Clone)]
 pub struct SesDomain {
-    v2: aws_sdk_sesv2::Client,
+    pub(crate) v2: aws_sdk_sesv2::Client,
     v1: aws_sdk_ses::Client,
 }
 

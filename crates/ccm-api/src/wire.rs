@@ -2,6 +2,7 @@
 //! generated from. Objects travel in the stored shape (so an existing bucket's fields reach the
 //! portal unchanged); everything around them has a fixed shape.
 
+pub mod deliveries;
 pub mod surveys;
 
 use ccm_app::triggers::TriggerResult;

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use ccm_core::ports::{
-    Clock, DeliveryKey, DeliveryLedger, DocumentStore, LedgerError, PutOptions, Reservation, SendReceipt, StoreError,
-    SystemClock,
+    Clock, DeliveryKey, DeliveryLedger, DocumentStore, LedgerError, PutOptions, Recorded, Reservation, SendReceipt,
+    StoreError, SystemClock,
 };
 use ccm_core::{StorageKey, Token};
 use chrono::SecondsFormat;
@@ -117,6 +117,19 @@ impl DeliveryLedger for StoreLedger {
         let record = body(json!({ "state": SENT, "message_id": receipt.message_id, "at": self.now() }));
         self.store.put(&storage_key, record, PutOptions::default()).await.map_err(unavailable)?;
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(object = %key.object, version = key.version, event = %key.event, customer = %key.customer))]
+    async fn lookup(&self, key: &DeliveryKey) -> Result<Recorded, LedgerError> {
+        let storage_key = ledger_key(key)?;
+        let Some(doc) = self.store.get(&storage_key).await.map_err(unavailable)? else { return Ok(Recorded::Missing) };
+        let record = serde_json::from_slice::<serde_json::Value>(&doc.body).ok();
+        let field = |name: &str| record.as_ref().and_then(|v| v.get(name)).and_then(|s| s.as_str());
+        Ok(match (field("state"), field("message_id")) {
+            (Some(SENT), Some(id)) => Recorded::Sent(SendReceipt { message_id: id.to_owned() }),
+            // Unreadable or without a message id: no event can be matched against it.
+            _ => Recorded::InFlight,
+        })
     }
 }
 

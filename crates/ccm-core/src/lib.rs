@@ -6,6 +6,7 @@ pub mod blackout;
 pub mod blackout_schedule;
 pub mod calendar;
 pub mod config;
+pub mod feedback;
 pub mod ids;
 pub mod mime;
 pub mod model;

@@ -18,6 +18,7 @@
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
+//! | `results/{id}/v{n}/{code}/{event}/{kind}-{message-hash}.json` | one SES event (delivery, bounce, complaint, reject) of one send ([`crate::feedback`], create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
 //! | `blackouts/{id}.json` | a blackout window (`versions/blackouts/{id}/v{n}.json` its pre-images, `deleted/blackouts/{id}.json` once deleted) |
 //! | `calendar/feeds/users/{user-hash}.json`, `calendar/feeds/customers/{code}.json` | a calendar feed's token generation (bumped to revoke its URLs) |
@@ -75,6 +76,15 @@ pub enum StorageKey {
     },
     /// A record of the object's meeting (created, rescheduled, cancelled).
     MeetingResult(ObjectId, Token),
+    /// One SES event of one send of (object version, customer, event); `name` is
+    /// `{kind}-{message-hash}` ([`crate::feedback::FeedbackRecord::key_for`]).
+    Feedback {
+        object: ObjectId,
+        version: u32,
+        customer: CustomerCode,
+        event: Token,
+        name: Token,
+    },
     SavedSearches(Token),
     Blackout(BlackoutId),
     /// The pre-image of a blackout saved before version `n + 1` was written.
@@ -206,7 +216,7 @@ impl StorageKey {
             | Self::Attachment(id, _)
             | Self::PendingUpload(id, _)
             | Self::MeetingResult(id, _) => Some(id),
-            Self::Result { object, .. } => Some(object),
+            Self::Result { object, .. } | Self::Feedback { object, .. } => Some(object),
             _ => None,
         }
     }
@@ -327,6 +337,17 @@ impl StorageKey {
                     event: token(stem)?,
                 }
             }
+            ["results", id, v, c, event, file] => {
+                let version = v.strip_prefix('v').and_then(parse_canonical_int::<u32>).ok_or_else(unknown)?;
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::Feedback {
+                    object: ObjectId::parse(id).map_err(bad)?,
+                    version,
+                    customer: code(c)?,
+                    event: token(event)?,
+                    name: token(stem)?,
+                }
+            }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
             ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
             _ => return Err(unknown()),
@@ -368,6 +389,9 @@ impl fmt::Display for StorageKey {
                 write!(f, "results/{object}/v{version}/{customer}/{event}.json")
             }
             Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
+            Self::Feedback { object, version, customer, event, name } => {
+                write!(f, "results/{object}/v{version}/{customer}/{event}/{name}.json")
+            }
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
             Self::Blackout(id) => write!(f, "blackouts/{id}.json"),
             Self::BlackoutVersion(id, n) => write!(f, "versions/blackouts/{id}/v{n}.json"),
@@ -429,6 +453,13 @@ mod tests {
             },
             StorageKey::Result { object: id(), version: 4, customer: code(), event: Token::parse("approved").unwrap() },
             StorageKey::MeetingResult(id(), Token::parse("cancelled-v5").unwrap()),
+            StorageKey::Feedback {
+                object: id(),
+                version: 4,
+                customer: code(),
+                event: Token::parse("approved").unwrap(),
+                name: Token::parse("bounce-0a1b2c").unwrap(),
+            },
             StorageKey::SavedSearches(Token::parse("u123").unwrap()),
             StorageKey::Blackout(blackout()),
             StorageKey::BlackoutVersion(blackout(), 3),
@@ -466,6 +497,11 @@ mod tests {
             "calendar/feeds/users/a.b.json",
             "calendar/feeds/customers/ACME.json",
             "calendar/feeds/groups/x.json",
+            "results/CHG-1/v1/acme/approved/../x.json",
+            "results/CHG-1/v1/ACME/approved/bounce-1.json",
+            "results/CHG-1/v01/acme/approved/bounce-1.json",
+            "results/CHG-1/v1/acme/appr.oved/bounce-1.json",
+            "results/CHG-1/v1/acme/approved/bounce-1",
         ] {
             assert!(StorageKey::parse(bad).is_err(), "{bad:?} must be refused");
         }

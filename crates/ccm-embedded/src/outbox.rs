@@ -5,6 +5,8 @@
 //! included), and a message sent for a contact list and topic carries that recipient's one-click
 //! unsubscribe link ([`crate::unsubscribe`]): in place of `{{amazonSESUnsubscribeUrl}}` in the body
 //! and in `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+//! Like SES's mailbox simulator, it answers a delivery's sends with delivery, bounce and complaint
+//! events ([`crate::simulator`], [`OutboxMailer::with_feedback`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +18,7 @@ use ccm_core::{CustomerCode, mime};
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::simulator::{self, FeedbackSink, Senders};
 use crate::unsubscribe::{LinkKeys, Unsubscribe};
 
 pub struct OutboxMailer {
@@ -24,6 +27,14 @@ pub struct OutboxMailer {
     base_url: String,
     keys: LinkKeys,
     seq: AtomicU64,
+    /// SES's events for the sends, as the mailbox simulator makes them ([`crate::simulator`]).
+    feedback: Option<Feedback>,
+}
+
+/// Where the simulator's events go, and each customer's account id and configuration set.
+struct Feedback {
+    sink: FeedbackSink,
+    customers: Senders,
 }
 
 /// One message in the outbox, as listed.
@@ -42,7 +53,39 @@ impl OutboxMailer {
     /// signed with `keys`.
     pub fn new(data_dir: &Path, base_url: impl Into<String>, keys: LinkKeys) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
-        Self { root: data_dir.join("outbox"), base_url, keys, seq: AtomicU64::new(0) }
+        Self { root: data_dir.join("outbox"), base_url, keys, seq: AtomicU64::new(0), feedback: None }
+    }
+
+    /// Answers every send of a delivery with SES's events for it, into `sink` (the mailbox
+    /// simulator). `customers` gives each customer's (account id, configuration set).
+    pub fn with_feedback(mut self, sink: FeedbackSink, customers: Senders) -> Self {
+        self.feedback = Some(Feedback { sink, customers });
+        self
+    }
+
+    /// Hands SES's events for one written message to the feedback sink (like SES, only for mail
+    /// sent with a configuration set: a delivery's).
+    fn publish(&self, customer: &CustomerCode, email: &OutgoingEmail, message_id: &str) {
+        let (Some(feedback), Some(tags)) = (&self.feedback, &email.feedback) else { return };
+        let (account, set) = match feedback.customers.get(customer) {
+            Some((account, set)) => (account.as_deref(), set.as_str()),
+            None => (None, ""),
+        };
+        let sent = simulator::Sent {
+            customer,
+            account,
+            configuration_set: set,
+            message_id,
+            from: &email.from,
+            to: &email.to,
+            tags,
+            at: Utc::now(),
+        };
+        for kind in simulator::outcomes(&email.to) {
+            if feedback.sink.send(simulator::sns_notification(&sent, kind)).is_err() {
+                tracing::warn!("the feedback queue is closed; the simulator's event is dropped");
+            }
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -87,6 +130,7 @@ impl Mailer for OutboxMailer {
         };
         write.await.map_err(|e| MailError::Unavailable(format!("writing the outbox: {e}")))?;
         tracing::info!(customer = %customer, to = %email.to.masked(), file = %path.display(), "message written to the outbox");
+        self.publish(customer, &email, &message_id);
         Ok(SendReceipt { message_id })
     }
 }
@@ -156,6 +200,7 @@ mod tests {
             list_management: list
                 .then(|| ("acme-contacts".into(), ccm_core::TopicName::parse("aws-announce").unwrap())),
             ics: None,
+            feedback: None,
         }
     }
 

@@ -104,7 +104,10 @@ pub fn objects_of(body: &str) -> Vec<ObjectId> {
         let Some(raw) = record.pointer("/s3/object/key").and_then(serde_json::Value::as_str) else { continue };
         // S3 event keys are form-url-encoded (`+` for space, `%2F`).
         let decoded = percent_decode(&raw.replace('+', " "));
-        match StorageKey::parse(&decoded).ok().and_then(|k| k.object_id().cloned()) {
+        // Delivery feedback (one record per SES event, thousands per fan-out) changes nothing the
+        // index holds: reindexing the object for each would only cost reads and writes.
+        let key = StorageKey::parse(&decoded).ok().filter(|k| !matches!(k, StorageKey::Feedback { .. }));
+        match key.and_then(|k| k.object_id().cloned()) {
             Some(id) if !ids.contains(&id) => ids.push(id),
             Some(_) => {}
             None => tracing::debug!(key = %decoded, "not an object's key; ignored"),
@@ -146,6 +149,7 @@ mod tests {
             {"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"}, "object": {"key": "drafts%2FCHG-1.json"}}},
             {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "results/CIC-2/v3/acme/approved.json"}}},
             {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "ledger/x"}}},
+            {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": "results/GEN-3/v1/acme/approved/bounce-0a1b.json"}}},
         ]})
         .to_string();
         let ids: Vec<String> = objects_of(&body).iter().map(ToString::to_string).collect();

@@ -1,7 +1,7 @@
 //! One SQS batch in, an SQS partial batch response out: only the messages whose processing failed
 //! with a retryable error are listed, so SQS redelivers those alone (and, after `maxReceiveCount`
 //! receives, moves them to the dead-letter queue). Malformed messages and permanent failures are
-//! logged and acknowledged.
+//! logged and acknowledged. SES delivery feedback (SNS notifications) goes to [`crate::feedback`].
 
 use std::panic::AssertUnwindSafe;
 
@@ -19,7 +19,18 @@ pub async fn handle_message(processor: &Processor, message: &SqsMessage) -> bool
 }
 
 async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> bool {
-    let triggers = match parse_body(message.body.as_deref().unwrap_or_default()) {
+    let body = message.body.as_deref().unwrap_or_default();
+    if crate::feedback::is_feedback(body) {
+        // As for triggers: a bug must not turn one event into a failed batch.
+        return AssertUnwindSafe(crate::feedback::handle_feedback(processor, body))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!("recording delivery feedback panicked; the event is acknowledged (a bug: report it)");
+                false
+            });
+    }
+    let triggers = match parse_body(body) {
         Ok(Parsed::Triggers(t)) => t,
         Ok(Parsed::Ignore(why)) => {
             tracing::info!(reason = %why, "message ignored");

@@ -136,6 +136,7 @@ impl Processor {
                     text: text.text.clone(),
                     list_management: if subscriber { list_name.clone().map(|l| (l, topic.clone())) } else { None },
                     ics: Some(Bytes::from(ics)),
+                    feedback: None,
                 };
                 let key = DeliveryKey {
                     object: object.id().clone(),

@@ -1,11 +1,13 @@
 //! The notification processor: trigger events in, per-customer notifications out. The same library
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
+//! The same queue handler records SES's delivery feedback ([`feedback`]).
 
 pub mod attendees;
 pub mod batch;
 pub mod error;
 pub mod events;
+pub mod feedback;
 pub mod ics_calendar;
 pub mod invitations;
 pub mod meeting;

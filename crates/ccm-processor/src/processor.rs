@@ -226,6 +226,7 @@ impl Processor {
                     text: copy.text,
                     list_management: Some((list_name.clone(), topic.clone())),
                     ics: None,
+                    feedback: None,
                 };
                 let key = DeliveryKey {
                     object: object.id().clone(),
@@ -279,12 +280,16 @@ impl Processor {
 
     /// One recipient: reserve in the ledger, send, confirm. A send already confirmed is skipped; one
     /// reserved but never confirmed (a crash mid-send) is sent again: at most one duplicate, never a loss.
+    /// The message carries its delivery's tags, so SES's events about it find this send again.
     pub(crate) async fn send_once(
         &self,
         customer: &CustomerCode,
         key: DeliveryKey,
-        email: OutgoingEmail,
+        mut email: OutgoingEmail,
     ) -> SendResult {
+        if email.feedback.is_none() {
+            email.feedback = ccm_core::feedback::SendTags::for_key(&key);
+        }
         match self.ledger.reserve(&key).await {
             Ok(Reservation::Sent) => return SendResult::AlreadySent,
             Ok(Reservation::Acquired | Reservation::InFlight) => {}

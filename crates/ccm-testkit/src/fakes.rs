@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use ccm_core::ports::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
-    Reservation, SendReceipt,
+    Recorded, Reservation, SendReceipt,
 };
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 
@@ -16,6 +16,8 @@ use ccm_core::{CustomerCode, EmailAddress, TopicName};
 pub struct Sent {
     pub customer: CustomerCode,
     pub email: OutgoingEmail,
+    /// The message id the fake answered with.
+    pub message_id: String,
 }
 
 /// How the fake mailer answers a customer's sends.
@@ -72,11 +74,13 @@ impl Mailer for FakeMailer {
             Behaviour::Down => return Err(MailError::Unavailable("503 Service Unavailable".into())),
             Behaviour::Deny => return Err(MailError::Rejected("AccessDenied".into())),
         }
-        self.sent
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Sent { customer: customer.clone(), email: email.clone() });
-        Ok(SendReceipt { message_id: format!("fake-{}", self.counter.fetch_add(1, Ordering::Relaxed)) })
+        let message_id = format!("fake-{}", self.counter.fetch_add(1, Ordering::Relaxed));
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).push(Sent {
+            customer: customer.clone(),
+            email: email.clone(),
+            message_id: message_id.clone(),
+        });
+        Ok(SendReceipt { message_id })
     }
 }
 
@@ -123,7 +127,8 @@ impl ContactDirectory for FakeContacts {
 /// An in-memory delivery ledger with the same answers as the real one.
 #[derive(Default)]
 pub struct FakeLedger {
-    states: Mutex<HashMap<DeliveryKey, bool>>,
+    /// `None` while reserved, the receipt once confirmed.
+    states: Mutex<HashMap<DeliveryKey, Option<SendReceipt>>>,
 }
 
 impl FakeLedger {
@@ -138,15 +143,22 @@ impl DeliveryLedger for FakeLedger {
         let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
         Ok(match states.get(key) {
             None => {
-                states.insert(key.clone(), false);
+                states.insert(key.clone(), None);
                 Reservation::Acquired
             }
-            Some(false) => Reservation::InFlight,
-            Some(true) => Reservation::Sent,
+            Some(None) => Reservation::InFlight,
+            Some(Some(_)) => Reservation::Sent,
         })
     }
-    async fn confirm(&self, key: &DeliveryKey, _receipt: &SendReceipt) -> Result<(), LedgerError> {
-        self.states.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), true);
+    async fn confirm(&self, key: &DeliveryKey, receipt: &SendReceipt) -> Result<(), LedgerError> {
+        self.states.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), Some(receipt.clone()));
         Ok(())
+    }
+    async fn lookup(&self, key: &DeliveryKey) -> Result<Recorded, LedgerError> {
+        Ok(match self.states.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+            None => Recorded::Missing,
+            Some(None) => Recorded::InFlight,
+            Some(Some(receipt)) => Recorded::Sent(receipt.clone()),
+        })
     }
 }

@@ -7,7 +7,7 @@
 //! Every check uses keys under a fresh object id, so the checks do not interfere with each other or
 //! with records already in the ledger, and the suite may run twice against the same ledger.
 
-use ccm_core::ports::{DeliveryKey, DeliveryLedger, Reservation, SendReceipt};
+use ccm_core::ports::{DeliveryKey, DeliveryLedger, Recorded, Reservation, SendReceipt};
 use ccm_core::{CustomerCode, EmailAddress, ObjectId};
 use futures::future::join_all;
 
@@ -21,6 +21,7 @@ pub async fn run_all(ledger: &dyn DeliveryLedger) {
     confirming_twice_keeps_the_send_sent(ledger).await;
     keys_differing_in_any_part_are_separate_sends(ledger).await;
     a_race_of_reservations_has_exactly_one_acquirer(ledger).await;
+    a_lookup_tells_missing_in_flight_and_sent_with_its_message_id(ledger).await;
 }
 
 /// A key under a fresh object id, `CHG-ledger-{what}-{random}`, so each check owns its records.
@@ -120,4 +121,23 @@ pub async fn a_race_of_reservations_has_exactly_one_acquirer(ledger: &dyn Delive
         }
     }
     assert_eq!(acquired, 1, "{check}: exactly one of {RACERS} racers acquires");
+}
+
+/// Delivery feedback matches SES's message id against the ledger: a lookup reserves nothing.
+pub async fn a_lookup_tells_missing_in_flight_and_sent_with_its_message_id(ledger: &dyn DeliveryLedger) {
+    let check = "lookup";
+    let key = fresh_key("lookup");
+    let lookup = |key: DeliveryKey| async move {
+        ledger.lookup(&key).await.unwrap_or_else(|e| panic!("{check}: lookup {key:?}: {e}"))
+    };
+    assert_eq!(lookup(key.clone()).await, Recorded::Missing, "{check}: nothing recorded yet");
+    assert_eq!(lookup(key.clone()).await, Recorded::Missing, "{check}: a lookup reserves nothing");
+    reserve(check, ledger, &key).await;
+    assert_eq!(lookup(key.clone()).await, Recorded::InFlight, "{check}: reserved, not confirmed");
+    confirm(check, ledger, &key, "m-lookup").await;
+    assert_eq!(
+        lookup(key.clone()).await,
+        Recorded::Sent(SendReceipt { message_id: "m-lookup".into() }),
+        "{check}: confirmed, with its message id"
+    );
 }

@@ -259,6 +259,10 @@ pub struct SentEmail {
     pub body: Option<String>,
     /// Raw content: the whole MIME message.
     pub raw: Option<String>,
+    /// The configuration set the message was sent with (the patched server only).
+    pub configuration_set: Option<String>,
+    /// Its SES message tags, by name (the patched server only).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl SentEmail {
@@ -284,6 +288,12 @@ impl SentEmail {
             subject: text("subject"),
             body: text("body"),
             raw: text("raw_data"),
+            configuration_set: text("configuration_set"),
+            tags: v
+                .get("tags")
+                .and_then(|t| t.as_object())
+                .map(|t| t.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -333,6 +343,26 @@ impl Moto {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// One SNS query-API call (`Action=…` and its parameters) as the test credentials' account;
+    /// the XML answer. The workspace has no SNS SDK (no adapter calls SNS: AWS delivers to it), so
+    /// tests set topics up through the query API; moto checks no signature.
+    pub async fn sns(&self, params: &[(&str, &str)]) -> String {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential={TEST_ACCESS_KEY}/20260101/{TEST_REGION}/sns/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let resp = reqwest::Client::new()
+            .post(format!("{}/", self.endpoint))
+            .header("authorization", auth)
+            .form(params)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("SNS {params:?}: {e}"));
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        assert!(status.is_success(), "SNS {params:?} answered {status}: {body}");
+        body
     }
 
     async fn data_json(&self) -> serde_json::Value {

@@ -1,11 +1,13 @@
 // The details view of a change or an announcement: content, schedule in the object's zone and the
-// viewer's, progress, meeting, attachments, customers, history, and the actions the user may take.
+// viewer's, progress, meeting, attachments, customers, deliveries (SES's feedback per customer), history,
+// and the actions the user may take.
 
 import { describeError, objectPath } from '../api.js';
 import { el, errorBox, loading, replace } from '../dom.js';
 import { timeBoth } from '../dates.js';
 import { STATUS_LABEL, TYPES, statusBadge, typeBadge, view } from '../model.js';
 import { actionButtons, reload } from './actions.js';
+import { deliveriesSection } from './deliveries.js';
 import { openDialog } from './modal.js';
 import { surveyResults } from './survey-results.js';
 import { timeline } from './timeline.js';
@@ -73,6 +75,7 @@ export function detailsBody(me, o, { onChanged } = {}) {
     meetingSection(o, v),
     attachmentsSection(o, v),
     surveyResults(v),
+    deliveriesSection(v),
     el('div', { class: 'actions' }, actionButtons(me, v, { onChanged })),
     timeline(o.modifications));
 }

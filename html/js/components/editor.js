@@ -1,10 +1,11 @@
 // The edit page of one object (change or announcement): loads the current version with its ETag,
 // saves with If-Match, asks before editing an approved object (it returns to submitted), handles a
-// stale save (409: who changed it, reload or keep editing), and shows versions and history.
+// stale save (409: who changed it, reload or keep editing), and shows deliveries, versions and history.
 
 import { describeError, objectPath, request } from '../api.js';
 import { el, errorBox, replace } from '../dom.js';
 import { actionButtons, showTriggers } from './actions.js';
+import { deliveriesSection } from './deliveries.js';
 import { confirmDialog } from './modal.js';
 import { showConflict } from './conflict.js';
 import { clearFormErrors, showFormErrors } from './form-errors.js';
@@ -37,7 +38,8 @@ export async function objectEditor(page, me, id, form, { noun, listUrl, onRender
   const readOnly = el('div');
   const versions = versionsPanel(me, id);
   const historyBox = el('div');
-  replace(page, header, readOnly, formEl,
+  const deliveriesBox = el('div');
+  replace(page, header, readOnly, formEl, deliveriesBox,
     el('section', { 'aria-labelledby': 'h-versions' }, el('h2', { id: 'h-versions' }, 'Versions'), versions.node),
     el('section', { 'aria-labelledby': 'h-hist' }, el('h2', { id: 'h-hist', class: 'visually-hidden' }, 'History'), historyBox));
 
@@ -63,6 +65,7 @@ export async function objectEditor(page, me, id, form, { noun, listUrl, onRender
     saveBtn.textContent = v.status === 'draft' ? 'Save draft' : 'Save changes';
     if (refill) { form.fill(state.current.object); dirty = false; }
     replace(historyBox, timeline(state.current.object.modifications));
+    replace(deliveriesBox, deliveriesSection(v));
     versions.refresh();
     if (onRender) onRender(state);
   }

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod blackouts;
 pub mod calendar;
 pub mod common;
+pub mod deliveries;
 pub mod objects;
 pub mod openapi;
 pub mod saved;

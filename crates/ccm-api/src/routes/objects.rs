@@ -12,9 +12,11 @@ use ccm_core::ports::IndexPage;
 use ccm_core::workflow::Action;
 
 use super::common::{ApiQuery, JsonObject, ListParams, if_match, json_with_etag, with_etag};
+use super::deliveries::deliveries;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::wire::deliveries::DeliveriesBody;
 use crate::wire::{ActRequest, DeletedBody, ObjectBody, SavedBody, VersionsBody};
 
 /// The optional body of an action: empty, or an [`ActRequest`] (a bad one is 400 naming the field).
@@ -247,6 +249,15 @@ macro_rules! family_routes {
                 super::version($family, s, u, id, n).await
             }
 
+            #[utoipa::path(get, path = concat!($base, "/{id}/deliveries"), tag = $tag, operation_id = concat!("get", $name, "Deliveries"), params(("id" = String, Path, pattern = $id)),
+                responses((status = 200, description = "Per customer: notifications sent, SES's delivered / bounced / complained / rejected counts, and the addresses that bounced or complained (masked for customer-scoped users)", body = DeliveriesBody),
+                          (status = 400, description = "A malformed id", body = ErrorBody),
+                          (status = 401, description = "Not signed in", body = ErrorBody),
+                          (status = 404, description = "Not found or not visible", body = ErrorBody)))]
+            pub async fn deliveries(State(s): State<AppState>, u: User, Path(id): Path<String>) -> ApiResult<Json<DeliveriesBody>> {
+                super::deliveries($family, s, u, id).await
+            }
+
             pub fn router() -> utoipa_axum::router::OpenApiRouter<AppState> {
                 use utoipa_axum::routes;
                 utoipa_axum::router::OpenApiRouter::new()
@@ -254,6 +265,7 @@ macro_rules! family_routes {
                     .routes(routes!(get, update, delete))
                     .routes(routes!(versions))
                     .routes(routes!(version))
+                    .routes(routes!(deliveries))
                     .routes(routes!(act))
             }
         }

@@ -433,6 +433,7 @@ async fn a_scoped_user_reading_a_shared_object_sees_no_other_customer_on_any_rea
         format!("{path}/versions"),
         format!("{path}/versions/1"),
         format!("{path}/versions/2"),
+        format!("{path}/deliveries"),
         "/api/changes".into(),
         "/api/search?q=both".into(),
         "/api/recent".into(),

@@ -185,6 +185,7 @@ async fn path_tricks_in_ids_are_refused_and_write_nothing() {
             (Method::POST, "/duplicate"),
             (Method::GET, "/versions"),
             (Method::GET, "/versions/1"),
+            (Method::GET, "/deliveries"),
         ] {
             let path = format!("/api/changes/{bad}{suffix}");
             let (status, _, body) =

@@ -10,6 +10,7 @@ mod bad_input;
 mod calendar;
 mod changes;
 mod concurrency;
+mod deliveries;
 mod request_ids;
 mod search;
 mod surveys;

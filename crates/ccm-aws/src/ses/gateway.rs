@@ -14,8 +14,9 @@ use aws_sdk_sesv2::error::SdkError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{
     Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, MessageHeader,
-    RawMessage, SubscriptionStatus,
+    MessageTag, RawMessage, SubscriptionStatus,
 };
+use ccm_core::feedback::SendTags;
 use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
 use ccm_core::retry::backoff;
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
@@ -73,6 +74,9 @@ struct CustomerState {
     quota_retry_at: std::sync::Mutex<Option<Instant>>,
     list_name: OnceCell<String>,
     in_flight: Semaphore,
+    /// SES said the customer's configuration set does not exist: sends go without it (and so
+    /// without delivery feedback) until the process restarts after `ccm ses configure-events`.
+    no_configuration_set: std::sync::atomic::AtomicBool,
 }
 
 /// Why a customer's limiter could not be sized for good.
@@ -106,6 +110,7 @@ impl SesGateway {
                     quota_retry_at: std::sync::Mutex::new(None),
                     list_name: OnceCell::new(),
                     in_flight: Semaphore::new(options.max_in_flight.max(1)),
+                    no_configuration_set: std::sync::atomic::AtomicBool::new(false),
                 };
                 (code.clone(), state)
             })
@@ -176,8 +181,36 @@ impl SesGateway {
         }
     }
 
-    async fn send_once(&self, client: &CustomerClient, email: &OutgoingEmail) -> Result<SendReceipt, MailError> {
-        let rejected = |what: &str, err: &dyn std::fmt::Display| MailError::Rejected(format!("{what}: {err}"));
+    /// One SendEmail; a message of a delivery goes with the customer's configuration set and its
+    /// delivery's tags. Should SES not know the configuration set (an account not yet set up with
+    /// `ccm ses configure-events` or `ccm domain onboard`), the mail still goes, without them.
+    async fn send_once(
+        &self,
+        client: &CustomerClient,
+        state: &CustomerState,
+        email: &OutgoingEmail,
+    ) -> Result<SendReceipt, MailError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let set = client.config.configuration_set();
+        let feedback = email.feedback.as_ref().filter(|_| !state.no_configuration_set.load(Relaxed));
+        match self.send_email(client, email, feedback.map(|tags| (set.as_str(), tags))).await {
+            Err(Sent::NoConfigurationSet(why)) => {
+                state.no_configuration_set.store(true, Relaxed);
+                tracing::warn!(configuration_set = %set, error = %why, "SES does not know the customer's configuration set: sending without it, so without delivery feedback (run `ccm ses configure-events`)");
+                self.send_email(client, email, None).await.map_err(Sent::into_mail_error)
+            }
+            other => other.map_err(Sent::into_mail_error),
+        }
+    }
+
+    async fn send_email(
+        &self,
+        client: &CustomerClient,
+        email: &OutgoingEmail,
+        feedback: Option<(&str, &SendTags)>,
+    ) -> Result<SendReceipt, Sent> {
+        let rejected =
+            |what: &str, err: &dyn std::fmt::Display| Sent::Failed(MailError::Rejected(format!("{what}: {err}")));
         let content = build_content(email).map_err(|err| rejected("building the message", &err))?;
         let list_management = match &email.list_management {
             Some((list, topic)) => Some(
@@ -189,6 +222,10 @@ impl SesGateway {
             ),
             None => None,
         };
+        let tags = match feedback {
+            Some((_, tags)) => Some(message_tags(tags).map_err(|err| rejected("message tags", &err))?),
+            None => None,
+        };
         let out = client
             .ses
             .send_email()
@@ -196,13 +233,25 @@ impl SesGateway {
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(content)
             .set_list_management_options(list_management)
+            .set_configuration_set_name(feedback.map(|(set, _)| set.to_owned()))
+            .set_email_tags(tags)
             .customize()
             // A retried SendEmail after a timeout could deliver twice: the caller and its delivery
             // ledger decide about retries, and throttling (never delivered) is retried in `send`.
             .config_override(aws_sdk_sesv2::config::Builder::default().retry_config(RetryConfig::disabled()))
             .send()
             .await
-            .map_err(|err| classify("SendEmail", &err).into_mail_error())?;
+            .map_err(|err| {
+                let failure = classify("SendEmail", &err);
+                if feedback.is_some()
+                    && failure.is_not_found()
+                    && failure.message.to_lowercase().contains("configuration set")
+                {
+                    Sent::NoConfigurationSet(failure.message)
+                } else {
+                    Sent::Failed(failure.into_mail_error())
+                }
+            })?;
         Ok(SendReceipt { message_id: out.message_id().unwrap_or_default().to_owned() })
     }
 
@@ -231,6 +280,27 @@ impl SesGateway {
             .await?;
         Ok(name.clone())
     }
+}
+
+/// Why one SendEmail failed.
+enum Sent {
+    /// SES does not know the configuration set the message named.
+    NoConfigurationSet(String),
+    Failed(MailError),
+}
+
+impl Sent {
+    fn into_mail_error(self) -> MailError {
+        match self {
+            Self::NoConfigurationSet(why) => MailError::Rejected(why),
+            Self::Failed(err) => err,
+        }
+    }
+}
+
+/// The delivery's tags as SES message tags (every value is one SES accepts: [`SendTags::to_pairs`]).
+pub(crate) fn message_tags(tags: &SendTags) -> Result<Vec<MessageTag>, aws_sdk_sesv2::error::BuildError> {
+    tags.to_pairs().into_iter().map(|(name, value)| MessageTag::builder().name(name).value(value).build()).collect()
 }
 
 /// Simple content (subject, HTML and text in UTF-8), or, with a calendar invitation, the raw MIME
@@ -272,7 +342,7 @@ impl Mailer for SesGateway {
         let mut attempt = 0;
         loop {
             limiter.until_ready().await;
-            match self.send_once(client, email).await {
+            match self.send_once(client, state, email).await {
                 Ok(receipt) => {
                     tracing::debug!(message_id = %receipt.message_id, "sent");
                     return Ok(receipt);
@@ -405,6 +475,7 @@ mod tests {
             text: "Done".into(),
             list_management: None,
             ics: None,
+            feedback: None,
         };
         let content = build_content(&email).unwrap();
         let simple = content.simple().unwrap();

@@ -142,6 +142,7 @@ fn email(to: &str, subject: &str, ics: Option<&str>) -> OutgoingEmail {
         text: "Change approved".to_owned(),
         list_management: Some((LIST.to_owned(), topic("aws-announce"))),
         ics: ics.map(|s| Bytes::from(s.to_owned())),
+        feedback: None,
     }
 }
 
@@ -399,5 +400,80 @@ async fn an_ses_outage_is_unavailable_and_left_to_the_caller_to_retry() {
     match gw.send(acme.code(), &outage).await {
         Err(err @ MailError::Unavailable(_)) => assert!(err.is_retryable()),
         other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+/// The delivery a test send belongs to.
+fn tags_for(customer: &Customer) -> ccm_core::feedback::SendTags {
+    ccm_core::feedback::SendTags {
+        object: ccm_core::ObjectId::parse("CHG-0f8fad5b-d9cb-469f-a165-70867728950e").unwrap(),
+        version: 4,
+        event: ccm_core::Token::parse("approved").unwrap(),
+        customer: customer.code().clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_deliverys_send_carries_the_customers_configuration_set_and_its_tags() {
+    let Some(moto) = moto::shared().await else { return };
+    let acme = Customer::new("acme", "us-east-1", "ccm-ses-sender");
+    let ses = acme.set_up_account(moto).await;
+    let set = acme.config.configuration_set();
+    ses.create_configuration_set().configuration_set_name(&set).send().await.expect("creating the configuration set");
+    let gw = gateway(moto, &[&acme], SesOptions::default()).await;
+
+    let mut tagged = email(&acme.address("jane"), "Tagged", None);
+    tagged.feedback = Some(tags_for(&acme));
+    let receipt = gw.send(acme.code(), &tagged).await.expect("send");
+    gw.send(acme.code(), &email(&acme.address("john"), "Untagged", None)).await.expect("a send outside a delivery");
+
+    let sent = moto.sent_to(&acme.account, &acme.address("jane")).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].message_id, receipt.message_id);
+    assert_eq!(sent[0].configuration_set.as_deref(), Some(set.as_str()), "{sent:?}");
+    let want: std::collections::BTreeMap<String, String> =
+        tags_for(&acme).to_pairs().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    assert_eq!(sent[0].tags, want);
+    let untagged = moto.sent_to(&acme.account, &acme.address("john")).await;
+    assert_eq!((untagged[0].configuration_set.clone(), untagged[0].tags.len()), (None, 0), "{untagged:?}");
+}
+
+#[tokio::test]
+async fn without_the_configuration_set_in_the_account_a_deliverys_mail_still_goes_without_it() {
+    let Some(moto) = moto::shared().await else { return };
+    let acme = Customer::new("acme", "us-east-1", "ccm-ses-sender");
+    let ses = acme.set_up_account(moto).await;
+    // SES refuses a send naming a configuration set the account does not have.
+    let refused = ses
+        .send_email()
+        .from_email_address(format!("ccm@{SENDER_DOMAIN}"))
+        .destination(aws_sdk_sesv2::types::Destination::builder().to_addresses(acme.address("x")).build())
+        .content(
+            aws_sdk_sesv2::types::EmailContent::builder()
+                .simple(
+                    aws_sdk_sesv2::types::Message::builder()
+                        .subject(aws_sdk_sesv2::types::Content::builder().data("s").build().unwrap())
+                        .body(
+                            aws_sdk_sesv2::types::Body::builder()
+                                .text(aws_sdk_sesv2::types::Content::builder().data("t").build().unwrap())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .configuration_set_name("missing-set")
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(refused.as_service_error().is_some_and(|e| e.is_not_found_exception()), "{refused:?}");
+
+    let gw = gateway(moto, &[&acme], SesOptions::default()).await;
+    for who in ["jane", "john"] {
+        let mut tagged = email(&acme.address(who), "Tagged", None);
+        tagged.feedback = Some(tags_for(&acme));
+        gw.send(acme.code(), &tagged).await.expect("sent without the configuration set");
+        let sent = moto.sent_to(&acme.account, &acme.address(who)).await;
+        assert_eq!((sent.len(), sent[0].configuration_set.clone()), (1, None), "{sent:?}");
     }
 }

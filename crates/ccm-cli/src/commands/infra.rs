@@ -88,8 +88,10 @@ pub enum RenderError {
 type Generator = fn(&[Customer<'_>]) -> Vec<String>;
 
 /// Every region the template must have, and what fills it.
-const REGIONS: [(&str, Generator); 6] = [
+const REGIONS: [(&str, Generator); 8] = [
     ("customer-notifications", notifications),
+    ("customer-accounts-key", accounts),
+    ("customer-accounts-topic", accounts),
     ("customer-queues", queue_refs),
     ("customer-queue-arns", queue_arns),
     ("customer-ses-roles", ses_roles),
@@ -163,6 +165,12 @@ fn queue_refs(cs: &[Customer<'_>]) -> Vec<String> {
 
 fn queue_arns(cs: &[Customer<'_>]) -> Vec<String> {
     cs.iter().map(|c| format!("- !GetAtt {}Queue.Arn", c.logical)).collect()
+}
+
+/// The customer accounts (their SES publishes delivery feedback to the stack's topic), each once.
+fn accounts(cs: &[Customer<'_>]) -> Vec<String> {
+    let ids: BTreeSet<&str> = cs.iter().map(|c| c.config.account_id()).collect();
+    ids.into_iter().map(|a| format!("- {}", quoted(a))).collect()
 }
 
 fn ses_roles(cs: &[Customer<'_>]) -> Vec<String> {

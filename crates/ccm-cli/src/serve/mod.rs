@@ -4,6 +4,7 @@
 
 mod assets;
 mod demo;
+mod feedback;
 pub(crate) mod keys;
 pub(crate) mod meetings;
 mod outbox;
@@ -83,13 +84,19 @@ pub struct Server {
     pub outbox: PathBuf,
     /// The local contacts store the processor reads and unsubscribe links write (embedded backend).
     pub contacts: Option<Arc<JsonContacts>>,
+    /// The mailbox simulator's events, until the queue starts (embedded backend).
+    feedback: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<String>>>,
 }
 
 impl Server {
-    /// Starts the in-process trigger queue feeding the processor (embedded backend).
+    /// Starts the in-process trigger queue feeding the processor, and the delivery feedback of the
+    /// mailbox simulator (embedded backend).
     pub async fn start_queue(&self) -> anyhow::Result<()> {
         if let (Some(store), Some(processor)) = (&self.embedded, &self.processor) {
             queue::start(store.clone(), processor.clone(), self.state.app.index.clone()).await?;
+            if let Some(rx) = self.feedback.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                feedback::start(rx, processor.clone());
+            }
         }
         Ok(())
     }
@@ -192,13 +199,13 @@ pub async fn build_with(
     };
     let outbox_dir = args.data.join("outbox");
     let links = LinkKeys::from_secrets(&session_secret.primary, session_secret.previous.as_deref());
-    let (processor, contacts) = match &embedded {
+    let (processor, contacts, feedback) = match &embedded {
         Some(store) => {
-            let (mut p, c) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
+            let (mut p, c, f) = processor(store.clone(), &config, &ses, args, &links, survey_keys)?;
             p.calendar = Some(meetings::calendar(&args.data, &config.email_config.portal_base_url).await?);
-            (Some(p), Some(c))
+            (Some(p), Some(c), Some(f))
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     let unsubscribe = match &contacts {
         Some(c) => unsubscribe::routes(links, c.clone(), &config, &ses),
@@ -226,7 +233,8 @@ pub async fn build_with(
         .merge(meetings::routes(&args.data, state.clone()))
         .merge(unsubscribe)
         .fallback_service(assets::service(args.html.clone()));
-    Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts })
+    let feedback = std::sync::Mutex::new(feedback);
+    Ok(Server { router, state, embedded, processor, outbox: outbox_dir, contacts, feedback })
 }
 
 /// Links in mail point where this server is reached: see [`portal_url`].
@@ -249,7 +257,8 @@ async fn to_dev_login(uri: axum::http::Uri) -> axum::response::Redirect {
 }
 
 /// The processor of the one-machine setup: contacts from JSON (with the opt-outs made through
-/// unsubscribe links, kept in the data directory), mail to the outbox, the delivery ledger in the
+/// unsubscribe links, kept in the data directory), mail to the outbox (with SES's mailbox
+/// simulator's delivery feedback, handed out as the receiver to start), the delivery ledger in the
 /// data directory (the same ledger code as on AWS, over the embedded store), and the built-in
 /// survey page for completion notices.
 fn processor(
@@ -259,7 +268,7 @@ fn processor(
     args: &ServeArgs,
     links: &LinkKeys,
     survey_keys: SurveyKeys,
-) -> anyhow::Result<(ccm_processor::Processor, Arc<JsonContacts>)> {
+) -> anyhow::Result<(ccm_processor::Processor, Arc<JsonContacts>, tokio::sync::mpsc::UnboundedReceiver<String>)> {
     let contacts_text = match &args.contacts {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
         None => DEMO_CONTACTS.to_owned(),
@@ -272,7 +281,9 @@ fn processor(
         }
     }
     let contacts = Arc::new(contacts);
-    let mailer = ccm_embedded::OutboxMailer::new(&args.data, &config.email_config.portal_base_url, links.clone());
+    let (sink, events, customers) = feedback::channel(config);
+    let mailer = ccm_embedded::OutboxMailer::new(&args.data, &config.email_config.portal_base_url, links.clone())
+        .with_feedback(sink, customers);
     let processor = ccm_processor::Processor {
         store: store.clone(),
         contacts: contacts.clone(),
@@ -285,7 +296,7 @@ fn processor(
         clock: Arc::new(ccm_core::ports::SystemClock),
         settings: ccm_processor::Settings::default(),
     };
-    Ok((processor, contacts))
+    Ok((processor, contacts, events))
 }
 
 pub async fn run(config_path: &Path, ses_path: &Path, mut args: ServeArgs) -> anyhow::Result<ExitCode> {

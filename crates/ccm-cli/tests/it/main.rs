@@ -13,4 +13,5 @@ mod identity_center_sync;
 mod saml_browser;
 mod serve;
 mod ses_commands;
+mod ses_feedback;
 mod shared_index;

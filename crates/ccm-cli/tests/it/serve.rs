@@ -19,6 +19,10 @@ mod lambdas;
 #[path = "serve/surveys.rs"]
 mod surveys;
 
+/// Delivery feedback: the outbox as SES's mailbox simulator, counts and addresses through the API.
+#[path = "serve/feedback.rs"]
+mod feedback;
+
 /// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
 #[path = "serve/meetings.rs"]
 mod meetings;

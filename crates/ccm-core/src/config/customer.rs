@@ -55,6 +55,16 @@ pub struct CustomerConfig {
     pub logo_url: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub additional_contacts: Vec<AdditionalContact>,
+    /// The SES configuration set every notification is sent with (its event destination publishes
+    /// deliveries, bounces and complaints back to ccm); default [`default_configuration_set`].
+    #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
+    pub ses_configuration_set: Option<String>,
+}
+
+/// The configuration set `ccm domain onboard` and `ccm ses configure-events` create in a customer
+/// account when config names none (the original system's name).
+pub fn default_configuration_set(customer: &str) -> String {
+    format!("{customer}-ccoe-emails")
 }
 
 impl CustomerConfig {
@@ -68,6 +78,11 @@ impl CustomerConfig {
         let wanted = email.trim();
         self.restricted_recipients.is_empty()
             || self.restricted_recipients.iter().any(|r| r.trim().eq_ignore_ascii_case(wanted))
+    }
+
+    /// The configuration set sends use: `ses_configuration_set`, else the default name.
+    pub fn configuration_set(&self) -> String {
+        self.ses_configuration_set.clone().unwrap_or_else(|| default_configuration_set(self.customer_code.as_str()))
     }
 
     pub fn is_prod(&self) -> bool {
@@ -112,6 +127,13 @@ impl CustomerConfig {
         if let Some(Err(why)) = self.logo_url.as_deref().map(checks::image_url) {
             p.add(at("logo_url"), why);
         }
+        if let Some(set) = &self.ses_configuration_set {
+            p.require(
+                set.len() <= 64 && crate::feedback::is_tag_value(set),
+                at("ses_configuration_set"),
+                "must be 1-64 ASCII letters, digits, '_' or '-' (an SES configuration set name)",
+            );
+        }
     }
 
     fn check_deprecated_account_id(&self, from_arn: &str, p: &mut Problems, field: &str) {
@@ -153,6 +175,18 @@ mod tests {
             "restricted_recipients": restricted,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn the_configuration_set_defaults_to_the_one_domain_onboarding_creates() {
+        assert_eq!(customer(&[]).configuration_set(), "acme-ccoe-emails");
+        let mut c = customer(&[]);
+        c.ses_configuration_set = Some("ccm-events".into());
+        assert_eq!(c.configuration_set(), "ccm-events");
+        let mut p = Problems::default();
+        c.ses_configuration_set = Some("bad name".into());
+        c.validate(&CustomerCode::parse("acme").unwrap(), &mut p);
+        assert!(format!("{p:?}").contains("ses_configuration_set"), "{p:?}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub use app::AppConfig;
 pub use approval::{ApprovalPolicies, ApprovalPolicy, MAX_QUORUM};
 pub use contact::{AlternateContact, ContactConfig};
 pub use cross::{shared_ses_accounts, validate_together};
-pub use customer::{AdditionalContact, CustomerConfig, Environment};
+pub use customer::{AdditionalContact, CustomerConfig, Environment, default_configuration_set};
 pub use error::{ConfigError, FieldError};
 pub use portal::{DemoUser, PortalConfig};
 pub use sections::{DmarcPolicy, EmailConfig, Route53Config, S3Config};

@@ -18,6 +18,7 @@ fn email(subject: &str, ics: Option<&str>) -> OutgoingEmail {
         text: "Approved & scheduled".into(),
         list_management: None,
         ics: ics.map(|s| Bytes::from(s.to_owned())),
+        feedback: None,
     }
 }
 

@@ -19,6 +19,10 @@ pub struct OutgoingEmail {
     pub list_management: Option<(String, TopicName)>,
     /// A calendar invitation (`text/calendar; method=REQUEST`) to attach.
     pub ics: Option<Bytes>,
+    /// The delivery this message belongs to, sent as SES message tags (with the customer's
+    /// configuration set) so SES's delivery, bounce and complaint events name it
+    /// ([`crate::feedback`]); `None` for mail outside a delivery (a test send).
+    pub feedback: Option<crate::feedback::SendTags>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,10 +115,27 @@ pub enum LedgerError {
     Unavailable(String),
 }
 
+/// What the ledger holds for one send, read without reserving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// No send was ever reserved under this key.
+    Missing,
+    /// Reserved, not (yet) confirmed.
+    InFlight,
+    /// Sent, with the provider's receipt.
+    Sent(SendReceipt),
+}
+
 #[async_trait]
 pub trait DeliveryLedger: Send + Sync {
     /// Records the intent to send (conditional create).
     async fn reserve(&self, key: &DeliveryKey) -> Result<Reservation, LedgerError>;
     /// Records that the send happened.
     async fn confirm(&self, key: &DeliveryKey, receipt: &SendReceipt) -> Result<(), LedgerError>;
+    /// What is recorded of a send (delivery feedback matches SES's message id against it). The
+    /// default says the ledger cannot tell; every ledger that serves feedback overrides it.
+    async fn lookup(&self, key: &DeliveryKey) -> Result<Recorded, LedgerError> {
+        let _ = key;
+        Err(LedgerError::Unavailable("this ledger cannot look up sends".into()))
+    }
 }

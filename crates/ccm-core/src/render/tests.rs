@@ -332,6 +332,7 @@ fn every_rendered_notification_reads_back_whole_through_mime_and_an_independent_
                 text: r.text.clone(),
                 list_management: None,
                 ics: None,
+                feedback: None,
             };
             let raw = crate::mime::build(&email, now(), "m@ccm", &[]);
             let head = String::from_utf8(raw.clone()).unwrap();

@@ -126,7 +126,7 @@ fn sending_domain(app: &AppConfig) -> String {
     app.email_config.domain.clone().unwrap_or_else(|| app.email_config.sender_address.domain().to_owned())
 }
 
-async fn ses_domain(ctx: &Ctx, c: &CustomerConfig) -> SesDomain {
+pub(crate) async fn ses_domain(ctx: &Ctx, c: &CustomerConfig) -> SesDomain {
     SesDomain::new(&ctx.assume(&c.ses_role_arn, &format!("ccm-cli-{}", c.customer_code), &c.region).await)
 }
 

@@ -5,7 +5,7 @@
 //! planned for the customers before it, as the real run's zone would hold them.
 
 use ccm_admin::dns::{Dns, Pending, Record};
-use ccm_admin::domain::{EVENT_DESTINATION, SesDomain, configuration_set_name};
+use ccm_admin::domain::{EVENT_DESTINATION, SesDomain};
 use ccm_core::config::{AppConfig, CustomerConfig};
 use serde_json::json;
 use tokio::sync::Mutex;
@@ -103,7 +103,7 @@ pub(super) async fn onboard(
     dry_run: bool,
 ) -> anyhow::Result<per_customer::Step> {
     let ses = ses_domain(ctx, c).await;
-    let set = configuration_set_name(c.customer_code.as_str());
+    let set = c.configuration_set();
     let (mut status, mut token, steps) = plan_ses(&ses, app, c, domain, &set).await?;
     if !dry_run {
         for step in &steps {

@@ -2,7 +2,7 @@
 //! never shows SUCCESS).
 
 use ccm_admin::dns::Dns;
-use ccm_admin::domain::{EVENT_DESTINATION, configuration_set_name};
+use ccm_admin::domain::EVENT_DESTINATION;
 use ccm_core::config::{AppConfig, CustomerConfig};
 use serde::Serialize;
 use serde_json::json;
@@ -55,7 +55,7 @@ pub(super) async fn verify(
                 (None, Some(wanted)) => check("MAIL FROM", false, format!("{wanted} not set")),
                 (None, None) => {}
             }
-            let set = configuration_set_name(c.customer_code.as_str());
+            let set = c.configuration_set();
             check(
                 "configuration set",
                 s.configuration_set.as_deref() == Some(set.as_str()),

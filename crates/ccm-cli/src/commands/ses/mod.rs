@@ -1,9 +1,12 @@
 //! `ccm ses …`: one customer's (or every customer's) SES contact list, topics, contacts,
-//! suppression list, backups and test messages.
+//! suppression list, backups and test messages; delivery feedback's configuration sets and the
+//! deliverability check.
 
 pub mod backup;
+pub mod configure_events;
 pub mod contact_edit;
 pub mod contacts;
+pub mod deliverability;
 pub mod list;
 pub mod send_test;
 pub mod subscriptions;
@@ -50,6 +53,12 @@ pub enum SesCommand {
     /// Send one test notification, rendered from a real template, to one address.
     #[command(name = "send-test", after_help = send_test::EXAMPLES)]
     SendTest(send_test::SendTestArgs),
+    /// Create the configuration set and its SNS event destination that bring deliveries, bounces and complaints back.
+    #[command(name = "configure-events", after_help = configure_events::EXAMPLES)]
+    ConfigureEvents(configure_events::ConfigureEventsArgs),
+    /// Recent sends, bounces and complaints against SES's review thresholds, and the account's sending status.
+    #[command(after_help = deliverability::EXAMPLES)]
+    Deliverability(deliverability::DeliverabilityArgs),
 }
 
 pub async fn run(ctx: &Ctx, cmd: SesCommand) -> anyhow::Result<ExitCode> {
@@ -63,6 +72,8 @@ pub async fn run(ctx: &Ctx, cmd: SesCommand) -> anyhow::Result<ExitCode> {
         SesCommand::Backup(a) => backup::run_backup(ctx, a).await,
         SesCommand::Restore(a) => backup::run_restore(ctx, a).await,
         SesCommand::SendTest(a) => send_test::run(ctx, a).await,
+        SesCommand::ConfigureEvents(a) => configure_events::run(ctx, a).await,
+        SesCommand::Deliverability(a) => deliverability::run(ctx, a).await,
     }
 }
 

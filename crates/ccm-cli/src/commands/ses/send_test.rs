@@ -95,6 +95,7 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
                 text: rendered.text,
                 list_management: None,
                 ics: None,
+                feedback: None,
             };
             let mut text = format!("{}send {:?} from {} to {to}", dry(args.dry_run), email.subject, email.from);
             let mut message_id = None;
