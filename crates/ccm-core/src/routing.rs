@@ -39,6 +39,10 @@ pub enum Event {
     Approved,
     Completed,
     Cancelled,
+    /// Before an approved window starts ([`crate::reminders`]): not routed by status, found by the sweep.
+    Reminder,
+    /// A submission still waiting for approval ([`crate::reminders`]).
+    ApprovalReminder,
 }
 
 impl Event {
@@ -48,6 +52,8 @@ impl Event {
             Self::Approved => "approved",
             Self::Completed => "completed",
             Self::Cancelled => "cancelled",
+            Self::Reminder => "reminder",
+            Self::ApprovalReminder => "approval_reminder",
         }
     }
 }
