@@ -1,6 +1,7 @@
 //! The notification processor: trigger events in, per-customer notifications out. The same library
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
+//! Reminders: a periodic [`sweep`] over the shared index hands due reminders to the same processor.
 
 pub mod attendees;
 pub mod batch;
@@ -11,8 +12,10 @@ pub mod invitations;
 pub mod meeting;
 pub mod processor;
 pub mod recipients;
+mod reminder_step;
 mod stream;
 mod survey_step;
+pub mod sweep;
 
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;
@@ -20,3 +23,4 @@ pub use events::{Parsed, TriggerRef, parse_body};
 pub use ics_calendar::IcsCalendar;
 pub use meeting::{Actor, MeetingState, Mode};
 pub use processor::{Outcome, Processor, Settings, Summary};
+pub use sweep::{Sweep, SweepError, SweepReport};
