@@ -19,6 +19,10 @@ mod lambdas;
 #[path = "serve/surveys.rs"]
 mod surveys;
 
+/// Reminders through the internal timer.
+#[path = "serve/reminders.rs"]
+mod reminders;
+
 /// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
 #[path = "serve/meetings.rs"]
 mod meetings;
@@ -39,6 +43,7 @@ fn args(data: &std::path::Path) -> ServeArgs {
         html: None,
         secure_cookies: false,
         contacts: None,
+        reminder_interval: 0,
     }
 }
 

@@ -1,0 +1,110 @@
+//! Reminders in `ccm serve`: the internal timer sweeps the index, the local queue hands the due
+//! reminder to the processor, and the reminder lands in the outbox as a well-formed message.
+
+use std::time::Duration;
+
+use ccm_embedded::outbox::OutboxEntry;
+use serde_json::{Value, json};
+
+use super::{args, repo, sign_in};
+
+/// A server on a random port with the reminder timer sweeping every `every`.
+async fn start_with_reminders(
+    every: Duration,
+) -> (String, std::path::PathBuf, tempfile::TempDir, tokio::task::JoinHandle<()>) {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("info").try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut serve_args = args(dir.path());
+    serve_args.demo = false;
+    serve_args.port = listener.local_addr().unwrap().port();
+    let server =
+        ccm_cli::serve::build(&repo().join("config.json"), &repo().join("SESConfig.json"), &serve_args).await.unwrap();
+    server.start_queue().await.unwrap();
+    let timer = server.start_reminders(every).expect("the embedded backend runs the timer");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let outbox = server.outbox.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, server.router).await.unwrap();
+        timer.stop().await;
+    });
+    (base, outbox, dir, task)
+}
+
+fn reminders_in(outbox: &std::path::Path, title: &str) -> Vec<OutboxEntry> {
+    ccm_embedded::outbox::list(outbox)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.subject.starts_with("⏰ Starts in") && e.subject.ends_with(title))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_approved_change_starting_within_the_lead_time_gets_a_reminder_through_the_timer() {
+    let (base, outbox, _dir, task) = start_with_reminders(Duration::from_millis(150)).await;
+    let http = reqwest::Client::new();
+    let (alice, alice_csrf) = sign_in(&http, &base, "alice@example.com").await;
+    let (bob, bob_csrf) = sign_in(&http, &base, "bob@example.com").await;
+
+    // Starts in about five hours (whole minutes, UTC).
+    let start = chrono::Utc::now() + chrono::Duration::minutes(5 * 60 + 10);
+    let end = start + chrono::Duration::hours(1);
+    let title = "Reminder <b>check</b>";
+    let res = http
+        .post(format!("{base}/api/changes"))
+        .header("cookie", &alice)
+        .header("x-csrf-token", &alice_csrf)
+        .json(&json!({
+            "changeTitle": title, "changeReason": "Test", "implementationPlan": "Do it",
+            "customers": ["acme"], "status": "submitted", "timezone": "UTC",
+            "implementationBeginDate": start.format("%Y-%m-%d").to_string(),
+            "implementationBeginTime": start.format("%H:%M").to_string(),
+            "implementationEndDate": end.format("%Y-%m-%d").to_string(),
+            "implementationEndTime": end.format("%H:%M").to_string()
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let created: Value = res.json().await.unwrap();
+    let id = created["object"]["changeId"].as_str().unwrap().to_owned();
+    let res = http
+        .post(format!("{base}/api/changes/{id}/approve"))
+        .header("cookie", &bob)
+        .header("x-csrf-token", &bob_csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = reminders_in(&outbox, title);
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!found.is_empty(), "no reminder in the outbox: {:#?}", ccm_embedded::outbox::list(&outbox).unwrap());
+    // Several more sweeps: still one reminder per recipient.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let found = reminders_in(&outbox, title);
+    let mut recipients: Vec<&str> = found.iter().map(|e| e.to.as_str()).collect();
+    let all = recipients.len();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), all, "one reminder per recipient: {recipients:?}");
+    assert!(found.iter().all(|e| e.customer == "acme"));
+
+    let raw = std::fs::read(outbox.join(&found[0].customer).join(&found[0].file)).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(msg.subject().unwrap(), format!("⏰ Starts in about 5 hours: {title}"));
+    let text = msg.body_text(0).unwrap();
+    assert!(text.contains("This approved change starts in about 5 hours"), "{text}");
+    assert!(text.contains(&format!("/edit-change.html?changeId={id}")), "the portal link: {text}");
+    let html = msg.body_html(0).unwrap();
+    assert!(html.contains("Reminder &lt;b&gt;check"), "user text escaped");
+    assert!(!html.contains("<b>check"));
+    task.abort();
+}
