@@ -21,6 +21,7 @@ use ccm_core::ports::{Clock, DateField, DocumentStore, IndexError, IndexQuery, O
 use ccm_core::reminders::{DueReminder, due_from_entry};
 use ccm_core::workflow::Status;
 use chrono::TimeDelta;
+use futures::StreamExt;
 use serde::Serialize;
 
 /// The most approved objects one sweep looks at; more is logged (the index's range query is ordered
@@ -28,6 +29,8 @@ use serde::Serialize;
 const MAX_WINDOWS: usize = 10_000;
 /// Who wrote a reminder trigger (object metadata `written-by`).
 pub const SWEEP_USER: &str = "ccm-reminders";
+/// Reminders checked and handed off at once (each a HEAD and maybe a PUT).
+const CONCURRENCY: usize = 16;
 /// Submissions read per index page.
 const PAGE: usize = 500;
 
@@ -38,6 +41,16 @@ pub struct Sweep {
     pub index: Arc<dyn ObjectIndex>,
     pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// What became of one due reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    AlreadySent,
+    HandedOff,
+    Pending,
+    /// Due (a dry run: nothing written).
+    Due,
 }
 
 /// What one sweep found and did.
@@ -67,28 +80,42 @@ impl Sweep {
     #[tracing::instrument(skip_all, fields(dry_run))]
     pub async fn run(&self, dry_run: bool) -> Result<SweepReport, SweepError> {
         let mut report = SweepReport { dry_run, ..SweepReport::default() };
-        for due in self.find_due().await? {
-            if self.store.head(&due.result_key()).await?.is_some() {
-                report.already_sent = report.already_sent.saturating_add(1);
-                continue;
+        let steps: Vec<Result<(DueReminder, Step), SweepError>> = futures::stream::iter(self.find_due().await?)
+            .map(|due| async move {
+                let step = self.step(&due, dry_run).await?;
+                Ok((due, step))
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        for step in steps {
+            let (due, step) = step?;
+            match step {
+                Step::AlreadySent => report.already_sent = report.already_sent.saturating_add(1),
+                Step::HandedOff => report.handed_off = report.handed_off.saturating_add(1),
+                Step::Pending => report.pending = report.pending.saturating_add(1),
+                Step::Due => {}
             }
-            if !dry_run {
-                if self.hand_off(&due).await? {
-                    report.handed_off = report.handed_off.saturating_add(1);
-                } else {
-                    report.pending = report.pending.saturating_add(1);
-                }
+            if step != Step::AlreadySent {
+                report.due.push(due);
             }
-            report.due.push(due);
         }
         tracing::info!(
-            due = report.due.len(),
-            handed_off = report.handed_off,
-            pending = report.pending,
-            already_sent = report.already_sent,
-            "reminder sweep done"
+            due = report.due.len(), handed_off = report.handed_off, pending = report.pending,
+            already_sent = report.already_sent, "reminder sweep done"
         );
         Ok(report)
+    }
+
+    /// One due reminder: already sent, or handed off now (a dry run only reports it).
+    async fn step(&self, due: &DueReminder, dry_run: bool) -> Result<Step, SweepError> {
+        if self.store.head(&due.result_key()).await?.is_some() {
+            return Ok(Step::AlreadySent);
+        }
+        if dry_run {
+            return Ok(Step::Due);
+        }
+        Ok(if self.hand_off(due).await? { Step::HandedOff } else { Step::Pending })
     }
 
     /// Every reminder that looks due now, per the index.
