@@ -101,8 +101,11 @@ impl Sweep {
             }
         }
         tracing::info!(
-            due = report.due.len(), handed_off = report.handed_off, pending = report.pending,
-            already_sent = report.already_sent, "reminder sweep done"
+            due = report.due.len(),
+            handed_off = report.handed_off,
+            pending = report.pending,
+            already_sent = report.already_sent,
+            "reminder sweep done"
         );
         Ok(report)
     }
