@@ -1,5 +1,6 @@
 //! Reminders in `ccm serve`: the internal timer sweeps the index, the local queue hands the due
-//! reminder to the processor, and the reminder lands in the outbox as a well-formed message.
+//! reminder to the processor, and the reminder lands in the outbox as a well-formed message; `ccm
+//! reminders sweep` over a data directory.
 
 use std::time::Duration;
 
@@ -107,4 +108,57 @@ async fn an_approved_change_starting_within_the_lead_time_gets_a_reminder_throug
     assert!(html.contains("Reminder &lt;b&gt;check"), "user text escaped");
     assert!(!html.contains("<b>check"));
     task.abort();
+}
+
+/// `ccm --output json reminders sweep --data {dir} {args}`: its exit code and document.
+async fn sweep_by_hand(data: &std::path::Path, args: &[&str]) -> (std::process::ExitCode, Value) {
+    let mut argv: Vec<String> = ["ccm", "--config"].map(String::from).to_vec();
+    argv.push(repo().join("config.json").display().to_string());
+    argv.push("--ses-config".into());
+    argv.push(repo().join("SESConfig.json").display().to_string());
+    argv.extend(["--output", "json", "reminders", "sweep", "--data"].map(String::from));
+    argv.push(data.display().to_string());
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let cli = <ccm_cli::Cli as clap::Parser>::try_parse_from(&argv).unwrap();
+    let printer = ccm_cli::commands::output::Printer::capture();
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    let runtime = ccm_cli::Runtime { sdk: Some(sdk), printer: printer.clone(), progress: None };
+    let code = Box::pin(ccm_cli::run(cli, runtime)).await;
+    let out = printer.captured();
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")))
+}
+
+#[tokio::test]
+async fn ccm_reminders_sweep_lists_what_is_due_with_dry_run_and_hands_it_off_once_without() {
+    use ccm_core::ports::{DocumentStore, PutOptions};
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = ccm_embedded::EmbeddedStore::open(dir.path()).await.unwrap();
+        let start = chrono::Utc::now() + chrono::Duration::hours(6);
+        let object = json!({"changeId": "CHG-by-hand", "changeTitle": "Patch", "status": "approved", "version": 2,
+            "customers": ["acme", "globex"], "implementationStart": start,
+            "implementationEnd": start + chrono::Duration::hours(1), "approvedBy": "bob@example.com"});
+        let key = ccm_core::StorageKey::Archive(ccm_core::ObjectId::parse("CHG-by-hand").unwrap());
+        store.put(&key, object.to_string().into(), PutOptions::default()).await.unwrap();
+    }
+    let (code, dry) = sweep_by_hand(dir.path(), &["--dry-run"]).await;
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    assert_eq!(dry["dry_run"], true);
+    let due: Vec<(&str, &str)> = dry["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["customer"].as_str().unwrap(), d["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(due, [("acme", "reminder"), ("globex", "reminder")]);
+    assert!(!dir.path().join("objects/customers").exists(), "a dry run writes nothing");
+
+    let (_, done) = sweep_by_hand(dir.path(), &[]).await;
+    assert_eq!(done["handed_off"], 2, "{done}");
+    assert!(dir.path().join("objects/customers/acme/reminders/CHG-by-hand/v2/reminder.json").is_file());
+    let (_, again) = sweep_by_hand(dir.path(), &[]).await;
+    assert_eq!((again["handed_off"].as_u64(), again["pending"].as_u64()), (Some(0), Some(2)), "{again}");
 }
