@@ -160,6 +160,8 @@ impl Sweep {
                 }
             }
         }
+        // A customer dropped from config.json has no queue to hand off to any more.
+        due.retain(|d| self.config.customer(&d.customer).is_some());
         Ok(due)
     }
 
