@@ -162,3 +162,16 @@ async fn ccm_reminders_sweep_lists_what_is_due_with_dry_run_and_hands_it_off_onc
     let (_, again) = sweep_by_hand(dir.path(), &[]).await;
     assert_eq!((again["handed_off"].as_u64(), again["pending"].as_u64()), (Some(0), Some(2)), "{again}");
 }
+
+#[tokio::test]
+async fn the_reminder_timer_stops_when_asked_and_is_off_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve_args = args(dir.path());
+    serve_args.demo = false;
+    let server =
+        ccm_cli::serve::build(&repo().join("config.json"), &repo().join("SESConfig.json"), &serve_args).await.unwrap();
+    assert!(server.start_reminders(Duration::ZERO).is_none(), "0 turns the timer off");
+    let timer = server.start_reminders(Duration::from_millis(20)).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::timeout(Duration::from_secs(5), timer.stop()).await.expect("the timer stops promptly");
+}
