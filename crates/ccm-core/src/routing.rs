@@ -13,6 +13,9 @@
 //! Type topics: cic → `cic-announce`, finops → `finops-announce`, innersource → `inner-announce`,
 //! general → `general-updates`.
 //!
+//! Reminders ([`Event::Reminder`], [`Event::ApprovalReminder`]) are not routed by status: the
+//! reminder sweep finds them and [`crate::reminders::decide`] names their topic.
+//!
 //! The meeting is decided apart from the mail ([`meeting_step`]): from the object and its meeting
 //! records (`results/{id}/meeting/…`), never from the archive's legacy `meeting_metadata`, which
 //! counts only for an object that has no records yet.
