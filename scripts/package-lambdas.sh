@@ -43,7 +43,7 @@ export PATH="$repo/.venv-infra/bin:$PATH"
 
 # The Lambda binaries, all in crates/ccm-lambda.
 packages=(-p ccm-lambda)
-binaries=(ccm-api ccm-auth ccm-processor ccm-indexer)
+binaries=(ccm-api ccm-auth ccm-processor ccm-indexer ccm-reminders)
 bin_flags=()
 for b in "${binaries[@]}"; do bin_flags+=(--bin "$b"); done
 

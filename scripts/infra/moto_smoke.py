@@ -217,7 +217,8 @@ def check_resources(stack: Stack, session: boto3.Session, customers: list[str]) 
     print("resources")
     t = stack.template["Resources"]
     for logical in ["MetadataBucket", "PortalBucket", "IndexTable", "IndexQueue", "IndexDeadLetterQueue",
-                    "ApiFunction", "AuthFunction", "ProcessorFunction", "IndexerFunction", "ProcessorRole", "DataKey"]:
+                    "ApiFunction", "AuthFunction", "ProcessorFunction", "IndexerFunction", "RemindersFunction", "RemindersRole",
+                    "ProcessorRole", "DataKey"]:
         check(stack.physical(logical) is not None, f"{logical} exists")
     check(stack.physical("MetadataBucket") == BUCKET, "the metadata bucket has the configured name")
 
@@ -337,6 +338,12 @@ def check_routing(stack: Stack, session: boto3.Session, customers: list[str]) ->
     for c, url in queues.items():
         got = keys_of(drain(sqs, url))
         check(got == [f"customers/{c}/CHG-smoke.json"], f"customer {c}'s queue gets its trigger and nothing else ({got})")
+    # The reminder sweep's hand-off: a reminder trigger reaches its customer's queue like any trigger.
+    for c in customers:
+        s3.put_object(Bucket=BUCKET, Key=f"customers/{c}/reminders/CHG-smoke/v2/reminder.json", Body=b"{}")
+    for c, url in queues.items():
+        got = keys_of(drain(sqs, url))
+        check(got == [f"customers/{c}/reminders/CHG-smoke/v2/reminder.json"], f"customer {c}'s queue gets its reminder triggers ({got})")
     got = sorted(keys_of(drain(sqs, index)))
     check(got == sorted(f"{p}/CHG-smoke.json" for p in ["archive", "deleted", "drafts", "results"]),
           f"the index queue gets archive/, drafts/, results/, deleted/ ({got})")

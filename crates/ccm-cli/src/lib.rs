@@ -84,6 +84,9 @@ pub enum Command {
     /// The shared index of the AWS deployment (DynamoDB): verify it against the bucket, or rebuild it.
     #[command(subcommand)]
     Index(commands::index::IndexCommand),
+    /// Reminders before approved windows and to approvers: run one sweep by hand.
+    #[command(subcommand)]
+    Reminders(commands::reminders::RemindersCommand),
     /// The scheduled task: Identity Center sync for the selected customers (JSON logs, exit code).
     #[command(after_help = commands::sync::EXAMPLES)]
     Sync(commands::sync::SyncArgs),
@@ -170,6 +173,7 @@ pub async fn run_with(cli: Cli, runtime: Runtime) -> anyhow::Result<ExitCode> {
         Command::Meeting(cmd) => commands::meeting::run(&ctx().await?, cmd).await,
         Command::Sync(args) => commands::sync::run(&ctx().await?, args).await,
         Command::Index(cmd) => commands::index::run(&ctx().await?, cmd).await,
+        Command::Reminders(cmd) => commands::reminders::run(&ctx().await?, cmd).await,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod mime;
 pub mod model;
 pub mod policy;
 pub mod ports;
+pub mod reminders;
 pub mod render;
 pub mod retry;
 pub mod roles;

@@ -13,6 +13,9 @@
 //! Type topics: cic → `cic-announce`, finops → `finops-announce`, innersource → `inner-announce`,
 //! general → `general-updates`.
 //!
+//! Reminders ([`Event::Reminder`], [`Event::ApprovalReminder`]) are not routed by status: the
+//! reminder sweep finds them and [`crate::reminders::decide`] names their topic.
+//!
 //! The meeting is decided apart from the mail ([`meeting_step`]): from the object and its meeting
 //! records (`results/{id}/meeting/…`), never from the archive's legacy `meeting_metadata`, which
 //! counts only for an object that has no records yet.
@@ -39,6 +42,10 @@ pub enum Event {
     Approved,
     Completed,
     Cancelled,
+    /// Before an approved window starts ([`crate::reminders`]): not routed by status, found by the sweep.
+    Reminder,
+    /// A submission still waiting for approval ([`crate::reminders`]).
+    ApprovalReminder,
 }
 
 impl Event {
@@ -48,6 +55,8 @@ impl Event {
             Self::Approved => "approved",
             Self::Completed => "completed",
             Self::Cancelled => "cancelled",
+            Self::Reminder => "reminder",
+            Self::ApprovalReminder => "approval_reminder",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `archive/{id}.json` | the source of truth for every submitted-or-later object |
 //! | `customers/{code}/{id}.json` | transient trigger, one per affected customer (S3 → SQS) |
+//! | `customers/{code}/reminders/{id}/v{n}/{kind}.json` | transient reminder trigger: a due reminder handed to the customer's processor queue ([`crate::reminders`]) |
 //! | `customers/{code}/logo.{ext}` | customer logo |
 //! | `drafts/{id}.json` | a draft, visible to its author only |
 //! | `versions/{id}/v{n}.json` | the pre-image saved before version `n + 1` was written |
@@ -37,6 +38,14 @@ pub type LedgerEvent = String;
 pub enum StorageKey {
     Archive(ObjectId),
     Trigger(CustomerCode, ObjectId),
+    /// A due reminder of one object version for one customer (`kind`: `reminder`,
+    /// `approval_reminder`), routed like a trigger to the customer's queue.
+    ReminderTrigger {
+        customer: CustomerCode,
+        object: ObjectId,
+        version: u32,
+        kind: Token,
+    },
     CustomerLogo(CustomerCode, LogoExt),
     Draft(ObjectId),
     Version(ObjectId, u32),
@@ -216,14 +225,16 @@ impl StorageKey {
             | Self::Attachment(id, _)
             | Self::PendingUpload(id, _)
             | Self::MeetingResult(id, _) => Some(id),
-            Self::Result { object, .. } | Self::Feedback { object, .. } => Some(object),
+            Self::Result { object, .. } | Self::Feedback { object, .. } | Self::ReminderTrigger { object, .. } => {
+                Some(object)
+            }
             _ => None,
         }
     }
 
     /// True for the keys whose creation must notify the processor.
     pub fn is_trigger(&self) -> bool {
-        matches!(self, Self::Trigger(..))
+        matches!(self, Self::Trigger(..) | Self::ReminderTrigger { .. })
     }
 
     pub fn content_type(&self) -> &'static str {
@@ -348,6 +359,16 @@ impl StorageKey {
                     name: token(stem)?,
                 }
             }
+            ["customers", c, "reminders", id, v, file] => {
+                let version = v.strip_prefix('v').and_then(parse_canonical_int::<u32>).ok_or_else(unknown)?;
+                let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
+                Self::ReminderTrigger {
+                    customer: code(c)?,
+                    object: ObjectId::parse(id).map_err(bad)?,
+                    version,
+                    kind: token(stem)?,
+                }
+            }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
             ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
             _ => return Err(unknown()),
@@ -368,6 +389,9 @@ impl fmt::Display for StorageKey {
         match self {
             Self::Archive(id) => write!(f, "archive/{id}.json"),
             Self::Trigger(c, id) => write!(f, "customers/{c}/{id}.json"),
+            Self::ReminderTrigger { customer, object, version, kind } => {
+                write!(f, "customers/{customer}/reminders/{object}/v{version}/{kind}.json")
+            }
             Self::CustomerLogo(c, ext) => write!(f, "customers/{c}/logo.{}", ext.as_str()),
             Self::Draft(id) => write!(f, "drafts/{id}.json"),
             Self::Version(id, n) => write!(f, "versions/{id}/v{n}.json"),
@@ -423,6 +447,12 @@ mod tests {
         let keys = vec![
             StorageKey::Archive(id()),
             StorageKey::Trigger(code(), id()),
+            StorageKey::ReminderTrigger {
+                customer: code(),
+                object: id(),
+                version: 4,
+                kind: Token::parse("approval_reminder").unwrap(),
+            },
             StorageKey::CustomerLogo(code(), LogoExt::Svg),
             StorageKey::Draft(id()),
             StorageKey::Version(id(), 7),

@@ -49,7 +49,10 @@ async fn handle_message_in_span(processor: &Processor, message: &SqsMessage) -> 
         }
         // A bug must not turn one poison trigger into a failed batch (and every other customer's
         // message into a retry): a panic while processing is logged and the trigger acknowledged.
-        let outcome = AssertUnwindSafe(processor.process(&t.customer, &t.id)).catch_unwind().await;
+        let outcome = match &t.reminder {
+            Some(due) => AssertUnwindSafe(processor.remind(due)).catch_unwind().await,
+            None => AssertUnwindSafe(processor.process(&t.customer, &t.id)).catch_unwind().await,
+        };
         match outcome {
             Ok(Ok(Outcome::NothingToSend(why))) => tracing::info!(key = %t.key(), reason = %why, "nothing to send"),
             Ok(Ok(_)) => {}

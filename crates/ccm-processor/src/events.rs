@@ -1,6 +1,7 @@
 //! What arrives on the queue: SQS messages whose bodies are S3 event notifications (the normal
 //! path), S3's `s3:TestEvent` (skipped), or the original system's legacy direct messages.
 
+use ccm_core::reminders::DueReminder;
 use ccm_core::{CustomerCode, ObjectId, StorageKey};
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
@@ -13,11 +14,16 @@ pub struct TriggerRef {
     pub id: ObjectId,
     /// Who wrote the key, when the event says (S3 `userIdentity.principalId`).
     pub principal: Option<String>,
+    /// A reminder trigger (`customers/{customer}/reminders/…`) rather than the object's own.
+    pub reminder: Option<DueReminder>,
 }
 
 impl TriggerRef {
     pub fn key(&self) -> StorageKey {
-        StorageKey::Trigger(self.customer.clone(), self.id.clone())
+        match &self.reminder {
+            Some(due) => due.trigger_key(),
+            None => StorageKey::Trigger(self.customer.clone(), self.id.clone()),
+        }
     }
 }
 
@@ -72,7 +78,16 @@ pub fn decode_key(raw: &str) -> String {
 
 fn trigger_from_key(key: &str, principal: Option<String>) -> Result<Option<TriggerRef>, Malformed> {
     match StorageKey::parse(key) {
-        Ok(StorageKey::Trigger(customer, id)) => Ok(Some(TriggerRef { customer, id, principal })),
+        Ok(StorageKey::Trigger(customer, id)) => Ok(Some(TriggerRef { customer, id, principal, reminder: None })),
+        Ok(key @ StorageKey::ReminderTrigger { .. }) => match DueReminder::from_key(&key) {
+            Some(due) => Ok(Some(TriggerRef {
+                customer: due.customer.clone(),
+                id: due.object.clone(),
+                principal,
+                reminder: Some(due),
+            })),
+            None => Err(Malformed(format!("key {key}: not a reminder kind"))),
+        },
         Ok(_) => Ok(None),
         Err(e) => Err(Malformed(format!("key {key:?}: {e}"))),
     }
@@ -115,7 +130,7 @@ pub fn parse_body(body: &str) -> Result<Parsed, Malformed> {
                 match (customer, StorageKey::parse(key)) {
                     (Some(c), Ok(StorageKey::Archive(id))) => {
                         let customer = CustomerCode::parse(c).map_err(|e| Malformed(format!("customer: {e}")))?;
-                        Ok(Parsed::Triggers(vec![TriggerRef { customer, id, principal: None }]))
+                        Ok(Parsed::Triggers(vec![TriggerRef { customer, id, principal: None, reminder: None }]))
                     }
                     _ => Ok(Parsed::Ignore(format!("legacy message for a non-trigger key {key:?}"))),
                 }
@@ -137,6 +152,17 @@ mod tests {
         assert_eq!(t[0].customer.as_str(), "acme");
         assert_eq!(t[0].id.as_str(), "CHG-0f8fad5b-d9cb-469f-a165-70867728950e");
         assert_eq!(t[0].principal.as_deref(), Some("AWS:AROAEXAMPLE:ccm-api"));
+    }
+
+    #[test]
+    fn a_reminder_trigger_event_names_its_reminder() {
+        let body = r#"{"Records":[{"eventName":"ObjectCreated:Put","s3":{"object":{"key":"customers/acme/reminders/CHG-1/v3/reminder.json"}}}]}"#;
+        let Parsed::Triggers(t) = parse_body(body).unwrap() else { panic!() };
+        let due = t[0].reminder.clone().unwrap();
+        assert_eq!((due.customer.as_str(), due.object.as_str(), due.version), ("acme", "CHG-1", 3));
+        assert_eq!(t[0].key().to_string(), "customers/acme/reminders/CHG-1/v3/reminder.json");
+        let unknown_kind = body.replace("reminder.json", "nagging.json");
+        assert!(parse_body(&unknown_kind).is_err());
     }
 
     #[test]

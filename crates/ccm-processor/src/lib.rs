@@ -2,6 +2,7 @@
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
 //! The same queue handler records SES's delivery feedback ([`feedback`]).
+//! Reminders: a periodic [`sweep`] over the shared index hands due reminders to the same processor.
 
 pub mod attendees;
 pub mod batch;
@@ -13,8 +14,10 @@ pub mod invitations;
 pub mod meeting;
 pub mod processor;
 pub mod recipients;
+mod reminder_step;
 mod stream;
 mod survey_step;
+pub mod sweep;
 
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;
@@ -22,3 +25,4 @@ pub use events::{Parsed, TriggerRef, parse_body};
 pub use ics_calendar::IcsCalendar;
 pub use meeting::{Actor, MeetingState, Mode};
 pub use processor::{Outcome, Processor, Settings, Summary};
+pub use sweep::{Sweep, SweepError, SweepReport};

@@ -141,7 +141,7 @@ impl Processor {
     ///
     /// One conditional delete (S3's `If-Match` on DeleteObject, atomic in the embedded store): a
     /// look then a delete would let a write land in between and be deleted unseen.
-    async fn finish(&self, trigger: &StorageKey, seen: &ETag) -> Result<(), ProcessError> {
+    pub(crate) async fn finish(&self, trigger: &StorageKey, seen: &ETag) -> Result<(), ProcessError> {
         match self.store.delete_if_match(trigger, seen).await {
             Ok(()) => Ok(()),
             Err(StoreError::PreconditionFailed { .. }) => {
@@ -170,7 +170,7 @@ impl Processor {
         }
     }
 
-    async fn notify(
+    pub(crate) async fn notify(
         &self,
         customer: &CustomerCode,
         customer_config: &ccm_core::config::CustomerConfig,

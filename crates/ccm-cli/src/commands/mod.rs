@@ -17,5 +17,6 @@ pub mod output;
 pub mod pace;
 pub mod per_customer;
 pub mod progress;
+pub mod reminders;
 pub mod ses;
 pub mod sync;

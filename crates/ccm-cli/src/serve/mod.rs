@@ -10,6 +10,7 @@ pub(crate) mod meetings;
 mod outbox;
 mod portal_url;
 mod queue;
+pub mod reminders;
 mod unsubscribe;
 
 use std::net::SocketAddr;
@@ -69,6 +70,10 @@ pub struct ServeArgs {
     /// Contacts per customer with topic preferences (JSON); defaults to the built-in demo contacts.
     #[arg(long, env = "CCM_CONTACTS")]
     pub contacts: Option<PathBuf>,
+    /// Seconds between two reminder sweeps (reminders before approved windows and to approvers of
+    /// waiting submissions; embedded backend); 0 turns the timer off.
+    #[arg(long, env = "CCM_REMINDER_INTERVAL", default_value_t = 300)]
+    pub reminder_interval: u64,
 }
 
 /// The demo contacts built into the binary (see `crates/ccm-cli/demo/contacts.json`).
@@ -99,6 +104,26 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// The reminder sweep over this server's store and index.
+    pub fn sweep(&self) -> ccm_processor::Sweep {
+        let app = &self.state.app;
+        ccm_processor::Sweep {
+            store: app.store.clone(),
+            index: app.index.clone(),
+            config: app.config.clone(),
+            clock: app.clock.clone(),
+        }
+    }
+
+    /// Starts the reminder timer (embedded backend: its queue processes what the sweep hands off;
+    /// with `--backend aws` the deployment's scheduled sweep does); `None` when off.
+    pub fn start_reminders(&self, every: std::time::Duration) -> Option<reminders::ReminderTimer> {
+        if self.processor.is_none() || every.is_zero() {
+            return None;
+        }
+        Some(reminders::ReminderTimer::start(self.sweep(), every))
     }
 }
 
@@ -308,8 +333,12 @@ pub async fn run(config_path: &Path, ses_path: &Path, mut args: ServeArgs) -> an
     args.port = addr.port();
     let server = build(config_path, ses_path, &args).await?;
     server.start_queue().await?;
+    let timer = server.start_reminders(std::time::Duration::from_secs(args.reminder_interval));
     print_banner(&server.state, addr, &args);
     axum::serve(listener, server.router).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    if let Some(timer) = timer {
+        timer.stop().await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

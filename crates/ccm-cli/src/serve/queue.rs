@@ -1,5 +1,5 @@
-//! The local equivalent of S3 → SQS → processor Lambda: every trigger the embedded store writes is
-//! queued and handed to the notification processor; triggers left over from an earlier run are
+//! The local equivalent of S3 → SQS → processor Lambda: every trigger the embedded store writes (an
+//! object's, or a reminder the sweep handed off) is queued and handed to the notification processor; triggers left over from an earlier run are
 //! queued again at start (a trigger is deleted only once processed, as on AWS). A retryable failure
 //! is retried with exponential backoff, like an SQS redelivery; after the last attempt the trigger is
 //! left in place (the local dead-letter queue: the next start retries it). After a trigger is
@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use ccm_core::StorageKey;
 use ccm_core::ports::{ObjectIndex, list_all};
+use ccm_core::reminders::DueReminder;
 use ccm_embedded::{EmbeddedStore, TriggerWritten};
 use ccm_processor::{Outcome, Processor};
 use tokio::sync::Semaphore;
@@ -30,7 +31,7 @@ pub async fn start(store: Arc<EmbeddedStore>, processor: Processor, index: Arc<d
     let backlog: Vec<StorageKey> = pending
         .into_iter()
         .filter_map(|l| match StorageKey::parse(&l.key) {
-            Ok(key @ StorageKey::Trigger(..)) => Some(key),
+            Ok(key @ (StorageKey::Trigger(..) | StorageKey::ReminderTrigger { .. })) => Some(key),
             _ => None,
         })
         .collect();
@@ -67,14 +68,24 @@ impl Shared {
 
 fn dispatch(shared: Arc<Shared>, key: StorageKey) {
     let lock = shared.key_lock(&key);
-    let StorageKey::Trigger(customer, id) = key else { return };
+    // A status trigger, or a reminder trigger written by the reminder sweep.
+    let (customer, id, reminder) = match key {
+        StorageKey::Trigger(customer, id) => (customer, id, None),
+        other => match DueReminder::from_key(&other) {
+            Some(due) => (due.customer.clone(), due.object.clone(), Some(due)),
+            None => return,
+        },
+    };
     tokio::spawn(async move {
         let (processor, index) = (&shared.processor, &shared.index);
         for attempt in 1..=MAX_ATTEMPTS {
             let result = {
                 let _one_at_a_time = lock.lock().await;
                 let Ok(_slot) = shared.slots.acquire().await else { return };
-                processor.process(&customer, &id).await
+                match &reminder {
+                    Some(due) => processor.remind(due).await,
+                    None => processor.process(&customer, &id).await,
+                }
             };
             if (matches!(result, Ok(Outcome::Sent(_))) || result.as_ref().is_err_and(|e| e.retryable))
                 && let Err(e) = ccm_app::view::refresh_index_entry(&*processor.store, &**index, &id).await

@@ -22,6 +22,9 @@ mod surveys;
 /// Delivery feedback: the outbox as SES's mailbox simulator, counts and addresses through the API.
 #[path = "serve/feedback.rs"]
 mod feedback;
+/// Reminders through the internal timer.
+#[path = "serve/reminders.rs"]
+mod reminders;
 
 /// Meetings: join links, ICS invitations in the outbox, the local meeting page, `ccm meeting`.
 #[path = "serve/meetings.rs"]
@@ -43,6 +46,7 @@ fn args(data: &std::path::Path) -> ServeArgs {
         html: None,
         secure_cookies: false,
         contacts: None,
+        reminder_interval: 0,
     }
 }
 

@@ -45,6 +45,7 @@ impl Instance {
             html: None,
             secure_cookies: false,
             contacts: None,
+            reminder_interval: 0,
         };
         let server =
             build_with(&repo().join("config.json"), &repo().join("SESConfig.json"), &args, Some(moto.sdk_config()))

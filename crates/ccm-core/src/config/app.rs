@@ -11,6 +11,7 @@ use super::customer::CustomerConfig;
 use super::error::{ConfigError, FieldError, Problems};
 use super::json_path::{deserialize_all, null_as_default};
 use super::portal::PortalConfig;
+use super::reminders::RemindersConfig;
 use super::sections::{EmailConfig, Route53Config, S3Config};
 use crate::ids::CustomerCode;
 
@@ -35,6 +36,9 @@ pub struct AppConfig {
     /// Who must approve each customer's objects; the default is one approval by any approver.
     #[serde(default)]
     pub approval_policies: ApprovalPolicies,
+    /// Reminders before approved windows and to approvers of waiting submissions.
+    #[serde(default)]
+    pub reminders: RemindersConfig,
 }
 
 fn default_region() -> String {
@@ -93,6 +97,7 @@ impl AppConfig {
         }
         self.portal.validate(&self.customer_mappings, &mut p);
         self.approval_policies.validate(&self.customer_mappings, &self.portal.role_mappings, &mut p);
+        self.reminders.validate(&self.customer_mappings, &mut p);
         p.into_result()
     }
 }

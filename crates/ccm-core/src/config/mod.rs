@@ -12,6 +12,7 @@ mod customer;
 mod error;
 mod json_path;
 mod portal;
+mod reminders;
 mod sections;
 mod ses;
 
@@ -25,5 +26,6 @@ pub use cross::{shared_ses_accounts, validate_together};
 pub use customer::{AdditionalContact, CustomerConfig, Environment, default_configuration_set};
 pub use error::{ConfigError, FieldError};
 pub use portal::{DemoUser, PortalConfig};
+pub use reminders::{AUDIENCE_TOPICS, MAX_REMINDER_HOURS, RemindersConfig};
 pub use sections::{DmarcPolicy, EmailConfig, Route53Config, S3Config};
 pub use ses::{ExpandedTopic, SesConfig, SesTopic, SubscriptionStatus};

@@ -93,6 +93,10 @@ pub struct TemplateData {
     pub attachments: Vec<String>,
     pub sent_at: String,
     pub unsubscribe_url: &'static str,
+    /// A window reminder: "about 24 hours" until the window starts.
+    pub starts_in: Option<String>,
+    /// An approval reminder: "about 50 hours" since the object was submitted.
+    pub waiting_for: Option<String>,
 }
 
 /// SES substitutes this placeholder with the recipient's unsubscribe link.
@@ -124,6 +128,20 @@ fn status_word(event: Event) -> &'static str {
         Event::Approved => "Approved",
         Event::Completed => "Completed",
         Event::Cancelled => "Cancelled",
+        Event::Reminder => "Reminder",
+        Event::ApprovalReminder => "Still waiting for approval",
+    }
+}
+
+/// A duration as people say it: "less than an hour", "about 1 hour", "about 23 hours" (rounded to
+/// the nearest hour; a negative duration counts as none).
+pub fn about_hours(d: chrono::TimeDelta) -> String {
+    let minutes = d.num_minutes().max(0);
+    let hours = minutes.saturating_add(30) / 60;
+    match hours {
+        0 => "less than an hour".to_owned(),
+        1 => "about 1 hour".to_owned(),
+        n => format!("about {n} hours"),
     }
 }
 
@@ -218,8 +236,20 @@ impl TemplateData {
         let status_word = status_word(ctx.event);
         let emoji = super::emoji(ctx.event, kind);
         let title = one_line(o.title());
+        let starts_in = o
+            .window()
+            .0
+            .filter(|_| ctx.event == Event::Reminder)
+            .map(|start| about_hours(start.signed_duration_since(ctx.now)));
+        let waiting_for = life
+            .submitted_at
+            .or(life.modified_at)
+            .filter(|_| ctx.event == Event::ApprovalReminder)
+            .map(|since| about_hours(ctx.now.signed_duration_since(since)));
         let subject = if ctx.event == Event::Approved {
             format!("{emoji} {title}")
+        } else if let Some(left) = starts_in.as_deref() {
+            format!("{emoji} Starts in {left}: {title}")
         } else {
             format!("{emoji} {status_word}: {title}")
         };
@@ -275,6 +305,8 @@ impl TemplateData {
             },
             sent_at: schedule::format_utc(ctx.now),
             unsubscribe_url: SES_UNSUBSCRIBE_PLACEHOLDER,
+            starts_in,
+            waiting_for,
         }
     }
 }

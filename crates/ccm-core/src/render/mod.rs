@@ -57,6 +57,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("details.txt", include_str!("templates/details.txt")),
     ("invitation.html", include_str!("templates/invitation.html")),
     ("invitation.txt", include_str!("templates/invitation.txt")),
+    ("reminder.html", include_str!("templates/reminder.html")),
+    ("reminder.txt", include_str!("templates/reminder.txt")),
+    ("approval_reminder.html", include_str!("templates/approval_reminder.html")),
+    ("approval_reminder.txt", include_str!("templates/approval_reminder.txt")),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -151,6 +155,8 @@ pub fn emoji(event: Event, kind: crate::ids::ObjectKind) -> &'static str {
         (Event::ApprovalRequest, _) => "⚠️",
         (Event::Completed, _) => "✅",
         (Event::Cancelled, _) => "❌",
+        (Event::Reminder, _) => "⏰",
+        (Event::ApprovalReminder, _) => "⏳",
         (Event::Approved, K::Change) => "🟢",
         (Event::Approved, K::Announcement(A::Cic)) => "☁️",
         (Event::Approved, K::Announcement(A::Finops)) => "💰",

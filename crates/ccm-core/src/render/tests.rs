@@ -95,7 +95,14 @@ fn render_for(object: &Object, event: Event) -> Rendered {
     .unwrap()
 }
 
-const EVENTS: [Event; 4] = [Event::ApprovalRequest, Event::Approved, Event::Completed, Event::Cancelled];
+const EVENTS: [Event; 6] = [
+    Event::ApprovalRequest,
+    Event::Approved,
+    Event::Completed,
+    Event::Cancelled,
+    Event::Reminder,
+    Event::ApprovalReminder,
+];
 
 #[test]
 fn every_template_renders_for_every_object_type() {
@@ -345,4 +352,53 @@ fn every_rendered_notification_reads_back_whole_through_mime_and_an_independent_
             assert_eq!(msg.body_html(0).unwrap().replace("\r\n", "\n").trim_end(), r.html.trim_end(), "{event:?}");
         }
     }
+}
+
+#[test]
+fn a_reminder_says_plainly_how_long_until_the_window_with_the_window_and_the_portal_link() {
+    let acme = CustomerCode::parse("acme").unwrap();
+    let object = change("<b>");
+    let ctx = |event, now: &str| NotificationContext {
+        object: &object,
+        event,
+        customer: &acme,
+        customer_name: "Acme Corp",
+        portal_base_url: "https://ccm.example.com",
+        now: now.parse().unwrap(),
+    };
+    // The window starts 2026-06-10T14:00:00Z.
+    let r = render(&ctx(Event::Reminder, "2026-06-09T14:10:00Z")).unwrap();
+    assert_eq!(r.subject, "⏰ Starts in about 24 hours: Rotate certificates <b>");
+    for part in [&r.text, &r.html] {
+        assert!(part.contains("about 24 hours"), "{part}");
+        assert!(part.contains("June 10, 2026 at 10:00 AM EDT"), "the window in the object's zone");
+        assert!(part.contains("June 10, 2026 at 2:00 PM UTC"), "and in UTC");
+        assert!(part.contains("https://ccm.example.com/edit-change.html?changeId=CHG-"), "the portal link");
+    }
+    assert!(r.text.contains("This approved change starts in about 24 hours: June 10"));
+    assert!(r.html.contains("starts in <strong>about 24 hours</strong>"));
+    assert!(r.html.contains("Rotate certificates &lt;b&gt;"));
+    let soon = render(&ctx(Event::Reminder, "2026-06-10T13:40:00Z")).unwrap();
+    assert!(soon.text.contains("starts in less than an hour"));
+}
+
+#[test]
+fn an_approval_reminder_says_how_long_the_submission_has_waited() {
+    let acme = CustomerCode::parse("acme").unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&change("").to_json()).unwrap();
+    v["status"] = json!("submitted");
+    v["submittedAt"] = json!("2026-06-01T12:00:00Z");
+    let object = Object::from_json(v.to_string().as_bytes()).unwrap();
+    let r = render(&NotificationContext {
+        object: &object,
+        event: Event::ApprovalReminder,
+        customer: &acme,
+        customer_name: "Acme Corp",
+        portal_base_url: "https://ccm.example.com",
+        now: "2026-06-03T14:00:00Z".parse().unwrap(),
+    })
+    .unwrap();
+    assert!(r.subject.starts_with("⏳ Still waiting for approval: "), "{}", r.subject);
+    assert!(r.text.contains("has been waiting for approval for about 50 hours"), "{}", r.text);
+    assert!(r.text.contains("https://ccm.example.com/approvals.html?customerCode=acme&objectId=CHG-"));
 }

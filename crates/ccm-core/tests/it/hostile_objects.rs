@@ -112,7 +112,14 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
     let acme = CustomerCode::parse("acme").expect("valid code");
     let customers: Vec<CustomerCode> = object.customers().iter().cloned().chain([acme]).collect();
     for customer in &customers {
-        for event in [Event::ApprovalRequest, Event::Approved, Event::Completed, Event::Cancelled] {
+        for event in [
+            Event::ApprovalRequest,
+            Event::Approved,
+            Event::Completed,
+            Event::Cancelled,
+            Event::Reminder,
+            Event::ApprovalReminder,
+        ] {
             let ctx = NotificationContext {
                 object,
                 event,
@@ -123,6 +130,12 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
             };
             let _ = render::render(&ctx);
         }
+    }
+    // The reminder rules do checked date arithmetic on whatever dates the object carries.
+    let entry = IndexEntry::from_object(object);
+    let config = ccm_core::config::RemindersConfig::default();
+    for due in ccm_core::reminders::due_from_entry(&entry, now, &config) {
+        let _ = ccm_core::reminders::decide(object, &due, now, app_config());
     }
     for action in Action::ALL {
         let mut copy = object.clone();
@@ -178,4 +191,12 @@ fn an_object_at_the_last_version_number_refuses_further_transitions() {
     let actor = Actor::new("bob@example.com", false);
     let refused = workflow::apply(&mut object, Action::Approve, actor, Utc::now());
     assert_eq!(refused, Err(workflow::TransitionError::VersionExhausted));
+}
+
+/// The example configuration (reminders at their defaults), parsed once.
+fn app_config() -> &'static ccm_core::config::AppConfig {
+    static CONFIG: std::sync::OnceLock<ccm_core::config::AppConfig> = std::sync::OnceLock::new();
+    CONFIG.get_or_init(|| {
+        ccm_core::config::AppConfig::from_json(include_str!("../../../../config.json")).expect("the example config")
+    })
 }

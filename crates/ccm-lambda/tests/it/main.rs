@@ -2,3 +2,4 @@
 
 mod indexer_on_moto;
 mod processor_on_moto;
+mod reminders_on_moto;

@@ -2,6 +2,7 @@
 //! and the object's meeting (Graph against a stand-in, and ICS invitations: `meetings/`).
 
 mod completion_surveys;
+mod reminders;
 mod streaming;
 
 use crate::support::*;
