@@ -12,6 +12,7 @@ pub mod model;
 pub mod policy;
 pub mod ports;
 pub mod render;
+pub mod reschedule;
 pub mod retry;
 pub mod roles;
 pub mod routing;

@@ -55,6 +55,10 @@ pub struct CustomerConfig {
     pub logo_url: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub additional_contacts: Vec<AdditionalContact>,
+    /// The IANA time zone this customer's readers see times in when their contact carries none
+    /// (absent: the object's own zone).
+    #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 impl CustomerConfig {
@@ -68,6 +72,11 @@ impl CustomerConfig {
         let wanted = email.trim();
         self.restricted_recipients.is_empty()
             || self.restricted_recipients.iter().any(|r| r.trim().eq_ignore_ascii_case(wanted))
+    }
+
+    /// [`timezone`](Self::timezone) as a zone (validated when the config was loaded).
+    pub fn zone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.as_deref().and_then(|z| crate::schedule::parse_zone("timezone", z).ok())
     }
 
     pub fn is_prod(&self) -> bool {
@@ -111,6 +120,9 @@ impl CustomerConfig {
         }
         if let Some(Err(why)) = self.logo_url.as_deref().map(checks::image_url) {
             p.add(at("logo_url"), why);
+        }
+        if let Some(Err(why)) = self.timezone.as_deref().map(|z| crate::schedule::parse_zone("timezone", z)) {
+            p.add(at("timezone"), why.message);
         }
     }
 

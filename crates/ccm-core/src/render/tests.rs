@@ -89,6 +89,8 @@ fn render_for(object: &Object, event: Event) -> Rendered {
             customer_name: "Acme Corp",
             portal_base_url: "https://ccm.example.com",
             now: now(),
+            reader_zone: None,
+            previous: None,
         },
         Some(SURVEY),
     )
@@ -193,6 +195,8 @@ fn a_survey_url_stored_on_the_object_by_the_original_system_is_not_used() {
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now(),
+        reader_zone: None,
+        previous: None,
     };
     let r = render(&ctx).unwrap();
     assert!(!r.html.contains("Take the survey") && !r.text.contains("typeform"), "{}", r.text);
@@ -209,6 +213,8 @@ fn a_link_slot_rendered_once_gives_each_recipient_their_own_link() {
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now(),
+        reader_zone: None,
+        previous: None,
     };
     let once = render_with_survey(&ctx, Some(slot.as_str())).unwrap();
     let ops = slot.fill(&once, "https://ccm.example.com/survey.html?t=ops&x=1");

@@ -120,6 +120,8 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
                 customer_name: names.get(customer).map_or("", String::as_str),
                 portal_base_url: "https://ccm.example.com",
                 now,
+                reader_zone: None,
+                previous: None,
             };
             let _ = render::render(&ctx);
         }
