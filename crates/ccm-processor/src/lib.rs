@@ -2,8 +2,10 @@
 //! serves the `ccm-processor` Lambda (SQS batches with partial batch responses) and `ccm serve`'s
 //! in-process queue. Each trigger also keeps the object's one meeting (Microsoft Graph or ICS) in step.
 
+mod announced;
 pub mod attendees;
 pub mod batch;
+mod copies;
 pub mod error;
 pub mod events;
 pub mod ics_calendar;

@@ -16,7 +16,9 @@ use aws_sdk_sesv2::types::{
     Body, Content, Destination, EmailContent, ListContactsFilter, ListManagementOptions, Message, MessageHeader,
     RawMessage, SubscriptionStatus,
 };
-use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
+use ccm_core::ports::{
+    ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, Subscriber, SubscriberPages,
+};
 use ccm_core::retry::backoff;
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use governor::DefaultDirectRateLimiter;
@@ -46,6 +48,12 @@ pub struct SesOptions {
     pub throttle_retries: u32,
     /// The first wait after throttling; doubled on each further attempt.
     pub throttle_backoff: Duration,
+    /// Read each subscriber's time zone (GetContact, one call per contact not in the cache: SES
+    /// allows one per second per account) for streamed listings; off: every reader sees the
+    /// customer's zone.
+    pub contact_zones: bool,
+    /// How long a contact's zone is kept before it is read again.
+    pub contact_zone_ttl: Duration,
 }
 
 impl Default for SesOptions {
@@ -57,6 +65,8 @@ impl Default for SesOptions {
             first_contacts_page_size: 100,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
+            contact_zones: true,
+            contact_zone_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -87,6 +97,7 @@ pub struct SesGateway {
     clients: Arc<CustomerClients>,
     options: SesOptions,
     state: BTreeMap<CustomerCode, CustomerState>,
+    zones: super::zones::ZoneCache,
 }
 
 impl std::fmt::Debug for SesGateway {
@@ -110,7 +121,7 @@ impl SesGateway {
                 (code.clone(), state)
             })
             .collect();
-        Self { clients, options, state }
+        Self { clients, options, state, zones: Default::default() }
     }
 
     fn customer(&self, code: &CustomerCode) -> Option<(&CustomerClient, &CustomerState)> {
@@ -361,6 +372,12 @@ impl ContactDirectory for SesGateway {
             };
             let (addresses, skipped) = subscribed_addresses(page.contacts(), topic, &default);
             seen.add(addresses.len(), skipped);
+            let subscribers = if self.options.contact_zones {
+                let ttl = self.options.contact_zone_ttl;
+                super::zones::with_zones(client, customer, &list, addresses, &self.zones, ttl).await
+            } else {
+                addresses.into_iter().map(Subscriber::from).collect()
+            };
             let next = match page.next_token() {
                 Some(token) if !token.is_empty() => {
                     Some(Next::Page { list, filter, default, token: token.to_owned(), seen })
@@ -370,7 +387,7 @@ impl ContactDirectory for SesGateway {
                     None
                 }
             };
-            Ok(Some((addresses, next)))
+            Ok(Some((subscribers, next)))
         });
         Box::pin(pages)
     }

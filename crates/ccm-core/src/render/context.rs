@@ -16,6 +16,7 @@ use crate::schedule;
 use crate::text::{self, TextKind};
 
 /// Everything needed to render one notification for one customer.
+#[derive(Clone, Copy)]
 pub struct NotificationContext<'a> {
     pub object: &'a Object,
     pub event: Event,
@@ -217,7 +218,7 @@ impl Zones {
 }
 
 /// The object's zone (`America/New_York` when it names none or an invalid one).
-pub(crate) fn object_zone(o: &Object) -> Tz {
+pub fn object_zone(o: &Object) -> Tz {
     o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York)
 }
 

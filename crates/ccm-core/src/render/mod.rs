@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, Value};
 
-pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
+pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local, object_zone};
 pub use ics::{IcsInvite, IcsMethod, render_ics};
 pub use link_slot::LinkSlot;
 pub use meeting::{InvitationContext, invitation};

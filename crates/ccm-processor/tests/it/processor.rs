@@ -3,6 +3,7 @@
 
 mod completion_surveys;
 mod streaming;
+mod zones_and_reschedules;
 
 use crate::support::*;
 use ccm_processor::{Outcome, SqsEvent};
