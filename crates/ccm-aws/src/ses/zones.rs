@@ -4,11 +4,14 @@
 //! ListContacts does not return attributes, so each zone is read with GetContact, an SES API call
 //! that, like every SES action but sending, is throttled at one request per second per account
 //! (ADR 0015). The gateway therefore keeps each contact's zone for an hour and never lets a zone
-//! hold a notice back: a lookup that fails (throttled, contact gone) gives no zone, the reader then
-//! sees the customer's zone, and is tried again on the next notice.
+//! hold a notice back: lookups are made without the SDK's retries, a lookup that fails (contact
+//! gone, SES unavailable) gives no zone, and once SES throttles a page's lookups the rest of that
+//! page is not looked up: those readers see the customer's zone this time, and are looked up again
+//! on the next notice, so the cache fills over a few notices instead of slowing one.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ccm_core::ports::Subscriber;
@@ -16,7 +19,9 @@ use ccm_core::{CustomerCode, EmailAddress};
 use chrono_tz::Tz;
 use futures::StreamExt;
 
-use super::errors::classify;
+use aws_sdk_sesv2::config::retry::RetryConfig;
+
+use super::errors::{Class, classify};
 use crate::customer_clients::CustomerClient;
 
 /// The attribute key holding a contact's IANA zone.
@@ -57,18 +62,27 @@ pub(super) async fn with_zones(
     cache: &ZoneCache,
     ttl: Duration,
 ) -> Vec<Subscriber> {
+    let throttled = AtomicBool::new(false);
+    let throttled = &throttled;
     let lookups = futures::stream::iter(addresses)
         .map(|address| async move {
             let key = (customer.clone(), address.normalized());
             if let Some(zone) = cache.get(&key, ttl) {
                 return (Subscriber { address, timezone: zone }, false);
             }
+            if throttled.load(Ordering::Relaxed) {
+                return (Subscriber { address, timezone: None }, true);
+            }
             match read_zone(client, list, &address).await {
                 Ok(zone) => {
                     cache.put(key, zone);
                     (Subscriber { address, timezone: zone }, false)
                 }
-                Err(()) => (Subscriber { address, timezone: None }, true),
+                Err(Class::Throttled) => {
+                    throttled.store(true, Ordering::Relaxed);
+                    (Subscriber { address, timezone: None }, true)
+                }
+                Err(_) => (Subscriber { address, timezone: None }, true),
             }
         })
         .buffered(LOOKUPS_IN_FLIGHT)
@@ -81,12 +95,22 @@ pub(super) async fn with_zones(
     lookups.into_iter().map(|(s, _)| s).collect()
 }
 
-async fn read_zone(client: &CustomerClient, list: &str, address: &EmailAddress) -> Result<Option<Tz>, ()> {
-    match client.ses.get_contact().contact_list_name(list).email_address(address.as_str()).send().await {
+async fn read_zone(client: &CustomerClient, list: &str, address: &EmailAddress) -> Result<Option<Tz>, Class> {
+    let call = client
+        .ses
+        .get_contact()
+        .contact_list_name(list)
+        .email_address(address.as_str())
+        .customize()
+        .config_override(aws_sdk_sesv2::config::Builder::default().retry_config(RetryConfig::disabled()))
+        .send()
+        .await;
+    match call {
         Ok(out) => Ok(out.attributes_data().and_then(zone_from_attributes)),
         Err(err) => {
-            tracing::debug!(error = %classify("GetContact", &err).into_contact_error(), "GetContact failed");
-            Err(())
+            let classified = classify("GetContact", &err);
+            tracing::debug!(code = ?classified.code, message = %classified.message, "GetContact failed");
+            Err(classified.class)
         }
     }
 }
