@@ -97,7 +97,8 @@ impl JsonContacts {
             serde_json::from_str(text).map_err(|e| ContactsFileError(e.to_string()))?;
         for (code, c) in &customers {
             for (i, contact) in c.contacts.iter().enumerate() {
-                if let Some(Err(e)) = contact.timezone.as_deref().map(|z| ccm_core::schedule::parse_zone("timezone", z)) {
+                if let Some(Err(e)) = contact.timezone.as_deref().map(|z| ccm_core::schedule::parse_zone("timezone", z))
+                {
                     return Err(ContactsFileError(format!("{code}.contacts.{i}.timezone: {}", e.message)));
                 }
             }
@@ -239,7 +240,10 @@ mod tests {
         let zones: Vec<_> = pages.concat().into_iter().map(|s| (s.address.to_string(), s.timezone)).collect();
         assert_eq!(
             zones,
-            [("a@acme.example.com".to_owned(), Some(chrono_tz::Europe::Berlin)), ("c@acme.example.com".to_owned(), None)]
+            [
+                ("a@acme.example.com".to_owned(), Some(chrono_tz::Europe::Berlin)),
+                ("c@acme.example.com".to_owned(), None)
+            ]
         );
         let bad = JsonContacts::from_json(
             r#"{"acme": {"list": "l", "contacts": [{"email": "a@acme.example.com", "timezone": "Mars/Olympus"}]}}"#,

@@ -56,5 +56,7 @@ impl Processor {
 
 /// Whether a delivery result of this event told its audience the object's times.
 fn announced_times(event: &str) -> bool {
-    [Event::Approved, Event::Rescheduled].into_iter().any(|e| ccm_core::reschedule::announces_times(e) && e.as_str() == event)
+    [Event::Approved, Event::Rescheduled]
+        .into_iter()
+        .any(|e| ccm_core::reschedule::announces_times(e) && e.as_str() == event)
 }

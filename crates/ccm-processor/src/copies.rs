@@ -58,6 +58,12 @@ impl<'a> Copies<'a> {
 
     /// How many distinct copies were rendered.
     pub(crate) fn rendered(&self) -> usize {
-        1 + self.by_zone.lock().unwrap_or_else(|e| e.into_inner()).values().filter(|c| !Arc::ptr_eq(c, &self.default_copy)).count()
+        1 + self
+            .by_zone
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|c| !Arc::ptr_eq(c, &self.default_copy))
+            .count()
     }
 }

@@ -100,12 +100,11 @@ impl FakeContacts {
     /// [`add`](Self::add) for a contact that reads times in `zone`.
     pub fn add_in_zone(&self, customer: &str, email: &str, topics: &[&str], zone: Option<chrono_tz::Tz>) {
         let (Ok(c), Ok(e)) = (CustomerCode::parse(customer), EmailAddress::parse(email)) else { return };
-        self.lists
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(c)
-            .or_default()
-            .push((e, topics.iter().map(|t| (*t).to_owned()).collect(), zone));
+        self.lists.lock().unwrap_or_else(|e| e.into_inner()).entry(c).or_default().push((
+            e,
+            topics.iter().map(|t| (*t).to_owned()).collect(),
+            zone,
+        ));
     }
 
     fn matching(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<Subscriber>, ContactError> {

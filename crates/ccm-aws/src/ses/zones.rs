@@ -36,19 +36,22 @@ pub fn zone_from_attributes(attributes: &str) -> Option<Tz> {
     ccm_core::schedule::parse_zone(TIMEZONE_ATTRIBUTE, value.get(TIMEZONE_ATTRIBUTE)?.as_str()?).ok()
 }
 
-/// Zones read from SES, per (customer, lower-cased address), with when they were read.
+/// A contact: its customer and lower-cased address.
+type ContactKey = (CustomerCode, String);
+
+/// Zones read from SES, per contact, with when they were read.
 #[derive(Default)]
 pub(super) struct ZoneCache {
-    entries: Mutex<HashMap<(CustomerCode, String), (Instant, Option<Tz>)>>,
+    entries: Mutex<HashMap<ContactKey, (Instant, Option<Tz>)>>,
 }
 
 impl ZoneCache {
-    fn get(&self, key: &(CustomerCode, String), ttl: Duration) -> Option<Option<Tz>> {
+    fn get(&self, key: &ContactKey, ttl: Duration) -> Option<Option<Tz>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(key).filter(|(at, _)| at.elapsed() < ttl).map(|(_, zone)| *zone)
     }
 
-    fn put(&self, key: (CustomerCode, String), zone: Option<Tz>) {
+    fn put(&self, key: ContactKey, zone: Option<Tz>) {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (Instant::now(), zone));
     }
 }
@@ -121,7 +124,10 @@ mod tests {
 
     #[test]
     fn the_zone_is_the_timezone_key_of_the_attributes_when_it_is_an_iana_name() {
-        assert_eq!(zone_from_attributes(r#"{"timezone":"Europe/Berlin","team":"ops"}"#), Some(chrono_tz::Europe::Berlin));
+        assert_eq!(
+            zone_from_attributes(r#"{"timezone":"Europe/Berlin","team":"ops"}"#),
+            Some(chrono_tz::Europe::Berlin)
+        );
         assert_eq!(zone_from_attributes(r#"{"timezone":"Mars/Olympus"}"#), None);
         assert_eq!(zone_from_attributes(r#"{"team":"ops"}"#), None);
         assert_eq!(zone_from_attributes("not json"), None);

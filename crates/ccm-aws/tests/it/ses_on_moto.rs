@@ -224,7 +224,9 @@ async fn a_subscribers_time_zone_is_read_from_the_timezone_attribute_of_their_co
     add_contact(&ses, &acme.address("berlin"), &optin, false).await;
     add_contact(&ses, &acme.address("plain"), &optin, false).await;
     add_contact(&ses, &acme.address("bogus"), &optin, false).await;
-    for (who, attributes) in [("berlin", r#"{"timezone":"Europe/Berlin"}"#), ("bogus", r#"{"timezone":"Mars/Olympus"}"#)] {
+    for (who, attributes) in
+        [("berlin", r#"{"timezone":"Europe/Berlin"}"#), ("bogus", r#"{"timezone":"Mars/Olympus"}"#)]
+    {
         ses.update_contact()
             .contact_list_name(LIST)
             .email_address(acme.address(who))
@@ -248,7 +250,8 @@ async fn a_subscribers_time_zone_is_read_from_the_timezone_attribute_of_their_co
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(zones, expected, "an unknown zone counts as none");
     let off = gateway(moto, &[&acme], SesOptions { contact_zones: false, ..small_pages() }).await;
-    let pages: Vec<Vec<ccm_core::ports::Subscriber>> = off.subscriber_pages(acme.code(), &announce).try_collect().await.unwrap();
+    let pages: Vec<Vec<ccm_core::ports::Subscriber>> =
+        off.subscriber_pages(acme.code(), &announce).try_collect().await.unwrap();
     assert!(pages.concat().iter().all(|s| s.timezone.is_none()), "zones can be switched off");
 }
 

@@ -188,7 +188,10 @@ impl Zones {
     fn span_lines(self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
         let line = |zone: Tz| format!("{} – {}", format_local(start, zone), format_local(end, zone));
         if self.differ() {
-            vec![format!("{} ({})", line(self.reader), self.reader.name()), format!("{} ({})", line(self.object), self.object.name())]
+            vec![
+                format!("{} ({})", line(self.reader), self.reader.name()),
+                format!("{} ({})", line(self.object), self.object.name()),
+            ]
         } else {
             vec![line(self.reader)]
         }
@@ -229,7 +232,8 @@ fn moved(before: &Object, now: &Object, zones: Zones) -> Option<Moved> {
     if then == current {
         return None;
     }
-    let span = |s: Option<(DateTime<Utc>, DateTime<Utc>)>| s.map(|(a, b)| zones.span_with_utc(a, b)).unwrap_or_default();
+    let span =
+        |s: Option<(DateTime<Utc>, DateTime<Utc>)>| s.map(|(a, b)| zones.span_with_utc(a, b)).unwrap_or_default();
     let none_if_same = |a: Option<(DateTime<Utc>, DateTime<Utc>)>, b: Option<(DateTime<Utc>, DateTime<Utc>)>| {
         if a == b { (Vec::new(), Vec::new()) } else { (span(a), span(b)) }
     };

@@ -66,7 +66,9 @@ fn a_reader_in_the_objects_zone_gets_one_line_without_zone_names() {
     let same = render_in(&o, Event::Approved, Some(chrono_tz::America::New_York), None);
     let default = render_in(&o, Event::Approved, None, None);
     assert_eq!(same, default, "no reader zone means the object's zone");
-    assert!(same.text.contains("Implementation window: June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 12:00 PM EDT\n"));
+    assert!(
+        same.text.contains("Implementation window: June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 12:00 PM EDT\n")
+    );
     assert!(!same.text.contains("(America/New_York)") && !same.html.contains("(America&#x2f;New_York)"));
 }
 
@@ -75,7 +77,11 @@ fn each_zone_applies_its_own_daylight_saving_rules_on_the_date_shown() {
     // March 20, 2026: New York is already on EDT (since March 8), Berlin still on CET (until March 29).
     let o = change("2026-03-20T13:00:00Z", "2026-03-20T14:00:00Z", "America/New_York", "approved");
     let r = render_in(&o, Event::Approved, Some(chrono_tz::Europe::Berlin), None);
-    assert!(r.text.contains("March 20, 2026 at 2:00 PM CET – March 20, 2026 at 3:00 PM CET (Europe/Berlin)"), "{}", r.text);
+    assert!(
+        r.text.contains("March 20, 2026 at 2:00 PM CET – March 20, 2026 at 3:00 PM CET (Europe/Berlin)"),
+        "{}",
+        r.text
+    );
     assert!(r.text.contains("March 20, 2026 at 9:00 AM EDT – March 20, 2026 at 10:00 AM EDT (America/New_York)"));
     // A week later Berlin has moved to CEST.
     let o = change("2026-03-30T13:00:00Z", "2026-03-30T14:00:00Z", "America/New_York", "approved");
@@ -97,7 +103,10 @@ fn a_reschedule_notice_shows_old_and_new_in_the_readers_and_the_objects_zone() {
     assert!(text.contains("June 11, 2026 at 10:00 AM EDT – June 11, 2026 at 12:00 PM EDT (America/New_York)"));
     assert!(r.html.contains("<s>June 10, 2026 at 4:00 PM CEST"), "{}", r.html);
     assert!(r.html.contains("Rotate &lt;certificates&gt;"), "user text stays escaped");
-    insta::assert_snapshot!("rescheduled_change", format!("SUBJECT: {}\n\n--- TEXT ---\n{}\n--- HTML ---\n{}", r.subject, r.text, r.html));
+    insta::assert_snapshot!(
+        "rescheduled_change",
+        format!("SUBJECT: {}\n\n--- TEXT ---\n{}\n--- HTML ---\n{}", r.subject, r.text, r.html)
+    );
 }
 
 #[test]

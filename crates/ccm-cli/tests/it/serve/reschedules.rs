@@ -126,7 +126,8 @@ async fn moving_an_approved_changes_window_mails_its_audience_a_reschedule_with_
         let paris_now = text.find("June 11, 2030 at 9:00 AM CEST – June 11, 2030 at 10:00 AM CEST").expect(text);
         assert!(paris_was < paris_now, "old, then new: {text}");
         if to == "ops@initech.example.com" {
-            let tokyo = text.find("June 10, 2030 at 4:00 PM JST – June 10, 2030 at 5:00 PM JST (Asia/Tokyo)").expect(text);
+            let tokyo =
+                text.find("June 10, 2030 at 4:00 PM JST – June 10, 2030 at 5:00 PM JST (Asia/Tokyo)").expect(text);
             assert!(tokyo < paris_was, "the reader's zone first: {text}");
         }
     }

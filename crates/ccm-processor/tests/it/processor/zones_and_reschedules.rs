@@ -30,7 +30,10 @@ async fn each_recipient_reads_the_window_in_their_own_zone_first_else_in_the_obj
     assert_eq!(text_to("berlin2@acme.example.com"), berlin, "one copy per zone");
     assert!(text_to("tokyo@acme.example.com").contains("June 10, 2026 at 11:00 PM JST"));
     let plain = text_to("plain@acme.example.com");
-    assert!(plain.contains("Implementation window: June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 12:00 PM EDT\n"), "{plain}");
+    assert!(
+        plain.contains("Implementation window: June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 12:00 PM EDT\n"),
+        "{plain}"
+    );
 }
 
 #[tokio::test]
@@ -90,7 +93,11 @@ async fn a_reapproved_change_whose_window_moved_is_rescheduled_once_even_when_re
     let Outcome::Sent(r) = requested else { panic!("{requested:?}") };
     assert_eq!(r.event, "approval_request");
     let request = rig.mailer.sent().into_iter().find(|m| m.email.subject.contains("Approval requested")).unwrap();
-    assert!(request.email.text.contains("Window moved:\n  was: June 10, 2026 at 10:00 AM EDT"), "{}", request.email.text);
+    assert!(
+        request.email.text.contains("Window moved:\n  was: June 10, 2026 at 10:00 AM EDT"),
+        "{}",
+        request.email.text
+    );
     assert!(request.email.text.contains("  now: June 11, 2026 at 10:00 AM EDT"));
 
     let Outcome::Sent(s) = approved else { panic!("{approved:?}") };
