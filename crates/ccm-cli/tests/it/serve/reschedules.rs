@@ -31,9 +31,10 @@ async fn start_with_a_tokyo_reader() -> Running {
 }
 
 /// The text parts of initech's messages whose subject starts with `prefix`, by recipient, once
-/// there are at least `want`; parsed from the `.eml` files.
+/// there are at least `want` (waiting up to 30 s: the whole suite shares two cores); parsed from
+/// the `.eml` files.
 async fn texts(app: &Running, prefix: &str, want: usize) -> Vec<(String, String)> {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let found: Vec<(String, String)> = ccm_embedded::outbox::list(&app.outbox)
             .unwrap()
             .into_iter()
@@ -91,6 +92,9 @@ async fn moving_an_approved_changes_window_mails_its_audience_a_reschedule_with_
     let announce = ccm_core::TopicName::parse("aws-announce").unwrap();
     let audience = ccm_core::ports::ContactDirectory::subscribers(&*app.contacts, &initech, &announce).await.unwrap();
     assert!(audience.len() > 1);
+    // The first approval requests go out before the approval (else the processor, finding the
+    // object approved already, sends only the approved notice).
+    assert_eq!(texts(&app, "⚠️ Approval requested: Reschedule end to end", 2).await.len(), 2, "bob and security");
     approve().await;
     let approved = texts(&app, "🟢 Reschedule end to end", audience.len()).await;
 
@@ -110,7 +114,7 @@ async fn moving_an_approved_changes_window_mails_its_audience_a_reschedule_with_
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    // Two approval requests so far per approver: the first submission's and this one.
+    // Two approval requests per approver now: the first submission's and this one.
     let requests = texts(&app, "⚠️ Approval requested: Reschedule end to end", 4).await;
     let moved: Vec<_> = requests.iter().filter(|(_, t)| t.contains("Window moved:")).collect();
     assert_eq!(moved.len(), 2, "the second request says the window moved: {requests:#?}");
