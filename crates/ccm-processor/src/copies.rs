@@ -67,3 +67,40 @@ impl<'a> Copies<'a> {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ccm_core::routing::Event;
+    use ccm_core::{CustomerCode, Object};
+
+    use super::*;
+
+    #[test]
+    fn each_zone_is_rendered_once_and_readers_without_one_share_the_default_copy() {
+        let object = Object::from_json(
+            br#"{"changeId": "CHG-1", "changeTitle": "Patch", "customers": ["acme"], "status": "approved",
+                 "implementationStart": "2026-06-10T14:00:00Z", "implementationEnd": "2026-06-10T16:00:00Z",
+                 "timezone": "America/New_York"}"#,
+        )
+        .unwrap();
+        let acme = CustomerCode::parse("acme").unwrap();
+        let context = NotificationContext {
+            object: &object,
+            event: Event::Approved,
+            customer: &acme,
+            customer_name: "Acme",
+            portal_base_url: "https://ccm.example.com",
+            now: "2026-06-01T12:00:00Z".parse().unwrap(),
+            reader_zone: None,
+            previous: None,
+        };
+        let copies = Copies::new(context, None, chrono_tz::America::New_York).unwrap();
+        let default = copies.for_zone(None);
+        assert!(Arc::ptr_eq(&default, &copies.for_zone(Some(chrono_tz::America::New_York))));
+        let berlin = copies.for_zone(Some(chrono_tz::Europe::Berlin));
+        assert!(Arc::ptr_eq(&berlin, &copies.for_zone(Some(chrono_tz::Europe::Berlin))), "cached");
+        assert!(berlin.text.contains("(Europe/Berlin)") && !default.text.contains("(Europe/Berlin)"));
+        copies.for_zone(Some(chrono_tz::Asia::Tokyo));
+        assert_eq!(copies.rendered(), 3, "one per distinct zone");
+    }
+}

@@ -54,6 +54,9 @@ pub struct SesOptions {
     pub contact_zones: bool,
     /// How long a contact's zone is kept before it is read again.
     pub contact_zone_ttl: Duration,
+    /// How long the zone lookups of one page may take before the page is handed out anyway (those
+    /// not read by then see the customer's zone this time).
+    pub contact_zone_budget: Duration,
 }
 
 impl Default for SesOptions {
@@ -67,6 +70,7 @@ impl Default for SesOptions {
             throttle_backoff: Duration::from_millis(250),
             contact_zones: true,
             contact_zone_ttl: Duration::from_secs(3600),
+            contact_zone_budget: Duration::from_millis(250),
         }
     }
 }
@@ -373,8 +377,8 @@ impl ContactDirectory for SesGateway {
             let (addresses, skipped) = subscribed_addresses(page.contacts(), topic, &default);
             seen.add(addresses.len(), skipped);
             let subscribers = if self.options.contact_zones {
-                let ttl = self.options.contact_zone_ttl;
-                super::zones::with_zones(client, customer, &list, addresses, &self.zones, ttl).await
+                let (ttl, budget) = (self.options.contact_zone_ttl, self.options.contact_zone_budget);
+                super::zones::with_zones(client, customer, &list, addresses, &self.zones, ttl, budget).await
             } else {
                 addresses.into_iter().map(Subscriber::from).collect()
             };

@@ -7,7 +7,9 @@
 //! hold a notice back: lookups are made without the SDK's retries, a lookup that fails (contact
 //! gone, SES unavailable) gives no zone, and once SES throttles a page's lookups the rest of that
 //! page is not looked up: those readers see the customer's zone this time, and are looked up again
-//! on the next notice, so the cache fills over a few notices instead of slowing one.
+//! on the next notice, so the cache fills over a few notices instead of slowing one. The lookups of
+//! one page also stop at a time budget (`SesOptions::contact_zone_budget`), so a cold cache delays a
+//! page's first send by at most that much.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -64,7 +66,9 @@ pub(super) async fn with_zones(
     addresses: Vec<EmailAddress>,
     cache: &ZoneCache,
     ttl: Duration,
+    budget: Duration,
 ) -> Vec<Subscriber> {
+    let deadline = tokio::time::Instant::now() + budget;
     let throttled = AtomicBool::new(false);
     let throttled = &throttled;
     let lookups = futures::stream::iter(addresses)
@@ -73,10 +77,13 @@ pub(super) async fn with_zones(
             if let Some(zone) = cache.get(&key, ttl) {
                 return (Subscriber { address, timezone: zone }, false);
             }
-            if throttled.load(Ordering::Relaxed) {
+            if throttled.load(Ordering::Relaxed) || tokio::time::Instant::now() >= deadline {
                 return (Subscriber { address, timezone: None }, true);
             }
-            match read_zone(client, list, &address).await {
+            let Ok(read) = tokio::time::timeout_at(deadline, read_zone(client, list, &address)).await else {
+                return (Subscriber { address, timezone: None }, true);
+            };
+            match read {
                 Ok(zone) => {
                     cache.put(key, zone);
                     (Subscriber { address, timezone: zone }, false)
@@ -93,7 +100,10 @@ pub(super) async fn with_zones(
         .await;
     let failed = lookups.iter().filter(|(_, failed)| *failed).count();
     if failed > 0 {
-        tracing::warn!(failed, "could not read some contacts' time zones; they see the customer's zone");
+        tracing::warn!(
+            failed,
+            "some contacts' time zones were not read (throttled, over the time budget or failed); they see the customer's zone"
+        );
     }
     lookups.into_iter().map(|(s, _)| s).collect()
 }
