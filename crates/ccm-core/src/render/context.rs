@@ -238,7 +238,12 @@ fn moved(before: &Object, now: &Object, zones: Zones) -> Option<Moved> {
         if a == b { (Vec::new(), Vec::new()) } else { (span(a), span(b)) }
     };
     let (window_from, window_to) = none_if_same(then.window, current.window);
-    let (meeting_from, meeting_to) = none_if_same(then.meeting, current.meeting);
+    // An announcement's window is its meeting's slot: say it once.
+    let (meeting_from, meeting_to) = if then.meeting == then.window && current.meeting == current.window {
+        (Vec::new(), Vec::new())
+    } else {
+        none_if_same(then.meeting, current.meeting)
+    };
     Some(Moved { window_from, window_to, meeting_from, meeting_to })
 }
 

@@ -121,3 +121,22 @@ fn an_approval_request_for_an_object_approved_before_says_the_window_moved() {
     let r = render_in(&unmoved, Event::ApprovalRequest, None, Some(&before));
     assert!(!r.text.contains("moved"), "{}", r.text);
 }
+
+#[test]
+fn an_announcements_moved_meeting_is_said_once_as_its_time() {
+    let announcement = |date: &str| {
+        Object::from_json(
+            json!({"announcement_id": "CIC-1", "announcement_type": "cic", "title": "Town hall", "customers": ["acme"],
+                   "status": "approved", "include_meeting": true, "meeting_timezone": "Europe/London",
+                   "meeting_date": date, "meeting_duration": 45})
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    let before = announcement("2026-06-12T09:00:00Z");
+    let now = announcement("2026-06-13T09:00:00Z");
+    let r = render_in(&now, Event::Rescheduled, None, Some(&before));
+    assert!(r.text.contains("Time moved:\n  was: June 12, 2026 at 10:00 AM BST"), "{}", r.text);
+    assert!(!r.text.contains("Meeting moved"), "{}", r.text);
+}

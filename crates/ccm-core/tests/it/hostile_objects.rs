@@ -112,7 +112,7 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
     let acme = CustomerCode::parse("acme").expect("valid code");
     let customers: Vec<CustomerCode> = object.customers().iter().cloned().chain([acme]).collect();
     for customer in &customers {
-        for event in [Event::ApprovalRequest, Event::Approved, Event::Completed, Event::Cancelled] {
+        for event in [Event::ApprovalRequest, Event::Approved, Event::Completed, Event::Cancelled, Event::Rescheduled] {
             let ctx = NotificationContext {
                 object,
                 event,
@@ -120,8 +120,8 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
                 customer_name: names.get(customer).map_or("", String::as_str),
                 portal_base_url: "https://ccm.example.com",
                 now,
-                reader_zone: None,
-                previous: None,
+                reader_zone: Some(chrono_tz::Asia::Tokyo),
+                previous: Some(object),
             };
             let _ = render::render(&ctx);
         }
