@@ -8,6 +8,10 @@
 //! changes or deletes it; an adopted one is handed back (marker and ccm's opt-ins withdrawn), never
 //! deleted.
 //!
+//! The same JSON carries the contact's time zone, `"timezone":"Europe/Berlin"` (an IANA name): the
+//! processor shows times in it first (ADR 0015). It is set by `ccm ses contacts add|update
+//! --timezone` and by the Identity Center sync from the user's `Timezone`.
+//!
 //! ListContacts does not return `AttributesData`, so reading the marker costs one GetContact per
 //! contact ([`super::SesAdmin::contacts_in_detail`]).
 
@@ -20,6 +24,9 @@ use serde::{Deserialize, Serialize};
 use super::error::AdminError;
 
 pub const MANAGED_BY: &str = "ccm";
+
+/// The attribute holding the contact's IANA time zone (the processor reads the same key).
+pub const TIMEZONE_ATTRIBUTE: &str = "timezone";
 
 /// One contact: address, explicit topic preferences, unsubscribe-all and the attributes JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +88,23 @@ impl ContactRecord {
         } else {
             map.remove("adopted");
         }
+        self.attributes_data = Some(serde_json::Value::Object(map).to_string());
+    }
+
+    /// The contact's time zone, when its attributes name a valid IANA zone.
+    pub fn timezone(&self) -> Option<chrono_tz::Tz> {
+        let map = self.attribute_map();
+        ccm_core::schedule::parse_zone(TIMEZONE_ATTRIBUTE, map.get(TIMEZONE_ATTRIBUTE)?.as_str()?).ok()
+    }
+
+    /// Sets (or with `None` removes) the contact's time zone, keeping any other keys.
+    pub fn set_timezone(&mut self, zone: Option<chrono_tz::Tz>) {
+        let mut map = self.attribute_map();
+        match zone {
+            Some(z) => map.insert(TIMEZONE_ATTRIBUTE.into(), z.name().into()),
+            None => map.remove(TIMEZONE_ATTRIBUTE),
+        };
+        // `{}` rather than nothing: UpdateContact without AttributesData would keep the old value.
         self.attributes_data = Some(serde_json::Value::Object(map).to_string());
     }
 
@@ -181,6 +205,23 @@ mod tests {
         c.clear_marker();
         assert!(!c.is_managed());
         assert_eq!(c.attributes_data.as_deref(), Some(r#"{"team":"platform"}"#));
+    }
+
+    #[test]
+    fn the_time_zone_is_set_and_removed_beside_the_marker_and_other_keys() {
+        let mut c = ContactRecord::new("a@example.com");
+        c.attributes_data = Some(r#"{"team":"platform"}"#.into());
+        c.set_marker(&ManagedMarker::default());
+        c.set_timezone(Some(chrono_tz::Europe::Berlin));
+        assert_eq!(c.timezone(), Some(chrono_tz::Europe::Berlin));
+        assert!(c.is_managed());
+        let attrs: serde_json::Value = serde_json::from_str(c.attributes_data.as_deref().unwrap()).unwrap();
+        assert_eq!((attrs["timezone"].as_str(), attrs["team"].as_str()), (Some("Europe/Berlin"), Some("platform")));
+        c.set_timezone(None);
+        assert_eq!(c.timezone(), None);
+        assert!(c.is_managed());
+        c.attributes_data = Some(r#"{"timezone":"Mars/Olympus"}"#.into());
+        assert_eq!(c.timezone(), None, "an invalid zone reads as none");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct DirectoryUser {
     pub family_name: Option<String>,
     /// Not disabled (a user without a status counts as active).
     pub active: bool,
+    /// The user's `Timezone` attribute as the directory holds it (validated by the sync).
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,6 +101,7 @@ impl IdentityCenter {
                     given_name: u.name().and_then(|n| n.given_name()).map(str::to_owned),
                     family_name: u.name().and_then(|n| n.family_name()).map(str::to_owned),
                     active: u.user_status() != Some(&UserStatus::Disabled),
+                    timezone: u.timezone().map(|z| z.trim().to_owned()).filter(|z| !z.is_empty()),
                 }
             })
             .collect();

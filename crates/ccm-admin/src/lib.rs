@@ -24,6 +24,6 @@ pub mod suppression;
 pub mod sync;
 pub mod topics;
 
-pub use contact::{ContactRecord, ManagedMarker};
+pub use contact::{ContactRecord, ManagedMarker, TIMEZONE_ATTRIBUTE};
 pub use error::AdminError;
 pub use ses::{ListInfo, SesAdmin, TopicInfo};

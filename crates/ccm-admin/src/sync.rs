@@ -20,6 +20,10 @@
 //!   removed, the contact and its own preferences stay. A contact without the marker is never
 //!   changed or removed.
 //!
+//! Time zones: a directory user's `Timezone` (an IANA name) becomes their contact's `timezone`
+//! attribute when the contact is added or managed (an invalid one is skipped with a warning, never
+//! fatal); a user without one leaves the contact's zone as it is (an operator may have set it).
+//!
 //! [`mass_removal`] guards against a plan that removes too many managed contacts at once (a customer
 //! pointed at the wrong directory). Addresses compare ignoring case. A second run over an unchanged
 //! directory plans nothing.
@@ -39,6 +43,28 @@ pub struct Wanted {
     pub topics: BTreeSet<String>,
     /// `identity-center` or `config`.
     pub source: &'static str,
+    /// The directory user's time zone, when it is a valid IANA zone.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "zone_name")]
+    pub timezone: Option<chrono_tz::Tz>,
+}
+
+fn zone_name<S: serde::Serializer>(zone: &Option<chrono_tz::Tz>, s: S) -> Result<S::Ok, S::Error> {
+    match zone {
+        Some(z) => s.serialize_str(z.name()),
+        None => s.serialize_none(),
+    }
+}
+
+/// `user`'s `Timezone` as a zone; an invalid one is skipped with a warning.
+fn user_zone(user: &DirectoryUser) -> Option<chrono_tz::Tz> {
+    let raw = user.timezone.as_deref()?;
+    match ccm_core::schedule::parse_zone("Timezone", raw) {
+        Ok(zone) => Some(zone),
+        Err(e) => {
+            tracing::warn!(user = %user.user_name, error = %e, "skipping the user's time zone");
+            None
+        }
+    }
 }
 
 /// Who should be on the list. Topics not in `list_topics` are left out (SES refuses preferences
@@ -70,11 +96,14 @@ pub fn wanted_contacts(
                 wanted.insert(t.name.as_str().to_owned());
             }
         }
-        by_key.entry(email.to_lowercase()).and_modify(|w| w.topics.extend(wanted.iter().cloned())).or_insert(Wanted {
-            email: email.to_owned(),
-            topics: wanted,
-            source: "identity-center",
-        });
+        let timezone = user_zone(user);
+        by_key
+            .entry(email.to_lowercase())
+            .and_modify(|w| {
+                w.topics.extend(wanted.iter().cloned());
+                w.timezone = w.timezone.or(timezone);
+            })
+            .or_insert(Wanted { email: email.to_owned(), topics: wanted, source: "identity-center", timezone });
     }
     for extra in additional {
         let wanted: BTreeSet<String> =
@@ -82,7 +111,12 @@ pub fn wanted_contacts(
         by_key
             .entry(extra.email.as_str().to_lowercase())
             .and_modify(|w| w.topics.extend(wanted.iter().cloned()))
-            .or_insert(Wanted { email: extra.email.as_str().to_owned(), topics: wanted, source: "config" });
+            .or_insert(Wanted {
+                email: extra.email.as_str().to_owned(),
+                topics: wanted,
+                source: "config",
+                timezone: None,
+            });
     }
     (by_key.into_values().collect(), missing)
 }
@@ -164,7 +198,7 @@ pub fn plan(current: &[ContactRecord], wanted: &[Wanted], options: PlanOptions) 
                 continue;
             }
         };
-        match merged(c, &w.topics, adopted) {
+        match merged(c, w, adopted) {
             Some(after) => p.update.push(ContactUpdate { before: (*c).clone(), after, kind }),
             None => p.unchanged += 1,
         }
@@ -200,11 +234,15 @@ fn new_contact(w: &Wanted) -> ContactRecord {
     let mut c = ContactRecord::new(w.email.to_lowercase());
     c.topic_preferences = w.topics.iter().map(|t| (t.clone(), SubscriptionStatus::OptIn)).collect();
     c.set_marker(&ManagedMarker { topics_set: w.topics.clone(), adopted: false });
+    if w.timezone.is_some() {
+        c.set_timezone(w.timezone);
+    }
     c
 }
 
 /// The contact after ccm's changes, or `None` when nothing changes.
-fn merged(current: &ContactRecord, wanted: &BTreeSet<String>, adopted: bool) -> Option<ContactRecord> {
+fn merged(current: &ContactRecord, w: &Wanted, adopted: bool) -> Option<ContactRecord> {
+    let wanted = &w.topics;
     let old = current.marker();
     let old_set = old.as_ref().map(|m| m.topics_set.clone()).unwrap_or_default();
     let mut after = current.clone();
@@ -227,6 +265,9 @@ fn merged(current: &ContactRecord, wanted: &BTreeSet<String>, adopted: bool) -> 
     let marker = ManagedMarker { topics_set: new_set, adopted };
     if old.as_ref() != Some(&marker) {
         after.set_marker(&marker);
+    }
+    if w.timezone.is_some() && after.timezone() != w.timezone {
+        after.set_timezone(w.timezone);
     }
     (after != *current).then_some(after)
 }

@@ -36,6 +36,7 @@ fn user(id: &str, email: &str, active: bool) -> DirectoryUser {
         given_name: None,
         family_name: None,
         active,
+        timezone: None,
     }
 }
 
@@ -44,7 +45,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 }
 
 fn wanted(email: &str, topics: &[&str]) -> Wanted {
-    Wanted { email: email.into(), topics: set(topics), source: "identity-center" }
+    Wanted { email: email.into(), topics: set(topics), source: "identity-center", timezone: None }
 }
 
 /// The plan without adoption.
@@ -157,7 +158,7 @@ fn an_adopted_manual_contact_keeps_its_own_preferences_and_is_marked_adopted() {
 #[test]
 fn an_additional_contact_from_config_is_adopted_without_the_flag() {
     let c = ContactRecord::new("noc@x.com");
-    let w = Wanted { email: "noc@x.com".into(), topics: set(&["aws-calendar"]), source: "config" };
+    let w = Wanted { email: "noc@x.com".into(), topics: set(&["aws-calendar"]), source: "config", timezone: None };
     let p = plan(&[c], &[w]);
     assert_eq!(p.update[0].kind, UpdateKind::Adopt);
 }
@@ -230,4 +231,32 @@ fn managed_contacts_that_left_are_removed_and_manual_ones_are_kept() {
     let p = plan(&[managed.clone(), manual], &[]);
     assert_eq!(p.remove, [managed]);
     assert_eq!(p.kept_manual, 1);
+}
+
+#[test]
+fn a_users_identity_center_time_zone_becomes_their_contacts_and_an_invalid_one_is_skipped() {
+    let mut berlin = user("u1", "dev@x.com", true);
+    berlin.timezone = Some("Europe/Berlin".into());
+    let mut bogus = user("u2", "ops@x.com", true);
+    bogus.timezone = Some("Mars/Olympus".into());
+    let (w, _) = wanted_contacts(&[berlin, bogus], &BTreeMap::new(), &topics(), &names(), &[]);
+    assert_eq!(w[0].timezone, Some(chrono_tz::Europe::Berlin));
+    assert_eq!(w[1].timezone, None, "skipped, not fatal");
+
+    let added = plan(&[], &w).add;
+    assert_eq!(added[0].timezone(), Some(chrono_tz::Europe::Berlin));
+    assert!(added[0].is_managed(), "the zone sits beside the marker");
+    assert_eq!(added[1].timezone(), None);
+    assert!(plan(&added, &w).is_empty(), "a second run changes nothing");
+
+    // The user moves: the managed contact's zone follows; a user without a zone leaves it as set.
+    let mut moved = w.clone();
+    moved[0].timezone = Some(chrono_tz::Asia::Tokyo);
+    moved[1].timezone = None;
+    let mut by_hand = added.clone();
+    by_hand[1].set_timezone(Some(chrono_tz::Europe::London));
+    let p = plan(&by_hand, &moved);
+    assert_eq!(p.update.len(), 1, "{p:?}");
+    assert_eq!(p.update[0].after.timezone(), Some(chrono_tz::Asia::Tokyo));
+    assert!(!p.update[0].changes_preferences());
 }

@@ -5,5 +5,6 @@ mod errors;
 mod gateway;
 mod rate;
 mod subscribers;
+mod zones;
 
 pub use gateway::{SesGateway, SesOptions};

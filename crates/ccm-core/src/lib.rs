@@ -14,6 +14,7 @@ pub mod policy;
 pub mod ports;
 pub mod reminders;
 pub mod render;
+pub mod reschedule;
 pub mod retry;
 pub mod roles;
 pub mod routing;

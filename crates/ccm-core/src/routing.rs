@@ -3,11 +3,11 @@
 //! | object | status | topic | event |
 //! |---|---|---|---|
 //! | change | submitted | `aws-approval` | approval request |
-//! | change | approved | `aws-announce` (meeting: `aws-calendar`) | approved |
+//! | change | approved | `aws-announce` (meeting: `aws-calendar`) | approved; rescheduled when approved again with a moved window or meeting ([`crate::reschedule`]) |
 //! | change | completed | `aws-announce` | completed (with survey link) |
 //! | change | cancelled | `aws-announce` if ever approved, else `aws-approval` | cancelled |
 //! | announcement | submitted | `announce-approval` | approval request |
-//! | announcement | approved / completed | its type topic | approved / completed |
+//! | announcement | approved / completed | its type topic | approved (or rescheduled) / completed |
 //! | announcement | cancelled | type topic if ever approved, else `announce-approval` | cancelled |
 //!
 //! Type topics: cic → `cic-announce`, finops → `finops-announce`, innersource → `inner-announce`,
@@ -46,6 +46,9 @@ pub enum Event {
     Reminder,
     /// A submission still waiting for approval ([`crate::reminders`]).
     ApprovalReminder,
+    /// An approved object approved again after its window or meeting time moved (decided by
+    /// [`crate::reschedule::decide`], not by [`route`]).
+    Rescheduled,
 }
 
 impl Event {
@@ -57,6 +60,7 @@ impl Event {
             Self::Cancelled => "cancelled",
             Self::Reminder => "reminder",
             Self::ApprovalReminder => "approval_reminder",
+            Self::Rescheduled => "rescheduled",
         }
     }
 }

@@ -7,9 +7,13 @@
 //! may be the built-in demo or the operator's, and is never rewritten); they win over the file's
 //! preferences and the topic defaults, as an SES unsubscribe does.
 //!
+//! A contact may carry `timezone`, the IANA zone its mails show times in first (as the SES
+//! contact attribute does); files without it stay readable, and an unknown zone is refused at load.
+//!
 //! ```json
 //! {"acme": {"list": "acme-contacts", "contacts": [
-//!   {"email": "ops@acme.example.com", "topics": {"aws-approval": "OPT_IN", "aws-calendar": "OPT_OUT"}},
+//!   {"email": "ops@acme.example.com", "topics": {"aws-approval": "OPT_IN", "aws-calendar": "OPT_OUT"},
+//!    "timezone": "Europe/Berlin"},
 //!   {"email": "left@acme.example.com", "unsubscribe_all": true}]}}
 //! ```
 
@@ -19,7 +23,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use ccm_core::config::{SesConfig, SubscriptionStatus};
-use ccm_core::ports::{ContactDirectory, ContactError};
+use ccm_core::ports::{ContactDirectory, ContactError, Subscriber, SubscriberPages};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,6 +42,15 @@ pub struct Contact {
     pub topics: BTreeMap<String, SubscriptionStatus>,
     #[serde(default)]
     pub unsubscribe_all: bool,
+    /// The IANA zone this contact reads times in.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+impl Contact {
+    fn zone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.as_deref().and_then(|z| ccm_core::schedule::parse_zone("timezone", z).ok())
+    }
 }
 
 /// One recorded opt-out: this address no longer receives this topic from this customer.
@@ -82,6 +95,14 @@ impl JsonContacts {
     pub fn from_json(text: &str, ses: &SesConfig) -> Result<Self, ContactsFileError> {
         let customers: BTreeMap<CustomerCode, CustomerContacts> =
             serde_json::from_str(text).map_err(|e| ContactsFileError(e.to_string()))?;
+        for (code, c) in &customers {
+            for (i, contact) in c.contacts.iter().enumerate() {
+                if let Some(Err(e)) = contact.timezone.as_deref().map(|z| ccm_core::schedule::parse_zone("timezone", z))
+                {
+                    return Err(ContactsFileError(format!("{code}.contacts.{i}.timezone: {}", e.message)));
+                }
+            }
+        }
         let defaults = ses.expand().into_iter().map(|t| (t.name.to_string(), t.default_status)).collect();
         Ok(Self { customers, defaults, preferences: Mutex::default(), preferences_file: None })
     }
@@ -153,6 +174,17 @@ impl ContactDirectory for JsonContacts {
     }
 
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
+        Ok(self.receiving(customer, topic)?.into_iter().map(|s| s.address).collect())
+    }
+
+    fn subscriber_pages<'a>(&'a self, customer: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
+        Box::pin(futures::stream::iter([self.receiving(customer, topic)]))
+    }
+}
+
+impl JsonContacts {
+    /// The contacts receiving `topic` from `customer`, with their zones.
+    fn receiving(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<Subscriber>, ContactError> {
         let c = self.customers.get(customer).ok_or(ContactError::NoList)?;
         let default = self.defaults.get(topic.as_str()).copied().unwrap_or(SubscriptionStatus::OptOut);
         let prefs = self.lock();
@@ -161,7 +193,7 @@ impl ContactDirectory for JsonContacts {
             .filter(|x| !x.unsubscribe_all)
             .filter(|x| x.topics.get(topic.as_str()).copied().unwrap_or(default) == SubscriptionStatus::OptIn)
             .filter(|x| !prefs.opt_outs.iter().any(|o| o.matches(customer, &x.email, topic)))
-            .map(|x| x.email.clone())
+            .map(|x| Subscriber { address: x.email.clone(), timezone: x.zone() })
             .collect())
     }
 }
@@ -189,6 +221,35 @@ mod tests {
         let announce = contacts.subscribers(&acme, &TopicName::parse("aws-announce").unwrap()).await.unwrap();
         assert_eq!(names(announce), ["a@acme.example.com", "c@acme.example.com"], "aws-announce defaults to OPT_IN");
         assert!(matches!(contacts.list_name(&CustomerCode::parse("globex").unwrap()).await, Err(ContactError::NoList)));
+    }
+
+    #[tokio::test]
+    async fn a_contacts_time_zone_comes_with_its_pages_and_an_unknown_zone_is_refused() {
+        use futures::TryStreamExt;
+        let ses = SesConfig::from_json(include_str!("../../../SESConfig.json")).unwrap();
+        let contacts = JsonContacts::from_json(
+            r#"{"acme": {"list": "acme-contacts", "contacts": [
+                {"email": "a@acme.example.com", "timezone": "Europe/Berlin"},
+                {"email": "c@acme.example.com"}]}}"#,
+            &ses,
+        )
+        .unwrap();
+        let acme = CustomerCode::parse("acme").unwrap();
+        let announce = TopicName::parse("aws-announce").unwrap();
+        let pages: Vec<Vec<Subscriber>> = contacts.subscriber_pages(&acme, &announce).try_collect().await.unwrap();
+        let zones: Vec<_> = pages.concat().into_iter().map(|s| (s.address.to_string(), s.timezone)).collect();
+        assert_eq!(
+            zones,
+            [
+                ("a@acme.example.com".to_owned(), Some(chrono_tz::Europe::Berlin)),
+                ("c@acme.example.com".to_owned(), None)
+            ]
+        );
+        let bad = JsonContacts::from_json(
+            r#"{"acme": {"list": "l", "contacts": [{"email": "a@acme.example.com", "timezone": "Mars/Olympus"}]}}"#,
+            &ses,
+        );
+        assert!(bad.is_err_and(|e| e.to_string().contains("acme.contacts.0.timezone")));
     }
 
     fn demo(ses: &SesConfig) -> JsonContacts {

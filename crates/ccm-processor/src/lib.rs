@@ -4,8 +4,10 @@
 //! The same queue handler records SES's delivery feedback ([`feedback`]).
 //! Reminders: a periodic [`sweep`] over the shared index hands due reminders to the same processor.
 
+mod announced;
 pub mod attendees;
 pub mod batch;
+mod copies;
 pub mod error;
 pub mod events;
 pub mod feedback;

@@ -15,11 +15,12 @@ use ccm_core::ports::{
     Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError,
     Mailer, OutgoingEmail, PutOptions, Reservation, StoreError, Surveys,
 };
-use ccm_core::render::{self, NotificationContext};
+use ccm_core::render::NotificationContext;
 use ccm_core::routing::{self, Route};
 use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicName};
 use futures::StreamExt;
 
+use crate::copies::Copies;
 use crate::error::ProcessError;
 use crate::meeting::{Actor, Mode, with_current_meeting};
 
@@ -115,11 +116,15 @@ impl Processor {
             self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
         };
+        // What this customer was last told of the object's times: an approval again after a move is
+        // a reschedule notice, an approval request says the window moved (crate::announced).
+        let announced = self.last_announced(customer, &object, route.event).await?;
+        let route = ccm_core::reschedule::decide(route, &object, announced.as_ref());
         // The meeting first: a cancellation is made before any mail, a new meeting's join link goes
         // into the mail. A meeting that could not be made yet does not hold the mail back.
         let meeting = self.meeting_step(&object, Actor::Trigger(customer), Mode::Follow).await?;
         let shown = with_current_meeting(&object, &meeting.history);
-        let summary = self.notify(customer, customer_config, &shown, &route).await?;
+        let summary = self.notify(customer, customer_config, &shown, &route, announced.as_ref()).await?;
         self.record(customer, &object, &summary).await?;
         if let Some(step) = self.step_to_mail(&object, &meeting.history) {
             self.mail_invitations(customer, &object, step).await?;
@@ -176,6 +181,7 @@ impl Processor {
         customer_config: &ccm_core::config::CustomerConfig,
         object: &Object,
         route: &Route,
+        previous: Option<&Object>,
     ) -> Result<Summary, ProcessError> {
         let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
         let mut summary =
@@ -193,29 +199,34 @@ impl Processor {
             Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
         };
         let survey = self.survey_links(route.event, customer, customer_config, object).await?;
-        // This customer's copy knows only this customer's name (never the other affected customers).
-        let rendered = render::render_with_survey(
-            &NotificationContext {
+        // This customer's copy knows only this customer's name (never the other affected customers),
+        // rendered once per reader zone (the contact's, else the customer's, else the object's).
+        let copies = Copies::new(
+            NotificationContext {
                 object,
                 event: route.event,
                 customer,
                 customer_name: &customer_config.customer_name,
                 portal_base_url: &self.config.email_config.portal_base_url,
                 now: self.clock.now(),
+                reader_zone: None,
+                previous,
             },
             survey.as_ref().map(|s| s.placeholder()),
-        )
-        .map_err(|e| ProcessError::permanent(e.to_string()))?;
+            customer_config.zone().unwrap_or_else(|| ccm_core::render::object_zone(object)),
+        )?;
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
         let results: Vec<SendResult> = recipients
             .stream()
-            .map(|to| {
+            .map(|subscriber| {
+                let rendered = copies.for_zone(subscriber.timezone);
+                let to = subscriber.address;
                 // A completion notice carries the recipient's own survey link.
                 let copy = match &survey {
                     Some(links) => links.copy_for(&rendered, &to),
-                    None => rendered.clone(),
+                    None => (*rendered).clone(),
                 };
                 let email = OutgoingEmail {
                     from: from.clone(),
@@ -241,6 +252,7 @@ impl Processor {
             .collect()
             .await;
         let listed = recipients.finish();
+        tracing::debug!(copies = copies.rendered(), "rendered once per reader zone");
         (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
         let tallied = self.tally(&mut summary, results);
         if let Some(e) = listed.failure {

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use ccm_core::EmailAddress;
+use ccm_core::ports::Subscriber;
 
 /// Splits recipients into those allowed and a count of those held back.
 pub fn filter_restricted(recipients: Vec<EmailAddress>, restricted: &[String]) -> (Vec<EmailAddress>, usize) {
@@ -39,11 +40,11 @@ impl Audience {
         Self { allow, seen: HashSet::new(), listed: 0, restricted: 0 }
     }
 
-    /// The addresses of `page` to mail, in list order: not seen on an earlier page, and allowed.
-    pub fn admit(&mut self, page: Vec<EmailAddress>) -> Vec<EmailAddress> {
+    /// The subscribers of `page` to mail, in list order: not seen on an earlier page, and allowed.
+    pub fn admit(&mut self, page: Vec<Subscriber>) -> Vec<Subscriber> {
         let mut out = Vec::with_capacity(page.len());
-        for address in page {
-            let normalized = address.normalized();
+        for subscriber in page {
+            let normalized = subscriber.address.normalized();
             if self.seen.contains(&normalized) {
                 continue;
             }
@@ -51,7 +52,7 @@ impl Audience {
             if self.allow.as_ref().is_some_and(|allow| !allow.contains(&normalized)) {
                 self.restricted += 1;
             } else {
-                out.push(address);
+                out.push(subscriber);
             }
             self.seen.insert(normalized);
         }
@@ -65,6 +66,10 @@ mod tests {
 
     fn e(s: &str) -> EmailAddress {
         EmailAddress::parse(s).unwrap()
+    }
+
+    fn page(addresses: &[&str]) -> Vec<Subscriber> {
+        addresses.iter().map(|a| Subscriber::from(e(a))).collect()
     }
 
     #[test]
@@ -85,20 +90,17 @@ mod tests {
     #[test]
     fn an_address_listed_on_two_pages_in_two_spellings_is_admitted_once() {
         let mut audience = Audience::new(&[]);
-        assert_eq!(
-            audience.admit(vec![e("Jane@X.com"), e("b@x.com"), e("jane@x.com")]),
-            vec![e("Jane@X.com"), e("b@x.com")]
-        );
-        assert_eq!(audience.admit(vec![e("JANE@x.com"), e("c@x.com"), e("B@x.com")]), vec![e("c@x.com")]);
+        assert_eq!(audience.admit(page(&["Jane@X.com", "b@x.com", "jane@x.com"])), page(&["Jane@X.com", "b@x.com"]));
+        assert_eq!(audience.admit(page(&["JANE@x.com", "c@x.com", "B@x.com"])), page(&["c@x.com"]));
         assert_eq!((audience.listed, audience.restricted), (3, 0));
     }
 
     #[test]
     fn the_restriction_holds_on_every_page_and_counts_each_address_once() {
         let mut audience = Audience::new(&[" C@x.com ".into()]);
-        assert!(audience.admit(vec![e("a@x.com"), e("b@x.com")]).is_empty());
-        assert_eq!(audience.admit(vec![e("A@x.com"), e("c@X.COM")]), vec![e("c@x.com")]);
-        assert_eq!(audience.admit(vec![e("c@x.com")]), vec![]);
+        assert!(audience.admit(page(&["a@x.com", "b@x.com"])).is_empty());
+        assert_eq!(audience.admit(page(&["A@x.com", "c@X.COM"])), page(&["c@X.COM"]));
+        assert_eq!(audience.admit(page(&["c@x.com"])), vec![]);
         assert_eq!((audience.listed, audience.restricted), (3, 2));
     }
 }

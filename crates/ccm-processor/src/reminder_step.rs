@@ -45,7 +45,7 @@ impl Processor {
                 return Ok(Outcome::NothingToSend(format!("reminder not sent: {skip}")));
             }
         };
-        let summary = self.notify(customer, customer_config, &object, &route).await?;
+        let summary = self.notify(customer, customer_config, &object, &route, None).await?;
         self.record(customer, &object, &summary).await?;
         self.finish(&trigger, &meta.etag).await?;
         tracing::info!(

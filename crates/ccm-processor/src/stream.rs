@@ -11,8 +11,8 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use ccm_core::ports::{ContactError, SubscriberPages};
-use ccm_core::{CustomerCode, EmailAddress, TopicName};
+use ccm_core::ports::{ContactError, Subscriber, SubscriberPages};
+use ccm_core::{CustomerCode, TopicName};
 use futures::{Stream, StreamExt};
 
 use crate::error::ProcessError;
@@ -21,7 +21,7 @@ use crate::recipients::Audience;
 
 /// One trigger's recipients: the first page with someone to mail, and the pages still to read.
 pub(crate) struct Recipients<'a> {
-    first: Vec<EmailAddress>,
+    first: Vec<Subscriber>,
     rest: SubscriberPages<'a>,
     audience: Mutex<Audience>,
     failure: Mutex<Option<ContactError>>,
@@ -74,7 +74,7 @@ impl<'a> Recipients<'a> {
 
     /// Every recipient once, in list order: the first page's, then each later page's as it is read.
     /// A page that fails ends the stream; [`finish`](Self::finish) tells why.
-    pub(crate) fn stream(&mut self) -> impl Stream<Item = EmailAddress> + Send + '_ {
+    pub(crate) fn stream(&mut self) -> impl Stream<Item = Subscriber> + Send + '_ {
         let (audience, failure) = (&self.audience, &self.failure);
         let rest =
             (&mut self.rest).take_while(move |_| std::future::ready(lock(failure).is_none())).flat_map(move |page| {

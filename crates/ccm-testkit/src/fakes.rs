@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use ccm_core::ports::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
-    Recorded, Reservation, SendReceipt,
+    Recorded, Reservation, SendReceipt, Subscriber, SubscriberPages,
 };
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 
@@ -84,8 +84,8 @@ impl Mailer for FakeMailer {
     }
 }
 
-/// One contact: the address and the topics it opted in to.
-type Contact = (EmailAddress, HashSet<String>);
+/// One contact: the address, the topics it opted in to, and its time zone.
+type Contact = (EmailAddress, HashSet<String>, Option<chrono_tz::Tz>);
 
 /// Contacts per customer.
 #[derive(Default)]
@@ -98,13 +98,27 @@ impl FakeContacts {
         Self::default()
     }
     pub fn add(&self, customer: &str, email: &str, topics: &[&str]) {
+        self.add_in_zone(customer, email, topics, None);
+    }
+
+    /// [`add`](Self::add) for a contact that reads times in `zone`.
+    pub fn add_in_zone(&self, customer: &str, email: &str, topics: &[&str], zone: Option<chrono_tz::Tz>) {
         let (Ok(c), Ok(e)) = (CustomerCode::parse(customer), EmailAddress::parse(email)) else { return };
-        self.lists
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(c)
-            .or_default()
-            .push((e, topics.iter().map(|t| (*t).to_owned()).collect()));
+        self.lists.lock().unwrap_or_else(|e| e.into_inner()).entry(c).or_default().push((
+            e,
+            topics.iter().map(|t| (*t).to_owned()).collect(),
+            zone,
+        ));
+    }
+
+    fn matching(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<Subscriber>, ContactError> {
+        let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        let list = lists.get(customer).ok_or(ContactError::NoList)?;
+        Ok(list
+            .iter()
+            .filter(|(_, t, _)| t.contains(topic.as_str()))
+            .map(|(e, _, zone)| Subscriber { address: e.clone(), timezone: *zone })
+            .collect())
     }
 }
 
@@ -118,9 +132,10 @@ impl ContactDirectory for FakeContacts {
         }
     }
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
-        let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
-        let list = lists.get(customer).ok_or(ContactError::NoList)?;
-        Ok(list.iter().filter(|(_, t)| t.contains(topic.as_str())).map(|(e, _)| e.clone()).collect())
+        Ok(self.matching(customer, topic)?.into_iter().map(|s| s.address).collect())
+    }
+    fn subscriber_pages<'a>(&'a self, customer: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
+        Box::pin(futures::stream::iter([self.matching(customer, topic)]))
     }
 }
 

@@ -17,7 +17,9 @@ use aws_sdk_sesv2::types::{
     MessageTag, RawMessage, SubscriptionStatus,
 };
 use ccm_core::feedback::SendTags;
-use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
+use ccm_core::ports::{
+    ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, Subscriber, SubscriberPages,
+};
 use ccm_core::retry::backoff;
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use governor::DefaultDirectRateLimiter;
@@ -47,6 +49,15 @@ pub struct SesOptions {
     pub throttle_retries: u32,
     /// The first wait after throttling; doubled on each further attempt.
     pub throttle_backoff: Duration,
+    /// Read each subscriber's time zone (GetContact, one call per contact not in the cache: SES
+    /// allows one per second per account) for streamed listings; off: every reader sees the
+    /// customer's zone.
+    pub contact_zones: bool,
+    /// How long a contact's zone is kept before it is read again.
+    pub contact_zone_ttl: Duration,
+    /// How long the zone lookups of one page may take before the page is handed out anyway (those
+    /// not read by then see the customer's zone this time).
+    pub contact_zone_budget: Duration,
 }
 
 impl Default for SesOptions {
@@ -58,6 +69,9 @@ impl Default for SesOptions {
             first_contacts_page_size: 100,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
+            contact_zones: true,
+            contact_zone_ttl: Duration::from_secs(3600),
+            contact_zone_budget: Duration::from_millis(250),
         }
     }
 }
@@ -91,6 +105,7 @@ pub struct SesGateway {
     clients: Arc<CustomerClients>,
     options: SesOptions,
     state: BTreeMap<CustomerCode, CustomerState>,
+    zones: super::zones::ZoneCache,
 }
 
 impl std::fmt::Debug for SesGateway {
@@ -115,7 +130,7 @@ impl SesGateway {
                 (code.clone(), state)
             })
             .collect();
-        Self { clients, options, state }
+        Self { clients, options, state, zones: Default::default() }
     }
 
     fn customer(&self, code: &CustomerCode) -> Option<(&CustomerClient, &CustomerState)> {
@@ -431,6 +446,12 @@ impl ContactDirectory for SesGateway {
             };
             let (addresses, skipped) = subscribed_addresses(page.contacts(), topic, &default);
             seen.add(addresses.len(), skipped);
+            let subscribers = if self.options.contact_zones {
+                let (ttl, budget) = (self.options.contact_zone_ttl, self.options.contact_zone_budget);
+                super::zones::with_zones(client, customer, &list, addresses, &self.zones, ttl, budget).await
+            } else {
+                addresses.into_iter().map(Subscriber::from).collect()
+            };
             let next = match page.next_token() {
                 Some(token) if !token.is_empty() => {
                     Some(Next::Page { list, filter, default, token: token.to_owned(), seen })
@@ -440,7 +461,7 @@ impl ContactDirectory for SesGateway {
                     None
                 }
             };
-            Ok(Some((addresses, next)))
+            Ok(Some((subscribers, next)))
         });
         Box::pin(pages)
     }

@@ -184,8 +184,12 @@ async fn subscribers_are_the_opted_in_contacts_of_a_topic_across_pages_in_each_a
 
     // Streamed, the same contacts arrive page by page: a short first page, then full ones.
     let announce_topic = topic("aws-announce");
-    let pages: Vec<Vec<EmailAddress>> =
-        gw.subscriber_pages(acme.code(), &announce_topic).try_collect().await.expect("acme's pages");
+    let pages: Vec<Vec<EmailAddress>> = gw
+        .subscriber_pages(acme.code(), &announce_topic)
+        .map_ok(|page| page.into_iter().map(|s| s.address).collect())
+        .try_collect()
+        .await
+        .expect("acme's pages");
     assert!(pages.len() > 2 && pages[0].len() <= 2, "{pages:?}");
     assert!(pages.iter().skip(1).all(|p| p.len() <= PAGE_SIZE as usize), "{pages:?}");
     assert_eq!(sorted(pages.concat()), expected, "the pages hold what subscribers() returns");
@@ -210,6 +214,46 @@ async fn subscribers_are_the_opted_in_contacts_of_a_topic_across_pages_in_each_a
 
     let unknown = gw.subscribers(globex.code(), &topic("no-such-topic")).await.unwrap();
     assert!(unknown.is_empty());
+}
+
+#[tokio::test]
+async fn a_subscribers_time_zone_is_read_from_the_timezone_attribute_of_their_contact() {
+    let Some(moto) = moto::shared().await else { return };
+    let acme = Customer::new("acme", "us-east-1", "ccm-ses-sender");
+    let ses = acme.set_up_account(moto).await;
+    let optin = [("aws-announce", SubscriptionStatus::OptIn)];
+    add_contact(&ses, &acme.address("berlin"), &optin, false).await;
+    add_contact(&ses, &acme.address("plain"), &optin, false).await;
+    add_contact(&ses, &acme.address("bogus"), &optin, false).await;
+    for (who, attributes) in
+        [("berlin", r#"{"timezone":"Europe/Berlin"}"#), ("bogus", r#"{"timezone":"Mars/Olympus"}"#)]
+    {
+        ses.update_contact()
+            .contact_list_name(LIST)
+            .email_address(acme.address(who))
+            .attributes_data(attributes)
+            .send()
+            .await
+            .unwrap();
+    }
+    let gw = gateway(moto, &[&acme], small_pages()).await;
+    let announce = topic("aws-announce");
+    let pages: Vec<Vec<ccm_core::ports::Subscriber>> =
+        gw.subscriber_pages(acme.code(), &announce).try_collect().await.expect("acme's pages");
+    let mut zones: Vec<(String, Option<chrono_tz::Tz>)> =
+        pages.concat().into_iter().map(|s| (s.address.as_str().to_owned(), s.timezone)).collect();
+    zones.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut expected = vec![
+        (acme.address("berlin"), Some(chrono_tz::Europe::Berlin)),
+        (acme.address("bogus"), None),
+        (acme.address("plain"), None),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(zones, expected, "an unknown zone counts as none");
+    let off = gateway(moto, &[&acme], SesOptions { contact_zones: false, ..small_pages() }).await;
+    let pages: Vec<Vec<ccm_core::ports::Subscriber>> =
+        off.subscriber_pages(acme.code(), &announce).try_collect().await.unwrap();
+    assert!(pages.concat().iter().all(|s| s.timezone.is_none()), "zones can be switched off");
 }
 
 #[tokio::test]

@@ -195,12 +195,12 @@ fn plan_json(p: &SyncPlan) -> serde_json::Value {
 }
 
 /// `update`, `adopt`, `release`, or `mark` when only ccm's marker changes (what the contact
-/// receives stays the same).
+/// receives and the zone it reads times in stay the same).
 fn verb(u: &ContactUpdate) -> &'static str {
     match u.kind {
         UpdateKind::Adopt => "adopt",
         UpdateKind::Release => "release",
-        UpdateKind::Update if u.changes_preferences() => "update",
+        UpdateKind::Update if u.changes_preferences() || u.before.timezone() != u.after.timezone() => "update",
         UpdateKind::Update => "mark",
     }
 }

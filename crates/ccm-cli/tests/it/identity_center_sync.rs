@@ -375,3 +375,22 @@ async fn reading_the_contacts_shows_progress_with_their_number() {
     let again = w.json(&["sync", "--customer", &c.code]).await.expect_ok();
     assert!(again.progress.contains(&format!("{} reading contacts: 3", c.code)), "{:?}", again.progress);
 }
+
+#[tokio::test]
+async fn a_users_identity_center_time_zone_becomes_their_contacts_attribute_and_an_invalid_one_is_skipped() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let c = w.customer(0);
+    w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
+    let dir = w.directory(c).await;
+    dir.user_in_zone("ann", &c.address("ann"), Some("Europe/Berlin")).await;
+    dir.user_in_zone("bob", &c.address("bob"), Some("Mars/Olympus")).await;
+    dir.user("cy", &c.address("cy")).await;
+    let out = w.json(&["sync", "--customer", &c.code, "--requests-per-second", "100"]).await.expect_ok();
+    assert_eq!(out.result(&c.code)["result"]["applied"]["added"], 3, "an invalid zone is not fatal");
+    let contacts = w.contacts(c).await;
+    let zone = |who: &str| contacts.iter().find(|x| x.email == c.address(who)).unwrap().timezone();
+    assert_eq!(zone("ann"), Some(chrono_tz::Europe::Berlin));
+    assert_eq!(zone("bob"), None);
+    assert_eq!(zone("cy"), None);
+    assert!(contacts.iter().all(|x| x.is_managed()));
+}

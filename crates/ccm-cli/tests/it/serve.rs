@@ -30,6 +30,10 @@ mod reminders;
 #[path = "serve/meetings.rs"]
 mod meetings;
 
+/// Reschedules: old → new in the reader's zone, after an approved change's window moved.
+#[path = "serve/reschedules.rs"]
+mod reschedules;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }

@@ -230,6 +230,37 @@ async fn updating_a_contact_keeps_the_preferences_it_was_not_asked_to_change() {
 }
 
 #[tokio::test]
+async fn a_contacts_time_zone_is_set_on_add_changed_on_update_and_cleared_keeping_its_preferences() {
+    let Some(w) = World::new(1, 0).await else { return };
+    let c = w.customer(0);
+    w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
+    let jane = c.address("jane");
+    let contacts = ["ses", "contacts"];
+    let base = ["--customer", c.code.as_str(), "--email", jane.as_str()];
+    let add = [&contacts[..], &["add"], &base, &["--topics", "aws-approval", "--timezone", "Europe/Berlin"]].concat();
+    w.run(&add).await.expect_ok();
+    let jane_now = || async { w.contacts(c).await.into_iter().find(|x| x.email == jane).unwrap() };
+    let contact = jane_now().await;
+    assert_eq!(contact.timezone(), Some(chrono_tz::Europe::Berlin));
+    assert_eq!(contact.topic_preferences, BTreeMap::from([("aws-approval".into(), OptIn)]));
+
+    let update = [&contacts[..], &["update"], &base, &["--timezone", "Asia/Tokyo"]].concat();
+    let out = w.json(&update).await;
+    assert_eq!(out.result(&c.code)["result"]["action"], "updated", "{}", out.stdout);
+    assert_eq!(jane_now().await.timezone(), Some(chrono_tz::Asia::Tokyo));
+
+    let bad = [&["ccm"][..], &contacts, &["update"], &base, &["--timezone", "Mars/Olympus"]].concat();
+    let refused = <ccm_cli::Cli as clap::Parser>::try_parse_from(bad).map(|_| ()).unwrap_err().to_string();
+    assert!(refused.contains("not an IANA time zone"), "an unknown zone is refused: {refused}");
+    assert_eq!(jane_now().await.timezone(), Some(chrono_tz::Asia::Tokyo));
+
+    w.run(&[&contacts[..], &["update"], &base, &["--clear-timezone"]].concat()).await.expect_ok();
+    let contact = jane_now().await;
+    assert_eq!(contact.timezone(), None);
+    assert_eq!(contact.topic_preferences, BTreeMap::from([("aws-approval".into(), OptIn)]), "preferences stay");
+}
+
+#[tokio::test]
 async fn a_subscription_file_opts_addresses_in_and_out_of_topics() {
     let Some(w) = World::new(1, 0).await else { return };
     let c = w.customer(0);

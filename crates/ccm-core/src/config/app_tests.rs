@@ -100,7 +100,7 @@ fn a_badly_formed_customer_key_is_named() {
 
 #[test]
 fn each_customer_field_rule_names_its_field() {
-    let cases: [(&str, Value); 8] = [
+    let cases: [(&str, Value); 9] = [
         ("ses_role_arn", json!("arn:aws:iam::111111111111:user/someone")),
         ("identity_center_role_arn", json!("arn:aws:iam::1111:role/x")),
         ("sqs_queue_arn", json!("arn:aws:sqs:us-east-1:111111111111")),
@@ -109,11 +109,23 @@ fn each_customer_field_rule_names_its_field() {
         ("aws_account_id", json!("999999999999")),
         ("max_send_rate", json!(0.0)),
         ("logo_url", json!("logo.png")),
+        ("timezone", json!("Mars/Olympus")),
     ];
     for (field, bad) in cases {
         let err = error_after(|d| d["customer_mappings"]["acme"][field] = bad);
         assert_names(&err, &format!("customer_mappings.acme.{field}"));
     }
+}
+
+#[test]
+fn a_customers_time_zone_is_an_iana_name_and_absent_means_none() {
+    let mut doc = shipped();
+    doc["customer_mappings"]["acme"]["timezone"] = json!("Europe/Berlin");
+    let config = AppConfig::from_json(&doc.to_string()).unwrap();
+    let acme = config.customer(&crate::CustomerCode::parse("acme").unwrap()).unwrap();
+    assert_eq!(acme.zone(), Some(chrono_tz::Europe::Berlin));
+    let globex = config.customer(&crate::CustomerCode::parse("globex").unwrap()).unwrap();
+    assert_eq!(globex.zone(), None);
 }
 
 #[test]

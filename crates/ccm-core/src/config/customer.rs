@@ -55,6 +55,10 @@ pub struct CustomerConfig {
     pub logo_url: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub additional_contacts: Vec<AdditionalContact>,
+    /// The IANA time zone this customer's readers see times in when their contact carries none
+    /// (absent: the object's own zone).
+    #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// The SES configuration set every notification is sent with (its event destination publishes
     /// deliveries, bounces and complaints back to ccm); default [`default_configuration_set`].
     #[serde(default, deserialize_with = "empty_as_none", skip_serializing_if = "Option::is_none")]
@@ -83,6 +87,11 @@ impl CustomerConfig {
     /// The configuration set sends use: `ses_configuration_set`, else the default name.
     pub fn configuration_set(&self) -> String {
         self.ses_configuration_set.clone().unwrap_or_else(|| default_configuration_set(self.customer_code.as_str()))
+    }
+
+    /// [`timezone`](Self::timezone) as a zone (validated when the config was loaded).
+    pub fn zone(&self) -> Option<chrono_tz::Tz> {
+        self.timezone.as_deref().and_then(|z| crate::schedule::parse_zone("timezone", z).ok())
     }
 
     pub fn is_prod(&self) -> bool {
@@ -133,6 +142,9 @@ impl CustomerConfig {
                 at("ses_configuration_set"),
                 "must be 1-64 ASCII letters, digits, '_' or '-' (an SES configuration set name)",
             );
+        }
+        if let Some(Err(why)) = self.timezone.as_deref().map(|z| crate::schedule::parse_zone("timezone", z)) {
+            p.add(at("timezone"), why.message);
         }
     }
 

@@ -62,9 +62,23 @@ pub enum ContactError {
     Other(String),
 }
 
+/// One subscriber of a topic: the address, and the IANA time zone the contact reads times in when
+/// the directory knows one (SES: the contact's `timezone` attribute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriber {
+    pub address: EmailAddress,
+    pub timezone: Option<chrono_tz::Tz>,
+}
+
+impl From<EmailAddress> for Subscriber {
+    fn from(address: EmailAddress) -> Self {
+        Self { address, timezone: None }
+    }
+}
+
 /// A topic's subscribers page by page, in list order: each item is one page (possibly empty); an
 /// error ends the stream.
-pub type SubscriberPages<'a> = futures::stream::BoxStream<'a, Result<Vec<EmailAddress>, ContactError>>;
+pub type SubscriberPages<'a> = futures::stream::BoxStream<'a, Result<Vec<Subscriber>, ContactError>>;
 
 #[async_trait]
 pub trait ContactDirectory: Send + Sync {
@@ -72,11 +86,15 @@ pub trait ContactDirectory: Send + Sync {
     async fn list_name(&self, customer: &CustomerCode) -> Result<String, ContactError>;
     /// Every contact opted in to `topic` (all pages).
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError>;
-    /// The same contacts as [`subscribers`](Self::subscribers), page by page as the directory reads
-    /// them, so a fan-out can send to the first page while later ones are read. The default is one
-    /// page holding the whole list; a paged directory (SES) overrides it.
+    /// The same contacts as [`subscribers`](Self::subscribers), with their time zones, page by page
+    /// as the directory reads them, so a fan-out can send to the first page while later ones are
+    /// read. The default is one page holding the whole list, without zones; a paged directory (SES)
+    /// or one that knows zones overrides it.
     fn subscriber_pages<'a>(&'a self, customer: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
-        Box::pin(futures::stream::once(self.subscribers(customer, topic)))
+        use futures::TryFutureExt;
+        Box::pin(futures::stream::once(
+            self.subscribers(customer, topic).map_ok(|all| all.into_iter().map(Subscriber::from).collect()),
+        ))
     }
 }
 

@@ -12,7 +12,7 @@ pub use index::{
 };
 pub use messaging::{
     ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, LedgerError, MailError, Mailer, OutgoingEmail,
-    Recorded, Reservation, SendReceipt, SubscriberPages,
+    Recorded, Reservation, SendReceipt, Subscriber, SubscriberPages,
 };
 pub use services::{
     Calendar, CalendarError, CalendarEvent, Clock, IdGen, Invitations, MeetingRequest, Secret, Secrets, SecretsError,

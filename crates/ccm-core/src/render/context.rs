@@ -1,5 +1,5 @@
 //! What a template sees: plain strings prepared from the object (times already formatted in the
-//! object's zone and in UTC, links already built, user text cleaned of control and bidi characters
+//! reader's zone, then the object's zone when it is another one, and in UTC; links already built, user text cleaned of control and bidi characters
 //! by [`crate::text::clean`]). Templates never compute; they lay out.
 //!
 //! One copy goes to one customer, and it names only that customer: the context carries no other
@@ -16,6 +16,7 @@ use crate::schedule;
 use crate::text::{self, TextKind};
 
 /// Everything needed to render one notification for one customer.
+#[derive(Clone, Copy)]
 pub struct NotificationContext<'a> {
     pub object: &'a Object,
     pub event: Event,
@@ -26,23 +27,45 @@ pub struct NotificationContext<'a> {
     /// `email_config.portal_base_url`, without a trailing slash.
     pub portal_base_url: &'a str,
     pub now: DateTime<Utc>,
+    /// The zone the readers of this copy see times in first (their contact's, else the customer's);
+    /// `None`: the object's zone.
+    pub reader_zone: Option<Tz>,
+    /// The object as it was last announced to this customer, when it was approved before: a
+    /// reschedule notice and an approval request show how its window moved since.
+    pub previous: Option<&'a Object>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Window {
+    /// The reader's zone (IANA name).
     pub zone: String,
+    /// In the reader's zone.
     pub start_local: String,
     pub end_local: String,
     pub start_utc: String,
     pub end_utc: String,
+    /// "start – end" in the reader's zone, then in the object's zone when that is another one (each
+    /// then followed by its zone's name).
+    pub lines: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Meeting {
     pub join_url: String,
     pub subject: String,
+    /// In the reader's zone, then " / " and the object's zone when that is another one.
     pub start_local: String,
     pub start_utc: String,
+}
+
+/// How an object's times moved since it was last announced: "was" and "now", each as lines in the
+/// reader's zone, the object's zone (when another) and UTC. Empty when that part did not move.
+#[derive(Debug, Serialize)]
+pub struct Moved {
+    pub window_from: Vec<String>,
+    pub window_to: Vec<String>,
+    pub meeting_from: Vec<String>,
+    pub meeting_to: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,6 +104,7 @@ pub struct TemplateData {
     pub tickets: Vec<(String, String)>,
     pub window: Option<Window>,
     pub meeting: Option<Meeting>,
+    pub moved: Option<Moved>,
     pub customer_code: String,
     pub customer_name: String,
     pub approve_url: String,
@@ -128,6 +152,7 @@ fn status_word(event: Event) -> &'static str {
         Event::Approved => "Approved",
         Event::Completed => "Completed",
         Event::Cancelled => "Cancelled",
+        Event::Rescheduled => "Rescheduled",
         Event::Reminder => "Reminder",
         Event::ApprovalReminder => "Still waiting for approval",
     }
@@ -165,6 +190,81 @@ pub fn format_local(t: DateTime<Utc>, zone: Tz) -> String {
     }
 }
 
+/// The zones a copy shows times in: the reader's first, then the object's when it is another one.
+#[derive(Debug, Clone, Copy)]
+struct Zones {
+    reader: Tz,
+    object: Tz,
+}
+
+impl Zones {
+    fn differ(self) -> bool {
+        self.reader != self.object
+    }
+
+    /// "start – end" per zone (reader's first), naming each zone when there are two.
+    fn span_lines(self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+        let line = |zone: Tz| format!("{} – {}", format_local(start, zone), format_local(end, zone));
+        if self.differ() {
+            vec![
+                format!("{} ({})", line(self.reader), self.reader.name()),
+                format!("{} ({})", line(self.object), self.object.name()),
+            ]
+        } else {
+            vec![line(self.reader)]
+        }
+    }
+
+    /// One instant in the reader's zone, then " / " and the object's zone when that is another one.
+    fn instant(self, t: DateTime<Utc>) -> String {
+        if self.differ() {
+            format!(
+                "{} ({}) / {} ({})",
+                format_local(t, self.reader),
+                self.reader.name(),
+                format_local(t, self.object),
+                self.object.name()
+            )
+        } else {
+            format_local(t, self.reader)
+        }
+    }
+
+    /// [`span_lines`](Self::span_lines) followed by the UTC line.
+    fn span_with_utc(self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+        let mut lines = self.span_lines(start, end);
+        lines.push(format!("{} – {}", schedule::format_utc(start), schedule::format_utc(end)));
+        lines
+    }
+}
+
+/// The object's zone (`America/New_York` when it names none or an invalid one).
+pub fn object_zone(o: &Object) -> Tz {
+    o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York)
+}
+
+/// What changed in `now`'s window and meeting time since `before`, or `None` when nothing moved.
+fn moved(before: &Object, now: &Object, zones: Zones) -> Option<Moved> {
+    let then = crate::reschedule::Slot::of(before);
+    let current = crate::reschedule::Slot::of(now);
+    if then == current {
+        return None;
+    }
+    let span =
+        |s: Option<(DateTime<Utc>, DateTime<Utc>)>| s.map(|(a, b)| zones.span_with_utc(a, b)).unwrap_or_default();
+    let none_if_same = |a: Option<(DateTime<Utc>, DateTime<Utc>)>, b: Option<(DateTime<Utc>, DateTime<Utc>)>| {
+        if a == b { (Vec::new(), Vec::new()) } else { (span(a), span(b)) }
+    };
+    let (window_from, window_to) = none_if_same(then.window, current.window);
+    // An announcement's window is its meeting's slot: say it once.
+    let (meeting_from, meeting_to) = if then.meeting == then.window && current.meeting == current.window {
+        (Vec::new(), Vec::new())
+    } else {
+        none_if_same(then.meeting, current.meeting)
+    };
+    Some(Moved { window_from, window_to, meeting_from, meeting_to })
+}
+
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
 fn q(value: &str) -> String {
     value
@@ -181,9 +281,9 @@ impl TemplateData {
         let o = ctx.object;
         let kind = o.kind();
         let life = o.life();
-        let zone =
-            o.timezone().and_then(|z| schedule::parse_zone("timezone", z).ok()).unwrap_or(chrono_tz::America::New_York);
-        let local = |t: DateTime<Utc>| format_local(t, zone);
+        let zone = object_zone(o);
+        let zones = Zones { reader: ctx.reader_zone.unwrap_or(zone), object: zone };
+        let local = |t: DateTime<Utc>| format_local(t, zones.reader);
         let who = |by: &Option<String>, at: &Option<DateTime<Utc>>| match (by, at) {
             (Some(by), Some(at)) => {
                 Some(Who { by: one_line(by), at_local: local(*at), at_utc: schedule::format_utc(*at) })
@@ -192,20 +292,25 @@ impl TemplateData {
         };
         let window = match o.window() {
             (Some(start), Some(end)) => Some(Window {
-                zone: zone.name().to_owned(),
+                zone: zones.reader.name().to_owned(),
                 start_local: local(start),
                 end_local: local(end),
                 start_utc: schedule::format_utc(start),
                 end_utc: schedule::format_utc(end),
+                lines: zones.span_lines(start, end),
             }),
             _ => None,
         };
         let meeting = life.meeting_metadata.as_ref().map(|m| Meeting {
             join_url: one_line(&m.join_url),
             subject: one_line(&m.subject),
-            start_local: local(m.start_time),
+            start_local: zones.instant(m.start_time),
             start_utc: schedule::format_utc(m.start_time),
         });
+        let moved = match ctx.event {
+            Event::Rescheduled | Event::ApprovalRequest => ctx.previous.and_then(|before| moved(before, o, zones)),
+            _ => None,
+        };
         let (details, tickets, content) = match o {
             Object::Change(c) => {
                 let d = [
@@ -273,6 +378,7 @@ impl TemplateData {
             tickets,
             window,
             meeting,
+            moved,
             customer_code: ctx.customer.to_string(),
             customer_name,
             approve_url: format!("{base}/approvals.html?customerCode={}&objectId={}", q(ctx.customer.as_str()), q(&id)),

@@ -1,8 +1,9 @@
 //! Notification e-mails: subject, HTML and text for every (event, object type), from templates built
 //! into the binary. All user text is cleaned of control and bidi characters ([`crate::text`]) and
 //! escaped by the template engine (HTML templates auto-escape; newlines become `<br>` only after
-//! escaping). Times are shown in the object's zone with its abbreviation (its IANA name where it
-//! has none) and in UTC. Each copy names only the customer it goes to. SES replaces
+//! escaping). Times are shown in the reader's zone (their contact's, else their customer's, else
+//! the object's) and, when that is another zone, in the object's zone, each with its abbreviation
+//! (its IANA name where it has none) and the zone's name, then in UTC. Each copy names only the customer it goes to. SES replaces
 //! `{{amazonSESUnsubscribeUrl}}` with the recipient's one-click unsubscribe link.
 //!
 //! Meetings: the invitation text ([`meeting`]) and iCalendar invitations ([`ics`], with the zone's
@@ -19,7 +20,7 @@ use std::sync::OnceLock;
 
 use minijinja::{AutoEscape, Environment, Value};
 
-pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local};
+pub use context::{NotificationContext, SES_UNSUBSCRIBE_PLACEHOLDER, TemplateData, format_local, object_zone};
 pub use ics::{IcsInvite, IcsMethod, render_ics};
 pub use link_slot::LinkSlot;
 pub use meeting::{InvitationContext, invitation};
@@ -53,7 +54,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("completed.txt", include_str!("templates/completed.txt")),
     ("cancelled.html", include_str!("templates/cancelled.html")),
     ("cancelled.txt", include_str!("templates/cancelled.txt")),
+    ("rescheduled.html", include_str!("templates/rescheduled.html")),
+    ("rescheduled.txt", include_str!("templates/rescheduled.txt")),
     ("details.html", include_str!("templates/details.html")),
+    ("moved.html", include_str!("templates/moved.html")),
+    ("moved.txt", include_str!("templates/moved.txt")),
     ("details.txt", include_str!("templates/details.txt")),
     ("invitation.html", include_str!("templates/invitation.html")),
     ("invitation.txt", include_str!("templates/invitation.txt")),
@@ -157,6 +162,7 @@ pub fn emoji(event: Event, kind: crate::ids::ObjectKind) -> &'static str {
         (Event::Cancelled, _) => "❌",
         (Event::Reminder, _) => "⏰",
         (Event::ApprovalReminder, _) => "⏳",
+        (Event::Rescheduled, _) => "🕒",
         (Event::Approved, K::Change) => "🟢",
         (Event::Approved, K::Announcement(A::Cic)) => "☁️",
         (Event::Approved, K::Announcement(A::Finops)) => "💰",
@@ -167,3 +173,5 @@ pub fn emoji(event: Event, kind: crate::ids::ObjectKind) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zone_tests;

@@ -89,6 +89,8 @@ fn render_for(object: &Object, event: Event) -> Rendered {
             customer_name: "Acme Corp",
             portal_base_url: "https://ccm.example.com",
             now: now(),
+            reader_zone: None,
+            previous: None,
         },
         Some(SURVEY),
     )
@@ -200,6 +202,8 @@ fn a_survey_url_stored_on_the_object_by_the_original_system_is_not_used() {
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now(),
+        reader_zone: None,
+        previous: None,
     };
     let r = render(&ctx).unwrap();
     assert!(!r.html.contains("Take the survey") && !r.text.contains("typeform"), "{}", r.text);
@@ -216,6 +220,8 @@ fn a_link_slot_rendered_once_gives_each_recipient_their_own_link() {
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now(),
+        reader_zone: None,
+        previous: None,
     };
     let once = render_with_survey(&ctx, Some(slot.as_str())).unwrap();
     let ops = slot.fill(&once, "https://ccm.example.com/survey.html?t=ops&x=1");
@@ -365,6 +371,8 @@ fn a_reminder_says_plainly_how_long_until_the_window_with_the_window_and_the_por
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: now.parse().unwrap(),
+        reader_zone: None,
+        previous: None,
     };
     // The window starts 2026-06-10T14:00:00Z.
     let r = render(&ctx(Event::Reminder, "2026-06-09T14:10:00Z")).unwrap();
@@ -396,6 +404,8 @@ fn an_approval_reminder_says_how_long_the_submission_has_waited() {
         customer_name: "Acme Corp",
         portal_base_url: "https://ccm.example.com",
         now: "2026-06-03T14:00:00Z".parse().unwrap(),
+        reader_zone: None,
+        previous: None,
     })
     .unwrap();
     assert!(r.subject.starts_with("⏳ Still waiting for approval: "), "{}", r.subject);

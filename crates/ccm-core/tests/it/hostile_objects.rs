@@ -119,6 +119,7 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
             Event::Cancelled,
             Event::Reminder,
             Event::ApprovalReminder,
+            Event::Rescheduled,
         ] {
             let ctx = NotificationContext {
                 object,
@@ -127,6 +128,8 @@ fn exercise(object: &Object, now: DateTime<Utc>) {
                 customer_name: names.get(customer).map_or("", String::as_str),
                 portal_base_url: "https://ccm.example.com",
                 now,
+                reader_zone: Some(chrono_tz::Asia::Tokyo),
+                previous: Some(object),
             };
             let _ = render::render(&ctx);
         }

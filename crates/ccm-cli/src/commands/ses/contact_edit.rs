@@ -42,6 +42,8 @@ pub(crate) struct Edit {
     pub unsubscribe: Vec<String>,
     pub clear: Vec<String>,
     pub unsubscribe_all: Option<bool>,
+    /// `Some(Some(zone))` sets the contact's time zone, `Some(None)` removes it.
+    pub timezone: Option<Option<chrono_tz::Tz>>,
 }
 
 impl Edit {
@@ -50,6 +52,7 @@ impl Edit {
             && self.unsubscribe.is_empty()
             && self.clear.is_empty()
             && self.unsubscribe_all.is_none()
+            && self.timezone.is_none()
     }
 
     /// `contact` with only the asked changes made.
@@ -66,6 +69,11 @@ impl Edit {
         }
         if let Some(all) = self.unsubscribe_all {
             after.unsubscribe_all = all;
+        }
+        if let Some(zone) = self.timezone
+            && after.timezone() != zone
+        {
+            after.set_timezone(zone);
         }
         after
     }
@@ -163,5 +171,9 @@ pub(crate) async fn change_contact(
 }
 
 fn prefs(c: &ContactRecord) -> String {
-    joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())))
+    let topics = joined(c.topic_preferences.iter().map(|(t, s)| format!("{t}={}", s.as_str())));
+    match c.timezone() {
+        Some(zone) => format!("{topics}; time zone {}", zone.name()),
+        None => topics,
+    }
 }

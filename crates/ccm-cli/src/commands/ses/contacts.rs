@@ -82,13 +82,16 @@ pub enum ContactsCommand {
         /// Opt in even to topics the contact opted out of (their choice is kept otherwise).
         #[arg(long)]
         force: bool,
+        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin.
+        #[arg(long, value_parser = parse_timezone)]
+        timezone: Option<chrono_tz::Tz>,
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
     },
     /// Change some of a contact's preferences; the others stay as they are.
     #[command(
-        after_help = "Examples:\n  ccm ses contacts update --customer acme --email jane@acme.example.com --subscribe aws-approval\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --clear aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe-all false"
+        after_help = "Examples:\n  ccm ses contacts update --customer acme --email jane@acme.example.com --subscribe aws-approval\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --clear aws-calendar\n  ccm ses contacts update --customer acme --email jane@acme.example.com --unsubscribe-all false\n  ccm ses contacts update --customer acme --email jane@acme.example.com --timezone Europe/Berlin"
     )]
     Update {
         #[command(flatten)]
@@ -108,6 +111,12 @@ pub enum ContactsCommand {
         /// Unsubscribe from (true) or resubscribe to (false) everything.
         #[arg(long)]
         unsubscribe_all: Option<bool>,
+        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin.
+        #[arg(long, value_parser = parse_timezone, conflicts_with = "clear_timezone")]
+        timezone: Option<chrono_tz::Tz>,
+        /// Remove the contact's time zone (its mails then show times in the customer's zone).
+        #[arg(long)]
+        clear_timezone: bool,
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -227,20 +236,33 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             })
             .await
         }
-        ContactsCommand::Add { customers, email, topics, force, dry_run } => {
+        ContactsCommand::Add { customers, email, topics, force, timezone, dry_run } => {
             let email = parse_email(&email)?;
-            let edit = Edit { subscribe: topics, ..Edit::default() };
+            let edit = Edit { subscribe: topics, timezone: timezone.map(Some), ..Edit::default() };
             per_customer::run(ctx, &app, &customers, "ses contacts add", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
                 async move { change_contact(ctx, &c, &email, &edit, Mode::Add { force }, dry_run).await }
             })
             .await
         }
-        ContactsCommand::Update { customers, email, subscribe, unsubscribe, clear, unsubscribe_all, dry_run } => {
+        ContactsCommand::Update {
+            customers,
+            email,
+            subscribe,
+            unsubscribe,
+            clear,
+            unsubscribe_all,
+            timezone,
+            clear_timezone,
+            dry_run,
+        } => {
             let email = parse_email(&email)?;
-            let edit = Edit { subscribe, unsubscribe, clear, unsubscribe_all };
+            let timezone = if clear_timezone { Some(None) } else { timezone.map(Some) };
+            let edit = Edit { subscribe, unsubscribe, clear, unsubscribe_all, timezone };
             if edit.is_empty() {
-                anyhow::bail!("nothing to change: give --subscribe, --unsubscribe, --clear or --unsubscribe-all");
+                anyhow::bail!(
+                    "nothing to change: give --subscribe, --unsubscribe, --clear, --unsubscribe-all, --timezone or --clear-timezone"
+                );
             }
             per_customer::run(ctx, &app, &customers, "ses contacts update", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
@@ -333,4 +355,9 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             .await
         }
     }
+}
+
+/// A `--timezone` value: an IANA zone name.
+fn parse_timezone(raw: &str) -> Result<chrono_tz::Tz, String> {
+    ccm_core::schedule::parse_zone("--timezone", raw).map_err(|e| e.message)
 }

@@ -85,6 +85,8 @@ pub async fn run(ctx: &Ctx, args: SendTestArgs) -> anyhow::Result<ExitCode> {
                 customer_name: &c.customer_name,
                 portal_base_url: &app.email_config.portal_base_url,
                 now: chrono::Utc::now(),
+                reader_zone: None,
+                previous: None,
             })?;
             let email = OutgoingEmail {
                 from: app.email_config.sender_address.clone(),

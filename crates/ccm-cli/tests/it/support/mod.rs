@@ -247,9 +247,15 @@ pub struct Directory {
 
 impl Directory {
     pub async fn user(&self, name: &str, email: &str) -> String {
+        self.user_in_zone(name, email, None).await
+    }
+
+    /// A user whose `Timezone` attribute is `zone`.
+    pub async fn user_in_zone(&self, name: &str, email: &str, zone: Option<&str>) -> String {
         self.client
             .create_user()
             .identity_store_id(&self.store)
+            .set_timezone(zone.map(str::to_owned))
             .user_name(name)
             .display_name(name)
             .name(Name::builder().given_name(name).family_name("Test").build())

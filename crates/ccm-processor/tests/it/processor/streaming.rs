@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ccm_core::ports::{ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, SubscriberPages};
+use ccm_core::ports::{
+    ContactDirectory, ContactError, MailError, Mailer, OutgoingEmail, SendReceipt, Subscriber, SubscriberPages,
+};
 use ccm_core::survey::{BuiltinSurveys, SurveyKeys, respondent};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use ccm_processor::Outcome;
@@ -77,7 +79,7 @@ impl ContactDirectory for PagedContacts {
             let i = next.filter(|i| *i < self.pages.len())?;
             let page = self.page(i).await;
             let next = page.is_ok().then_some(i + 1);
-            Some((page, next))
+            Some((page.map(|p| p.into_iter().map(Subscriber::from).collect()), next))
         }))
     }
 }
