@@ -1,5 +1,5 @@
 //! The snapshot of the shared index, `index/snapshot.json.gz` in the metadata bucket (the name is
-//! format 1's, JSON; format 2 is binary: [`super::packed`]): every live record with its sequence
+//! format 1's, JSON; format 2 is binary: `index::packed`): every live record with its sequence
 //! number, and the feed position it is complete up to. A cold start reads
 //! it (one GET, whatever the number of objects) and then only the feed after it. It is written by
 //! `ccm index rebuild` and by the indexer; it never goes backwards (a writer with an older position

@@ -1,6 +1,6 @@
 //! The reminder timer of `ccm serve`: the same sweep as the scheduled Lambda
 //! ([`ccm_processor::sweep`]), run every `--reminder-interval` seconds. The sweep writes reminder
-//! triggers; the local queue ([`super::queue`]) hands them to the processor like any trigger. The
+//! triggers; the local queue (`serve::queue`) hands them to the processor like any trigger. The
 //! first sweep runs one interval after start, and [`ReminderTimer::stop`] ends the loop between
 //! sweeps (a sweep in progress finishes first) when the server shuts down.
 
