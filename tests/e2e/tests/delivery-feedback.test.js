@@ -32,13 +32,18 @@ test('a customer-scoped user sees the delivery counts and a masked bounced addre
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
 
-  // The processor and the simulator work in the background: wait until both bounces are recorded.
+  // The processor and the simulator work in the background: wait until both bounces and both
+  // complaints are in and three reads in a row agree (deliveries of the other sends still arrive).
   let row;
-  for (let i = 0; i < 100; i += 1) {
+  let same = 0;
+  let previous;
+  for (let i = 0; i < 150 && same < 2; i += 1) {
     const r = await api(ursula, 'GET', `/api/changes/${id}/deliveries`);
     row = (r.body.customers || []).find((c) => c.customer === 'umbrella');
-    if (row && row.bounced === 2 && row.complained === 2) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const current = row && row.bounced === 2 && row.complained === 2 ? JSON.stringify(row) : undefined;
+    same = current !== undefined && current === previous ? same + 1 : 0;
+    previous = current;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.equal(row?.bounced, 2, JSON.stringify(row));
 
