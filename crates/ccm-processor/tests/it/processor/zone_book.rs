@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use ccm_core::ports::{
-    DeliveryKey, Document, DocumentStore, ETag, ListPage, ObjectMeta, PutOptions, StoreError,
-};
+use ccm_core::ports::{DeliveryKey, Document, DocumentStore, ETag, ListPage, ObjectMeta, PutOptions, StoreError};
 use ccm_core::zone_book::{self, ZoneBook};
 use ccm_core::{EmailAddress, StorageKey};
 use ccm_processor::Outcome;
