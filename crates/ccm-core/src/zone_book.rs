@@ -117,6 +117,11 @@ impl ZoneBook {
         }
     }
 
+    /// Every entry: recipient hash and zone, in hash order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Tz)> + '_ {
+        self.zones.iter().map(|(h, z)| (h.as_str(), *z))
+    }
+
     pub fn len(&self) -> usize {
         self.zones.len()
     }
