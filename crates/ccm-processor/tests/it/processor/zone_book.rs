@@ -148,21 +148,56 @@ async fn a_fan_out_reads_the_book_exactly_once_however_many_readers_it_has() {
     assert!(text_to(&rig, "user7@acme.example.com").contains(BERLIN_LINE));
 }
 
-#[tokio::test]
-async fn two_writers_of_one_book_at_once_keep_both_entries() {
-    let store = Arc::new(MemoryStore::new());
-    let acme = code("acme");
-    let writers = (0..8).map(|i| {
-        let (store, acme) = (store.clone(), acme.clone());
-        tokio::spawn(async move {
-            let who = address(&format!("user{i}@acme.example.com"));
-            zone_book::update(&*store, &acme, |b| b.set(&who, Some(chrono_tz::Asia::Tokyo))).await.unwrap()
-        })
-    });
-    for w in writers {
-        w.await.unwrap();
+/// A store where another writer updates the book between each writer's read and its first write.
+struct RacingStore {
+    inner: MemoryStore,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl DocumentStore for RacingStore {
+    async fn get(&self, key: &StorageKey) -> Result<Option<Document>, StoreError> {
+        self.inner.get(key).await
     }
-    let (parsed, _) = zone_book::load(&*store, &acme).await.unwrap().unwrap();
-    let book = parsed.unwrap().book;
-    assert_eq!(book.len(), 8, "no writer lost another's entry");
+    async fn head(&self, key: &StorageKey) -> Result<Option<ObjectMeta>, StoreError> {
+        self.inner.head(key).await
+    }
+    async fn put(&self, key: &StorageKey, body: Bytes, options: PutOptions) -> Result<ETag, StoreError> {
+        if matches!(key, StorageKey::ZoneBook(_)) && !self.raced.swap(true, Ordering::SeqCst) {
+            let other = address("other@acme.example.com");
+            zone_book::update(&self.inner, &code("acme"), |b| b.set(&other, Some(chrono_tz::Asia::Tokyo)))
+                .await
+                .unwrap();
+        }
+        self.inner.put(key, body, options).await
+    }
+    async fn delete(&self, key: &StorageKey) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn delete_if_match(&self, key: &StorageKey, etag: &ETag) -> Result<(), StoreError> {
+        self.inner.delete_if_match(key, etag).await
+    }
+    async fn list(&self, prefix: &str, continuation: Option<&str>, limit: usize) -> Result<ListPage, StoreError> {
+        self.inner.list(prefix, continuation, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_writer_that_loses_the_race_for_the_book_reads_it_again_and_both_entries_stay() {
+    for existing in [false, true] {
+        let store = RacingStore { inner: MemoryStore::new(), raced: Default::default() };
+        let acme = code("acme");
+        if existing {
+            let first = address("first@acme.example.com");
+            zone_book::update(&store.inner, &acme, |b| b.set(&first, Some(chrono_tz::Europe::London))).await.unwrap();
+        }
+        let jane = address("jane@acme.example.com");
+        let outcome = zone_book::update(&store, &acme, |b| b.set(&jane, Some(chrono_tz::Europe::Berlin))).await;
+        assert_eq!(outcome.unwrap(), zone_book::Updated::Written);
+        let (parsed, _) = zone_book::load(&store, &acme).await.unwrap().unwrap();
+        let book = parsed.unwrap().book;
+        assert_eq!(book.zone_of(&jane), Some(chrono_tz::Europe::Berlin));
+        assert_eq!(book.zone_of(&address("other@acme.example.com")), Some(chrono_tz::Asia::Tokyo), "not lost");
+        assert_eq!(book.len(), if existing { 3 } else { 2 });
+    }
 }
