@@ -5,6 +5,5 @@ mod errors;
 mod gateway;
 mod rate;
 mod subscribers;
-mod zones;
 
 pub use gateway::{SesGateway, SesOptions};

@@ -1,6 +1,6 @@
 //! The domain core of ccm: objects (changes and announcements), the status machine, storage keys,
 //! configuration, routing and rendering, blackout windows, the change calendar and approval policies,
-//! and the ports (traits) adapters implement. No I/O here.
+//! the readers' zone book, and the ports (traits) adapters implement. No I/O here.
 
 pub mod blackout;
 pub mod blackout_schedule;
@@ -24,6 +24,7 @@ pub mod survey;
 pub mod text;
 pub mod validation;
 pub mod workflow;
+pub mod zone_book;
 
 pub use ids::{
     AnnouncementType, CustomerCode, EmailAddress, FileName, IdError, ObjectId, ObjectKind, TopicName, UserId,

@@ -24,6 +24,7 @@
 //! | `blackouts/{id}.json` | a blackout window (`versions/blackouts/{id}/v{n}.json` its pre-images, `deleted/blackouts/{id}.json` once deleted) |
 //! | `calendar/feeds/users/{user-hash}.json`, `calendar/feeds/customers/{code}.json` | a calendar feed's token generation (bumped to revoke its URLs) |
 //! | `index/snapshot.json.gz` | a compact snapshot of the shared index (cold starts read it) |
+//! | `contacts/{code}/zones.json` | the customer's zone book: readers' time zones by recipient hash ([`crate::zone_book`]) |
 
 use std::fmt;
 
@@ -103,6 +104,8 @@ pub enum StorageKey {
     CalendarFeed(FeedSubject),
     /// The snapshot of the shared index.
     IndexSnapshot,
+    /// A customer's zone book: its readers' time zones, keyed by recipient hash (no addresses).
+    ZoneBook(CustomerCode),
 }
 
 /// Image types a customer logo may have.
@@ -371,6 +374,7 @@ impl StorageKey {
             }
             ["users", user, "saved-searches.json"] => Self::SavedSearches(token(user)?),
             ["index", "snapshot.json.gz"] => Self::IndexSnapshot,
+            ["contacts", c, "zones.json"] => Self::ZoneBook(code(c)?),
             _ => return Err(unknown()),
         })
     }
@@ -423,6 +427,7 @@ impl fmt::Display for StorageKey {
             Self::CalendarFeed(FeedSubject::User(user)) => write!(f, "calendar/feeds/users/{user}.json"),
             Self::CalendarFeed(FeedSubject::Customer(code)) => write!(f, "calendar/feeds/customers/{code}.json"),
             Self::IndexSnapshot => f.write_str("index/snapshot.json.gz"),
+            Self::ZoneBook(code) => write!(f, "contacts/{code}/zones.json"),
         }
     }
 }
@@ -497,6 +502,7 @@ mod tests {
             StorageKey::CalendarFeed(FeedSubject::User(Token::parse("0a1b2c").unwrap())),
             StorageKey::CalendarFeed(FeedSubject::Customer(code())),
             StorageKey::IndexSnapshot,
+            StorageKey::ZoneBook(code()),
         ];
         for key in keys {
             let text = key.to_string();
@@ -532,6 +538,12 @@ mod tests {
             "results/CHG-1/v01/acme/approved/bounce-1.json",
             "results/CHG-1/v1/acme/appr.oved/bounce-1.json",
             "results/CHG-1/v1/acme/approved/bounce-1",
+            "contacts/ACME/zones.json",
+            "contacts/../zones.json",
+            "contacts/acme/../zones.json",
+            "contacts/acme/zones",
+            "contacts/acme/other.json",
+            "contacts/zones.json",
         ] {
             assert!(StorageKey::parse(bad).is_err(), "{bad:?} must be refused");
         }

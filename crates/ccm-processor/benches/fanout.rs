@@ -241,9 +241,8 @@ async fn run(p: &Params, strategy: Strategy, stub: &Stub, data: &std::path::Path
     // region or credentials. The endpoint override sends STS and SES alike to the stub.
     let sdk = ccm_testkit::moto::sdk_config_for(endpoint);
     let clients = Arc::new(CustomerClients::from_app_config(&sdk, &config).await);
-    // The stub models no contact attributes (GetContact): zone lookups are off, so the rows measure
-    // the fan-out as before (ADR 0015 bounds what lookups add per page: contact_zone_budget).
-    let options = SesOptions { max_in_flight: p.max_in_flight, contact_zones: false, ..SesOptions::default() };
+    // The gateway makes no GetContact: readers' zones come from the zone book in the store (ADR 0015).
+    let options = SesOptions { max_in_flight: p.max_in_flight, ..SesOptions::default() };
     let ses = Arc::new(SesGateway::new(clients, options));
     let embedded = EmbeddedStore::open(data).await.expect("opening the embedded store");
     let store: Arc<dyn DocumentStore> = embedded.clone();

@@ -20,6 +20,7 @@ mod reminder_step;
 mod stream;
 mod survey_step;
 pub mod sweep;
+mod zone_book;
 
 pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
 pub use error::ProcessError;

@@ -187,7 +187,12 @@ impl Processor {
         let mut summary =
             Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
         // Streamed page by page (crate::stream): the first mail leaves once the first page is read.
-        let mut recipients = self.recipients(customer, &topic, &customer_config.restricted_recipients).await?;
+        // The readers' zone book is read meanwhile (crate::zone_book).
+        let (recipients, book) = futures::join!(
+            self.recipients(customer, &topic, &customer_config.restricted_recipients),
+            self.zone_book(customer)
+        );
+        let mut recipients = recipients?;
         if recipients.is_empty() {
             let listed = recipients.finish();
             (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
@@ -200,7 +205,7 @@ impl Processor {
         };
         let survey = self.survey_links(route.event, customer, customer_config, object).await?;
         // This customer's copy knows only this customer's name (never the other affected customers),
-        // rendered once per reader zone (the contact's, else the customer's, else the object's).
+        // rendered once per reader zone (the contact's, else the book's, else the customer's, else the object's).
         let copies = Copies::new(
             NotificationContext {
                 object,
@@ -221,7 +226,7 @@ impl Processor {
         let results: Vec<SendResult> = recipients
             .stream()
             .map(|subscriber| {
-                let rendered = copies.for_zone(subscriber.timezone);
+                let rendered = copies.for_zone(crate::zone_book::reader_zone(&subscriber, &book));
                 let to = subscriber.address;
                 // A completion notice carries the recipient's own survey link.
                 let copy = match &survey {

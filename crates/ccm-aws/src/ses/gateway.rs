@@ -49,15 +49,6 @@ pub struct SesOptions {
     pub throttle_retries: u32,
     /// The first wait after throttling; doubled on each further attempt.
     pub throttle_backoff: Duration,
-    /// Read each subscriber's time zone (GetContact, one call per contact not in the cache: SES
-    /// allows one per second per account) for streamed listings; off: every reader sees the
-    /// customer's zone.
-    pub contact_zones: bool,
-    /// How long a contact's zone is kept before it is read again.
-    pub contact_zone_ttl: Duration,
-    /// How long the zone lookups of one page may take before the page is handed out anyway (those
-    /// not read by then see the customer's zone this time).
-    pub contact_zone_budget: Duration,
 }
 
 impl Default for SesOptions {
@@ -69,9 +60,6 @@ impl Default for SesOptions {
             first_contacts_page_size: 100,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
-            contact_zones: true,
-            contact_zone_ttl: Duration::from_secs(3600),
-            contact_zone_budget: Duration::from_millis(250),
         }
     }
 }
@@ -105,7 +93,6 @@ pub struct SesGateway {
     clients: Arc<CustomerClients>,
     options: SesOptions,
     state: BTreeMap<CustomerCode, CustomerState>,
-    zones: super::zones::ZoneCache,
 }
 
 impl std::fmt::Debug for SesGateway {
@@ -130,7 +117,7 @@ impl SesGateway {
                 (code.clone(), state)
             })
             .collect();
-        Self { clients, options, state, zones: Default::default() }
+        Self { clients, options, state }
     }
 
     fn customer(&self, code: &CustomerCode) -> Option<(&CustomerClient, &CustomerState)> {
@@ -446,12 +433,9 @@ impl ContactDirectory for SesGateway {
             };
             let (addresses, skipped) = subscribed_addresses(page.contacts(), topic, &default);
             seen.add(addresses.len(), skipped);
-            let subscribers = if self.options.contact_zones {
-                let (ttl, budget) = (self.options.contact_zone_ttl, self.options.contact_zone_budget);
-                super::zones::with_zones(client, customer, &list, addresses, &self.zones, ttl, budget).await
-            } else {
-                addresses.into_iter().map(Subscriber::from).collect()
-            };
+            // No zones here: ListContacts carries no attributes and GetContact is throttled at one
+            // request per second; the processor reads the customer's zone book instead (ADR 0015).
+            let subscribers: Vec<Subscriber> = addresses.into_iter().map(Subscriber::from).collect();
             let next = match page.next_token() {
                 Some(token) if !token.is_empty() => {
                     Some(Next::Page { list, filter, default, token: token.to_owned(), seen })

@@ -13,6 +13,7 @@ pub mod identity_center;
 pub mod index;
 pub mod infra;
 pub mod meeting;
+pub mod metadata_store;
 pub mod output;
 pub mod pace;
 pub mod per_customer;

@@ -4,6 +4,10 @@
 //! `ccm_admin::sync`; this module reads the directory and the list, guards the plan, prints
 //! it and applies it. Use `ccm sync` with `--log-format json` for the log pipeline: one line per
 //! customer with its added/updated/removed counts; the exit code is 1 when any customer failed.
+//!
+//! Each managed directory user's `Timezone` also goes into the customer's zone book in the metadata
+//! bucket (`--bucket`, `s3_config.bucket_name` or `--data`; ADR 0015), the copy the processor reads;
+//! users without one leave their entry alone. Without a bucket the book is not written (a warning).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
@@ -14,13 +18,16 @@ use ccm_admin::apply::apply;
 use ccm_admin::groups;
 use ccm_admin::identity_center::DirectoryUser;
 use ccm_admin::sync::{ContactUpdate, PlanOptions, SyncPlan, UpdateKind, mass_removal, plan, wanted_contacts};
+use ccm_core::EmailAddress;
 use ccm_core::config::{CustomerConfig, ExpandedTopic, shared_ses_accounts};
+use ccm_core::ports::DocumentStore;
 use clap::Args;
 use serde_json::json;
 
 use super::changes;
 use super::context::Ctx;
 use super::identity_center::{DirectoryArgs, open_directory, skipped};
+use super::metadata_store::StoreArgs;
 use super::output::{joined, table};
 use super::pace::PaceArgs;
 use super::per_customer::{self, Counts, CustomerArgs, Report, Step};
@@ -38,6 +45,8 @@ pub struct SyncOptions {
     pub directory: DirectoryArgs,
     #[command(flatten)]
     pub pace: PaceArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Take over contacts added by hand whose address a directory user has (shown as `adopt` in the
     /// plan). Adopted contacts are never deleted: when their user leaves they are handed back.
     #[arg(long)]
@@ -69,6 +78,8 @@ pub async fn run_sync(ctx: &Ctx, options: SyncOptions, title: &str) -> anyhow::R
     let topics = ctx.topics()?.expand();
     let role_required = title != "sync" && !options.customers.target.all_customers;
     let shared = shared_ses_accounts(&app);
+    let book = options.store.open(ctx).await?;
+    let book = book.as_deref();
     let (topics, options, shared) = (&topics, &options, &shared);
     per_customer::run(ctx, &app, &options.customers, title, |c| async move {
         let sharing = shared.iter().find(|(_, codes)| codes.contains(&c.customer_code));
@@ -80,7 +91,7 @@ pub async fn run_sync(ctx: &Ctx, options: SyncOptions, title: &str) -> anyhow::R
                 codes.join(" and ")
             ));
         }
-        sync_customer(ctx, &c, topics, options, role_required).await
+        sync_customer(ctx, &c, topics, options, role_required, book).await
     })
     .await
 }
@@ -95,6 +106,7 @@ async fn sync_customer(
     topics: &[ExpandedTopic],
     options: &SyncOptions,
     role_required: bool,
+    book: Option<&dyn DocumentStore>,
 ) -> anyhow::Result<Step> {
     let label = customer.customer_code.as_str();
     let Some((ic, store)) = open_directory(ctx, customer, &options.directory, role_required).await? else {
@@ -148,8 +160,28 @@ async fn sync_customer(
         summary["refused"] = json!(why);
         return Ok(Report::new(summary, text).with_counts(planned_counts).refused(why).into());
     }
+    let entries = zone_entries(&wanted, &sync_plan);
+    let book_change = match book {
+        Some(store) if !entries.is_empty() => {
+            super::ses::zone_entries::write(store, &customer.customer_code, &entries, options.dry_run).await?
+        }
+        Some(_) => None,
+        None => {
+            if !entries.is_empty() {
+                tracing::warn!(users = entries.len(), "no metadata bucket: the zone book is not written");
+                text.push_str(&format!(
+                    "\nwarning: {} user zone(s) not written to the zone book: no metadata bucket (--bucket or s3_config.bucket_name)",
+                    entries.len()
+                ));
+            }
+            None
+        }
+    };
+    summary["zone_book"] = json!({"users_with_zone": entries.len(), "changed": book_change.is_some()});
     if options.dry_run || sync_plan.is_empty() {
-        summary["changes"] = json!(changes::of_contacts(&planned, None));
+        let mut all = changes::of_contacts(&planned, None);
+        all.extend(book_change);
+        summary["changes"] = json!(all);
         let counts = if options.dry_run { planned_counts } else { Counts::default() };
         return Ok(Report::new(summary, text).with_counts(counts).into());
     }
@@ -168,9 +200,22 @@ async fn sync_customer(
     }
     let failures = applied.failed.len();
     let counts = Counts { added: applied.added, updated: applied.updated, removed: applied.removed, failed: failures };
-    summary["changes"] = json!(changes::of_contacts(&planned, Some(&applied)));
+    let mut all = changes::of_contacts(&planned, Some(&applied));
+    all.extend(book_change);
+    summary["changes"] = json!(all);
     summary["applied"] = serde_json::to_value(&applied)?;
     Ok(Report::new(summary, text).with_failures(failures).with_counts(counts).into())
+}
+
+/// The zone book entries the sync sets: each directory user's valid `Timezone`, for the contacts
+/// ccm manages (not those left alone because adoption was not asked).
+fn zone_entries(wanted: &[ccm_admin::sync::Wanted], plan: &SyncPlan) -> super::ses::zone_entries::Entries {
+    let left_alone: BTreeSet<String> = plan.not_adopted.iter().map(|e| e.to_lowercase()).collect();
+    wanted
+        .iter()
+        .filter(|w| !left_alone.contains(&w.email.to_lowercase()))
+        .filter_map(|w| Some((EmailAddress::parse(&w.email).ok()?, Some(w.timezone?))))
+        .collect()
 }
 
 fn active_users(users: &[DirectoryUser]) -> usize {

@@ -380,6 +380,7 @@ async fn reading_the_contacts_shows_progress_with_their_number() {
 async fn a_users_identity_center_time_zone_becomes_their_contacts_attribute_and_an_invalid_one_is_skipped() {
     let Some(w) = World::new(1, 0).await else { return };
     let c = w.customer(0);
+    let bucket = w.with_bucket().await;
     w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
     let dir = w.directory(c).await;
     dir.user_in_zone("ann", &c.address("ann"), Some("Europe/Berlin")).await;
@@ -393,4 +394,18 @@ async fn a_users_identity_center_time_zone_becomes_their_contacts_attribute_and_
     assert_eq!(zone("bob"), None);
     assert_eq!(zone("cy"), None);
     assert!(contacts.iter().all(|x| x.is_managed()));
+    // The zone book the processor reads has the same zones, by recipient hash.
+    let book = w.zone_book(&bucket, c).await.expect("the sync wrote the zone book");
+    let in_book = |who: &str| book.zone_of(&ccm_core::EmailAddress::parse(&c.address(who)).unwrap());
+    assert_eq!(in_book("ann"), Some(chrono_tz::Europe::Berlin));
+    assert_eq!((in_book("bob"), in_book("cy"), book.len()), (None, None, 1));
+    // A user without a zone leaves an operator's entry alone.
+    let cy = c.address("cy");
+    w.run(&["ses", "contacts", "update", "--customer", &c.code, "--email", &cy, "--timezone", "Asia/Tokyo"])
+        .await
+        .expect_ok();
+    w.json(&["sync", "--customer", &c.code, "--requests-per-second", "100"]).await.expect_ok();
+    let book = w.zone_book(&bucket, c).await.unwrap();
+    assert_eq!(book.zone_of(&ccm_core::EmailAddress::parse(&cy).unwrap()), Some(chrono_tz::Asia::Tokyo));
+    assert_eq!(book.len(), 2);
 }

@@ -14,4 +14,5 @@ mod saml_browser;
 mod serve;
 mod ses_commands;
 mod ses_feedback;
+mod ses_zones;
 mod shared_index;

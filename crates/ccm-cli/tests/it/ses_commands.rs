@@ -233,6 +233,11 @@ async fn updating_a_contact_keeps_the_preferences_it_was_not_asked_to_change() {
 async fn a_contacts_time_zone_is_set_on_add_changed_on_update_and_cleared_keeping_its_preferences() {
     let Some(w) = World::new(1, 0).await else { return };
     let c = w.customer(0);
+    let bucket = w.with_bucket().await;
+    let in_book = |who: &str| {
+        let (w, bucket, who) = (&w, &bucket, ccm_core::EmailAddress::parse(who).unwrap());
+        async move { w.zone_book(bucket, c).await.and_then(|b| b.zone_of(&who)) }
+    };
     w.run(&["ses", "list", "create", "--customer", &c.code]).await.expect_ok();
     let jane = c.address("jane");
     let contacts = ["ses", "contacts"];
@@ -243,11 +248,14 @@ async fn a_contacts_time_zone_is_set_on_add_changed_on_update_and_cleared_keepin
     let contact = jane_now().await;
     assert_eq!(contact.timezone(), Some(chrono_tz::Europe::Berlin));
     assert_eq!(contact.topic_preferences, BTreeMap::from([("aws-approval".into(), OptIn)]));
+    assert_eq!(in_book(&jane).await, Some(chrono_tz::Europe::Berlin), "the zone book has it too");
 
     let update = [&contacts[..], &["update"], &base, &["--timezone", "Asia/Tokyo"]].concat();
     let out = w.json(&update).await;
     assert_eq!(out.result(&c.code)["result"]["action"], "updated", "{}", out.stdout);
     assert_eq!(jane_now().await.timezone(), Some(chrono_tz::Asia::Tokyo));
+    assert_eq!(in_book(&jane).await, Some(chrono_tz::Asia::Tokyo));
+    assert_eq!(out.result(&c.code)["result"]["zone_book"], "written");
 
     let bad = [&["ccm"][..], &contacts, &["update"], &base, &["--timezone", "Mars/Olympus"]].concat();
     let refused = <ccm_cli::Cli as clap::Parser>::try_parse_from(bad).map(|_| ()).unwrap_err().to_string();
@@ -258,6 +266,8 @@ async fn a_contacts_time_zone_is_set_on_add_changed_on_update_and_cleared_keepin
     let contact = jane_now().await;
     assert_eq!(contact.timezone(), None);
     assert_eq!(contact.topic_preferences, BTreeMap::from([("aws-approval".into(), OptIn)]), "preferences stay");
+    assert_eq!(in_book(&jane).await, None, "--clear-timezone removes the book's entry");
+    assert!(w.zone_book(&bucket, c).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod completion_surveys;
 mod reminders;
 mod streaming;
+mod zone_book;
 mod zones_and_reschedules;
 
 use crate::support::*;

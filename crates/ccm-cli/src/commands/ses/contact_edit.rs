@@ -5,11 +5,15 @@
 //! Addresses: ccm writes them lower-cased and finds an existing contact under the lower-cased
 //! address first, then as typed. `add` never opts a contact back in to a topic it opted out of
 //! (that is the contact's choice) unless `--force`, and never lifts unsubscribe-all.
+//!
+//! A time zone (`--timezone`, `--clear-timezone`) goes into the contact's SES attribute and into the
+//! customer's zone book in the metadata bucket, which is what the processor reads (ADR 0015).
 
 use ccm_admin::limiter::Pacer;
 use ccm_admin::{ContactRecord, SesAdmin};
 use ccm_core::EmailAddress;
 use ccm_core::config::{CustomerConfig, SubscriptionStatus};
+use ccm_core::ports::DocumentStore;
 use serde_json::json;
 
 use super::{dry, known_topics, open_list};
@@ -87,7 +91,8 @@ pub(crate) enum Mode {
     Update,
 }
 
-/// Creates or updates one contact with `edit` (see [`Mode`]).
+/// Creates or updates one contact with `edit` (see [`Mode`]); a zone edit also goes into the
+/// customer's zone book in `book` (required when `edit` sets or clears the zone).
 pub(crate) async fn change_contact(
     ctx: &Ctx,
     customer: &CustomerConfig,
@@ -95,6 +100,7 @@ pub(crate) async fn change_contact(
     edit: &Edit,
     mode: Mode,
     dry_run: bool,
+    book: Option<&dyn DocumentStore>,
 ) -> anyhow::Result<per_customer::Step> {
     let (ses, list) = open_list(ctx, customer).await?;
     let named: Vec<String> = edit.subscribe.iter().chain(&edit.unsubscribe).chain(&edit.clear).cloned().collect();
@@ -127,6 +133,14 @@ pub(crate) async fn change_contact(
             _ => {}
         }
     }
+    let book_change = match (edit.timezone, book) {
+        (Some(zone), Some(store)) => {
+            let entries = vec![(email.clone(), zone)];
+            super::zone_entries::write(store, &customer.customer_code, &entries, dry_run).await?
+        }
+        (Some(_), None) => anyhow::bail!("a time zone edit needs the zone book's store"),
+        (None, _) => None,
+    };
     let address = &after.email;
     let mut text = match (&before, action) {
         (_, "unchanged") => format!("{address}: already as asked in list {}", list.name),
@@ -147,6 +161,15 @@ pub(crate) async fn change_contact(
             kept_opt_out.join(", ")
         ));
     }
+    if let Some(zone) = edit.timezone {
+        let what = zone.map_or_else(|| "no zone".to_owned(), |z| z.name().to_owned());
+        let done = match (&book_change, dry_run) {
+            (None, _) => "already holds",
+            (Some(_), true) => "would record",
+            (Some(_), false) => "records",
+        };
+        text.push_str(&format!("\nzone book {done} {what} for {address}"));
+    }
     if after.unsubscribe_all && mode != Mode::Update {
         text.push_str("\nthe contact unsubscribed from all: it receives nothing until it resubscribes");
     }
@@ -157,14 +180,21 @@ pub(crate) async fn change_contact(
         (_, false) => "updated",
         (_, true) => "would_update",
     };
-    let changes: Vec<Change> = match action {
+    let mut changes: Vec<Change> = match action {
         "create" => vec![Change::new("SES CreateContact", address).with(changes::contact_state(&after))],
         "update" => vec![Change::new("SES UpdateContact", address).with(changes::contact_state(&after))],
         _ => Vec::new(),
     };
+    let zone_book = match (&book_change, edit.timezone.is_some(), dry_run) {
+        (_, false, _) => None,
+        (None, true, _) => Some("unchanged"),
+        (Some(_), true, true) => Some("would_write"),
+        (Some(_), true, false) => Some("written"),
+    };
+    changes.extend(book_change);
     Ok(Report::new(
         json!({"list": list.name, "action": done, "before": before, "after": after, "kept_opt_out": kept_opt_out,
-               "changes": changes}),
+               "zone_book": zone_book, "changes": changes}),
         text,
     )
     .into())

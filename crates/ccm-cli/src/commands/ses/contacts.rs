@@ -16,6 +16,7 @@ use super::contact_edit::{Edit, Mode, change_contact, lookup};
 use super::{dry, known_topics, open_list, parse_email};
 use crate::commands::changes::{self, Change};
 use crate::commands::context::Ctx;
+use crate::commands::metadata_store::StoreArgs;
 use crate::commands::output::{joined, table};
 use crate::commands::pace::PaceArgs;
 use crate::commands::per_customer::{self, Counts, CustomerArgs, Report};
@@ -82,9 +83,12 @@ pub enum ContactsCommand {
         /// Opt in even to topics the contact opted out of (their choice is kept otherwise).
         #[arg(long)]
         force: bool,
-        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin.
+        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin (kept in
+        /// the contact's SES attributes and in the customer's zone book in the metadata bucket).
         #[arg(long, value_parser = parse_timezone)]
         timezone: Option<chrono_tz::Tz>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -111,12 +115,15 @@ pub enum ContactsCommand {
         /// Unsubscribe from (true) or resubscribe to (false) everything.
         #[arg(long)]
         unsubscribe_all: Option<bool>,
-        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin.
+        /// The IANA time zone the contact's mails show times in first, e.g. Europe/Berlin (kept in
+        /// the contact's SES attributes and in the customer's zone book in the metadata bucket).
         #[arg(long, value_parser = parse_timezone, conflicts_with = "clear_timezone")]
         timezone: Option<chrono_tz::Tz>,
         /// Remove the contact's time zone (its mails then show times in the customer's zone).
         #[arg(long)]
         clear_timezone: bool,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Print the plan and change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -236,12 +243,14 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             })
             .await
         }
-        ContactsCommand::Add { customers, email, topics, force, timezone, dry_run } => {
+        ContactsCommand::Add { customers, email, topics, force, timezone, store, dry_run } => {
             let email = parse_email(&email)?;
             let edit = Edit { subscribe: topics, timezone: timezone.map(Some), ..Edit::default() };
+            let book = zone_book_store(ctx, &store, &edit).await?;
+            let book = book.as_deref();
             per_customer::run(ctx, &app, &customers, "ses contacts add", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
-                async move { change_contact(ctx, &c, &email, &edit, Mode::Add { force }, dry_run).await }
+                async move { change_contact(ctx, &c, &email, &edit, Mode::Add { force }, dry_run, book).await }
             })
             .await
         }
@@ -254,6 +263,7 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             unsubscribe_all,
             timezone,
             clear_timezone,
+            store,
             dry_run,
         } => {
             let email = parse_email(&email)?;
@@ -264,9 +274,11 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
                     "nothing to change: give --subscribe, --unsubscribe, --clear, --unsubscribe-all, --timezone or --clear-timezone"
                 );
             }
+            let book = zone_book_store(ctx, &store, &edit).await?;
+            let book = book.as_deref();
             per_customer::run(ctx, &app, &customers, "ses contacts update", |c| {
                 let (email, edit) = (email.clone(), edit.clone());
-                async move { change_contact(ctx, &c, &email, &edit, Mode::Update, dry_run).await }
+                async move { change_contact(ctx, &c, &email, &edit, Mode::Update, dry_run, book).await }
             })
             .await
         }
@@ -354,6 +366,19 @@ pub async fn run(ctx: &Ctx, cmd: ContactsCommand) -> anyhow::Result<ExitCode> {
             })
             .await
         }
+    }
+}
+
+/// The zone book's store when `edit` sets or clears a zone (then it is required, before anything
+/// changes in SES: a zone only in SES would not reach the processor).
+async fn zone_book_store(
+    ctx: &Ctx,
+    store: &StoreArgs,
+    edit: &Edit,
+) -> anyhow::Result<Option<std::sync::Arc<dyn ccm_core::ports::DocumentStore>>> {
+    match edit.timezone {
+        Some(_) => Ok(Some(store.require(ctx, "--timezone / --clear-timezone (the zone book)").await?)),
+        None => Ok(None),
     }
 }
 

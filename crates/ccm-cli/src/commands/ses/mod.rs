@@ -1,6 +1,6 @@
 //! `ccm ses …`: one customer's (or every customer's) SES contact list, topics, contacts,
 //! suppression list, backups and test messages; delivery feedback's configuration sets and the
-//! deliverability check.
+//! deliverability check; the readers' zone book (`zones`).
 
 pub mod backup;
 pub mod configure_events;
@@ -12,6 +12,8 @@ pub mod send_test;
 pub mod subscriptions;
 pub mod suppression;
 pub mod topics;
+pub(crate) mod zone_entries;
+pub mod zones;
 
 use std::process::ExitCode;
 
@@ -59,6 +61,9 @@ pub enum SesCommand {
     /// Recent sends, bounces and complaints against SES's review thresholds, and the account's sending status.
     #[command(after_help = deliverability::EXAMPLES)]
     Deliverability(deliverability::DeliverabilityArgs),
+    /// The readers' zone book in the metadata bucket (what mails show times in): show, rebuild from SES.
+    #[command(subcommand)]
+    Zones(zones::ZonesCommand),
 }
 
 pub async fn run(ctx: &Ctx, cmd: SesCommand) -> anyhow::Result<ExitCode> {
@@ -74,6 +79,7 @@ pub async fn run(ctx: &Ctx, cmd: SesCommand) -> anyhow::Result<ExitCode> {
         SesCommand::SendTest(a) => send_test::run(ctx, a).await,
         SesCommand::ConfigureEvents(a) => configure_events::run(ctx, a).await,
         SesCommand::Deliverability(a) => deliverability::run(ctx, a).await,
+        SesCommand::Zones(c) => zones::run(ctx, c).await,
     }
 }
 

@@ -232,6 +232,26 @@ impl World {
         ses.contacts_in_detail(&list.name, &ccm_admin::limiter::Pacer::unlimited(), 8, || {}).await.unwrap()
     }
 
+    /// A fresh metadata bucket, named in config.json's `s3_config` (a later `write_config` drops it).
+    pub async fn with_bucket(&self) -> String {
+        let bucket = self.moto.create_bucket("ccm-zones").await;
+        let named = bucket.clone();
+        self.write_config(move |doc| doc["s3_config"] = json!({"bucket_name": named}));
+        bucket
+    }
+
+    /// The metadata bucket as a document store.
+    pub fn bucket_store(&self, bucket: &str) -> ccm_aws::S3DocumentStore {
+        ccm_aws::S3DocumentStore::new(self.moto.s3_client(), bucket)
+    }
+
+    /// The customer's zone book in `bucket`, if there is one.
+    pub async fn zone_book(&self, bucket: &str, c: &Customer) -> Option<ccm_core::zone_book::ZoneBook> {
+        let code = ccm_core::CustomerCode::parse(&c.code).unwrap();
+        let (parsed, _) = ccm_core::zone_book::load(&self.bucket_store(bucket), &code).await.unwrap()?;
+        Some(parsed.unwrap().book)
+    }
+
     pub async fn directory(&self, c: &Customer) -> Directory {
         let cfg = self.admin_config(c).await;
         let store = IdentityCenter::new(&cfg).discover().await.unwrap().identity_store_id;
