@@ -49,6 +49,9 @@ pub struct SesOptions {
     pub throttle_retries: u32,
     /// The first wait after throttling; doubled on each further attempt.
     pub throttle_backoff: Duration,
+    /// How long a topic's default subscription status (GetContactList) is reused: a fan-out's
+    /// first page then waits for ListContacts alone. A default changed in SES applies within it.
+    pub topic_default_ttl: Duration,
 }
 
 impl Default for SesOptions {
@@ -60,12 +63,20 @@ impl Default for SesOptions {
             first_contacts_page_size: 100,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
+            topic_default_ttl: Duration::from_secs(60),
         }
     }
 }
 
 /// How long after a transient GetAccount failure the quota is asked for again.
 const QUOTA_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// How long sends go without a configuration set SES said it does not know, before it is tried
+/// again (so `ccm ses configure-events` takes effect on running instances too).
+const CONFIGURATION_SET_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// A topic's default subscription status as read (`None`: the list has no such topic), and when.
+type TopicDefault = (Instant, Option<SubscriptionStatus>);
 
 /// What the gateway keeps per customer for the process lifetime.
 struct CustomerState {
@@ -76,9 +87,11 @@ struct CustomerState {
     quota_retry_at: std::sync::Mutex<Option<Instant>>,
     list_name: OnceCell<String>,
     in_flight: Semaphore,
-    /// SES said the customer's configuration set does not exist: sends go without it (and so
-    /// without delivery feedback) until the process restarts after `ccm ses configure-events`.
-    no_configuration_set: std::sync::atomic::AtomicBool,
+    /// When SES last said the customer's configuration set does not exist: sends go without it
+    /// (and so without delivery feedback) for [`CONFIGURATION_SET_RETRY_AFTER`], then try it again.
+    no_configuration_set: std::sync::Mutex<Option<Instant>>,
+    /// Topic defaults read recently, by topic ([`SesOptions::topic_default_ttl`]).
+    topic_defaults: std::sync::Mutex<std::collections::HashMap<String, TopicDefault>>,
 }
 
 /// Why a customer's limiter could not be sized for good.
@@ -112,7 +125,8 @@ impl SesGateway {
                     quota_retry_at: std::sync::Mutex::new(None),
                     list_name: OnceCell::new(),
                     in_flight: Semaphore::new(options.max_in_flight.max(1)),
-                    no_configuration_set: std::sync::atomic::AtomicBool::new(false),
+                    no_configuration_set: std::sync::Mutex::new(None),
+                    topic_defaults: std::sync::Mutex::new(std::collections::HashMap::new()),
                 };
                 (code.clone(), state)
             })
@@ -122,6 +136,26 @@ impl SesGateway {
 
     fn customer(&self, code: &CustomerCode) -> Option<(&CustomerClient, &CustomerState)> {
         Some((self.clients.get(code)?, self.state.get(code)?))
+    }
+
+    /// The topic's default subscription status, read again when older than
+    /// [`SesOptions::topic_default_ttl`].
+    async fn topic_default(
+        &self,
+        client: &CustomerClient,
+        state: &CustomerState,
+        list: &str,
+        topic: &TopicName,
+    ) -> Result<Option<SubscriptionStatus>, ContactError> {
+        let ttl = self.options.topic_default_ttl;
+        if let Some((at, default)) = lock(&state.topic_defaults).get(topic.as_str())
+            && at.elapsed() < ttl
+        {
+            return Ok(default.clone());
+        }
+        let default = topic_default(client, list, topic).await?;
+        lock(&state.topic_defaults).insert(topic.as_str().to_owned(), (Instant::now(), default.clone()));
+        Ok(default)
     }
 
     /// The customer's limiter, sized on first use: `max_send_rate` from config, else the account's
@@ -192,12 +226,12 @@ impl SesGateway {
         state: &CustomerState,
         email: &OutgoingEmail,
     ) -> Result<SendReceipt, MailError> {
-        use std::sync::atomic::Ordering::Relaxed;
         let set = client.config.configuration_set();
-        let feedback = email.feedback.as_ref().filter(|_| !state.no_configuration_set.load(Relaxed));
+        let missing = lock(&state.no_configuration_set).is_some_and(|at| at.elapsed() < CONFIGURATION_SET_RETRY_AFTER);
+        let feedback = email.feedback.as_ref().filter(|_| !missing);
         match self.send_email(client, email, feedback.map(|tags| (set.as_str(), tags))).await {
             Err(Sent::NoConfigurationSet(why)) => {
-                state.no_configuration_set.store(true, Relaxed);
+                *lock(&state.no_configuration_set) = Some(Instant::now());
                 tracing::warn!(configuration_set = %set, error = %why, "SES does not know the customer's configuration set: sending without it, so without delivery feedback (run `ccm ses configure-events`)");
                 self.send_email(client, email, None).await.map_err(Sent::into_mail_error)
             }
@@ -376,7 +410,7 @@ impl ContactDirectory for SesGateway {
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;
         let list = self.resolve_list_name(client, state).await?;
-        let Some(topic_default) = topic_default(client, &list, topic).await? else {
+        let Some(topic_default) = self.topic_default(client, state, &list, topic).await? else {
             return Ok(Vec::new());
         };
         let filter = opted_in(topic);
@@ -417,7 +451,7 @@ impl ContactDirectory for SesGateway {
                     let filter = opted_in(topic);
                     let size = self.options.first_contacts_page_size;
                     let (default, page, _) = tokio::join!(
-                        topic_default(client, &list, topic),
+                        self.topic_default(client, state, &list, topic),
                         list_contacts_page(client, &list, &filter, size, None),
                         // The send quota is only needed for the first send: ask for it now, not then.
                         self.limiter(client, state),
@@ -449,6 +483,10 @@ impl ContactDirectory for SesGateway {
         });
         Box::pin(pages)
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn not_configured(customer: &CustomerCode) -> ContactError {
