@@ -8,7 +8,6 @@
 //! The index entry's `joinUrl` comes from the same place ([`index_entry`]). Delivery counts and
 //! SES's feedback per customer are their own view ([`deliveries`]).
 
-use ccm_core::feedback::FeedbackRecord;
 use ccm_core::model::{DeliveryResult, MeetingHistory, MeetingKey, MeetingRecord, legacy_meeting, load_history};
 use ccm_core::ports::{DocumentStore, IndexEntry, IndexError, IndexPage, ObjectIndex, StoreError, list_all};
 use ccm_core::{CustomerCode, Object, ObjectId, StorageKey};
@@ -40,8 +39,6 @@ pub struct Results {
     pub deliveries: Vec<DeliveryResult>,
     /// The meeting's steps (`results/{id}/meeting/s{n}.json`), in order.
     pub meeting_records: Vec<MeetingRecord>,
-    /// SES's delivery feedback on the sends ([`deliveries`]).
-    pub feedback: Vec<FeedbackRecord>,
 }
 
 impl Results {
@@ -53,7 +50,7 @@ impl Results {
         let mut keys = Vec::new();
         for item in listed {
             match StorageKey::parse(&item.key) {
-                Ok(key @ (StorageKey::Result { .. } | StorageKey::Feedback { .. })) => keys.push(key),
+                Ok(key @ StorageKey::Result { .. }) => keys.push(key),
                 Ok(StorageKey::MeetingResult(object, token)) => {
                     // Claims say who makes a step; only records say what was made.
                     if let Some(MeetingKey::Record(n)) = MeetingKey::parse(&token) {
@@ -75,11 +72,6 @@ impl Results {
                     Ok(r) if &r.object == id => results.meeting_records.push(r),
                     Ok(_) => tracing::warn!(key = %key, "skipping a meeting record of another object"),
                     Err(e) => tracing::warn!(key = %key, error = %e, "skipping a meeting record that does not parse"),
-                },
-                StorageKey::Feedback { .. } => match serde_json::from_slice::<FeedbackRecord>(&doc.body) {
-                    Ok(r) if &r.object == id => results.feedback.push(r),
-                    Ok(_) => tracing::warn!(key = %key, "skipping delivery feedback of another object"),
-                    Err(e) => tracing::warn!(key = %key, error = %e, "skipping delivery feedback that does not parse"),
                 },
                 _ => match serde_json::from_slice::<DeliveryResult>(&doc.body) {
                     Ok(r) => results.deliveries.push(r),

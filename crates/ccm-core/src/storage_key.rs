@@ -19,7 +19,7 @@
 //! | `ledger/{id}/v{n}/{event}/{code}/{recipient-hash}` | delivery ledger records (exactly-once sends) |
 //! | `results/{id}/v{n}/{code}/{event}.json` | what the processor did for one customer (create-only) |
 //! | `results/{id}/meeting/{name}.json` | the meeting's records (create-only) |
-//! | `results/{id}/v{n}/{code}/{event}/{kind}-{message-hash}.json` | one SES event (delivery, bounce, complaint, reject) of one send ([`crate::feedback`], create-only) |
+//! | `feedback/{id}/v{n}/{code}/{event}/{kind}-{message-hash}.json` | one SES event (delivery, bounce, complaint, reject) of one send ([`crate::feedback`], create-only) |
 //! | `users/{user-hash}/saved-searches.json` | per-user saved searches |
 //! | `blackouts/{id}.json` | a blackout window (`versions/blackouts/{id}/v{n}.json` its pre-images, `deleted/blackouts/{id}.json` once deleted) |
 //! | `calendar/feeds/users/{user-hash}.json`, `calendar/feeds/customers/{code}.json` | a calendar feed's token generation (bumped to revoke its URLs) |
@@ -214,6 +214,15 @@ impl StorageKey {
         format!("results/{id}/")
     }
 
+    /// Where SES's delivery feedback of object `id` is recorded: apart from `results/`, which every
+    /// view of the object reads, because there is one record per message and kind.
+    pub fn feedback_prefix(id: &ObjectId) -> String {
+        format!("feedback/{id}/")
+    }
+
+    /// Every object's delivery feedback.
+    pub const FEEDBACK_PREFIX: &'static str = "feedback/";
+
     /// The object a key belongs to: its archive or draft copy, a soft-deleted copy, a version, a
     /// result, an attachment. `None` for keys of no one object (logos, ledger, users, the snapshot).
     pub fn object_id(&self) -> Option<&ObjectId> {
@@ -351,7 +360,7 @@ impl StorageKey {
                     event: token(stem)?,
                 }
             }
-            ["results", id, v, c, event, file] => {
+            ["feedback", id, v, c, event, file] => {
                 let version = v.strip_prefix('v').and_then(parse_canonical_int::<u32>).ok_or_else(unknown)?;
                 let stem = file.strip_suffix(".json").ok_or_else(unknown)?;
                 Self::Feedback {
@@ -418,7 +427,7 @@ impl fmt::Display for StorageKey {
             }
             Self::MeetingResult(object, name) => write!(f, "results/{object}/meeting/{name}.json"),
             Self::Feedback { object, version, customer, event, name } => {
-                write!(f, "results/{object}/v{version}/{customer}/{event}/{name}.json")
+                write!(f, "feedback/{object}/v{version}/{customer}/{event}/{name}.json")
             }
             Self::SavedSearches(user) => write!(f, "users/{user}/saved-searches.json"),
             Self::Blackout(id) => write!(f, "blackouts/{id}.json"),
@@ -533,11 +542,11 @@ mod tests {
             "calendar/feeds/users/a.b.json",
             "calendar/feeds/customers/ACME.json",
             "calendar/feeds/groups/x.json",
-            "results/CHG-1/v1/acme/approved/../x.json",
-            "results/CHG-1/v1/ACME/approved/bounce-1.json",
-            "results/CHG-1/v01/acme/approved/bounce-1.json",
-            "results/CHG-1/v1/acme/appr.oved/bounce-1.json",
-            "results/CHG-1/v1/acme/approved/bounce-1",
+            "feedback/CHG-1/v1/acme/approved/../x.json",
+            "feedback/CHG-1/v1/ACME/approved/bounce-1.json",
+            "feedback/CHG-1/v01/acme/approved/bounce-1.json",
+            "feedback/CHG-1/v1/acme/appr.oved/bounce-1.json",
+            "feedback/CHG-1/v1/acme/approved/bounce-1",
             "contacts/ACME/zones.json",
             "contacts/../zones.json",
             "contacts/acme/../zones.json",

@@ -4,8 +4,10 @@
 //! addresses masked (`j***@example.com`): they learn that a colleague's mailbox bounces without the
 //! portal becoming a directory of addresses. Internal staff see them in full, to fix them.
 
-use ccm_core::feedback::summarize;
-use ccm_core::{CustomerCode, EmailAddress, ObjectId};
+use ccm_core::feedback::{FeedbackKind, FeedbackRecord, KeyCounts, summarize_counted};
+use ccm_core::ports::{DocumentStore, StoreError, list_all};
+use ccm_core::{CustomerCode, EmailAddress, ObjectId, StorageKey};
+use futures::StreamExt;
 
 use super::Results;
 use crate::caller::Caller;
@@ -26,14 +28,69 @@ pub struct CustomerDeliveries {
     pub complained_addresses: Vec<String>,
 }
 
-/// The deliveries of `results` for `caller`: only customers in their scope, addresses masked when
-/// they are scoped.
-pub fn deliveries(results: &Results, caller: &Caller) -> Vec<CustomerDeliveries> {
+/// Bounce and complaint records read for their addresses, at most (the counts cover every event).
+const MAX_ADDRESS_RECORDS: usize = 200;
+
+const READS_IN_FLIGHT: usize = 16;
+
+/// An object's delivery feedback as the deliveries view needs it: every event counted from the
+/// keys of its records (one listing of `feedback/{id}/`, no reads: there is one record per message
+/// and kind, thousands for a large fan-out), and the bounce and complaint records read for their
+/// addresses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Feedback {
+    pub counts: KeyCounts,
+    pub records: Vec<FeedbackRecord>,
+}
+
+impl Feedback {
+    pub async fn load(store: &dyn DocumentStore, id: &ObjectId) -> Result<Self, StoreError> {
+        let mut feedback = Self::default();
+        let mut to_read = Vec::new();
+        for item in list_all(store, &StorageKey::feedback_prefix(id)).await? {
+            let key = StorageKey::parse(&item.key).ok();
+            let Some((customer, kind)) = key.as_ref().and_then(|key| match key {
+                StorageKey::Feedback { customer, name, .. } => {
+                    Some((customer.clone(), FeedbackRecord::kind_of_name(name.as_str())?))
+                }
+                _ => None,
+            }) else {
+                tracing::warn!(key = %item.key, "skipping a key under feedback/ that is not a feedback record");
+                continue;
+            };
+            let n = feedback.counts.entry((customer, kind)).or_default();
+            *n = n.saturating_add(1);
+            if matches!(kind, FeedbackKind::Bounce | FeedbackKind::Complaint) && to_read.len() < MAX_ADDRESS_RECORDS {
+                to_read.extend(key);
+            }
+        }
+        let reads = futures::stream::iter(to_read)
+            .map(|key| async move { (store.get(&key).await, key) })
+            .buffer_unordered(READS_IN_FLIGHT)
+            .collect::<Vec<_>>()
+            .await;
+        for (read, key) in reads {
+            let Some(doc) = read? else { continue };
+            match serde_json::from_slice::<FeedbackRecord>(&doc.body) {
+                Ok(r) if &r.object == id => feedback.records.push(r),
+                Ok(_) => tracing::warn!(key = %key, "skipping delivery feedback of another object"),
+                Err(e) => tracing::warn!(key = %key, error = %e, "skipping delivery feedback that does not parse"),
+            }
+        }
+        // Addresses in a stable order whatever order the reads finished in.
+        feedback.records.sort_by(|a, b| (a.at, &a.message_id).cmp(&(b.at, &b.message_id)));
+        Ok(feedback)
+    }
+}
+
+/// The deliveries of `results` and `feedback` for `caller`: only customers in their scope,
+/// addresses masked when they are scoped.
+pub fn deliveries(results: &Results, feedback: &Feedback, caller: &Caller) -> Vec<CustomerDeliveries> {
     let scoped = caller.scope().is_some();
     let shown = |list: Vec<EmailAddress>| -> Vec<String> {
         list.into_iter().map(|a| if scoped { a.masked() } else { a.as_str().to_owned() }).collect()
     };
-    summarize(&results.deliveries, &results.feedback)
+    summarize_counted(&results.deliveries, &feedback.counts, &feedback.records)
         .into_iter()
         .filter(|s| caller.may_use_customer(&s.customer))
         .map(|s| CustomerDeliveries {
@@ -53,8 +110,10 @@ impl Objects<'_> {
     /// The deliveries of object `id` as this caller may see them (not found when they may not see it).
     pub async fn deliveries(&self, id: &ObjectId) -> Result<Vec<CustomerDeliveries>, LoadError> {
         let loaded = self.load(id).await?;
-        let results = Results::load(&*self.app.store, loaded.object.id()).await?;
-        Ok(deliveries(&results, self.caller))
+        let store = &*self.app.store;
+        let (results, feedback) =
+            futures::try_join!(Results::load(store, loaded.object.id()), Feedback::load(store, loaded.object.id()))?;
+        Ok(deliveries(&results, &feedback, self.caller))
     }
 }
 
@@ -62,7 +121,6 @@ impl Objects<'_> {
 mod tests {
     use ccm_core::Role;
     use ccm_core::UserId;
-    use ccm_core::feedback::{FeedbackKind, FeedbackRecord};
     use ccm_core::model::DeliveryResult;
 
     use super::*;
@@ -77,7 +135,7 @@ mod tests {
         }
     }
 
-    fn results() -> Results {
+    fn results() -> (Results, Feedback) {
         let delivery = |c: &str| DeliveryResult {
             object: ObjectId::parse("CHG-1").unwrap(),
             version: 1,
@@ -102,20 +160,20 @@ mod tests {
             detail: None,
             at: "2026-01-01T00:01:00Z".parse().unwrap(),
         };
-        Results {
-            deliveries: vec![delivery("acme"), delivery("globex")],
-            meeting_records: Vec::new(),
-            feedback: vec![
-                event("acme", FeedbackKind::Delivery, "jane@acme.example"),
-                event("acme", FeedbackKind::Bounce, "gone@acme.example"),
-                event("globex", FeedbackKind::Complaint, "angry@globex.example"),
-            ],
-        }
+        let records = vec![
+            event("acme", FeedbackKind::Delivery, "jane@acme.example"),
+            event("acme", FeedbackKind::Bounce, "gone@acme.example"),
+            event("globex", FeedbackKind::Complaint, "angry@globex.example"),
+        ];
+        let counts = records.iter().map(|r| ((r.customer.clone(), r.kind), 1)).collect();
+        let results = Results { deliveries: vec![delivery("acme"), delivery("globex")], meeting_records: Vec::new() };
+        (results, Feedback { counts, records })
     }
 
     #[test]
     fn staff_see_every_customer_and_the_addresses_in_full() {
-        let shown = deliveries(&results(), &caller(None));
+        let (results, feedback) = results();
+        let shown = deliveries(&results, &feedback, &caller(None));
         assert_eq!(shown.len(), 2);
         assert_eq!((shown[0].sent, shown[0].delivered, shown[0].bounced), (2, 1, 1));
         assert_eq!(shown[0].bounced_addresses, vec!["gone@acme.example".to_owned()]);
@@ -124,7 +182,8 @@ mod tests {
 
     #[test]
     fn a_customer_scoped_user_sees_only_their_customer_and_masked_addresses() {
-        let shown = deliveries(&results(), &caller(Some(&["acme"])));
+        let (results, feedback) = results();
+        let shown = deliveries(&results, &feedback, &caller(Some(&["acme"])));
         assert_eq!(shown.len(), 1, "{shown:?}");
         assert_eq!(shown[0].customer.as_str(), "acme");
         assert_eq!(shown[0].bounced_addresses, vec!["g***@acme.example".to_owned()]);

@@ -66,11 +66,17 @@ impl FeedbackRecord {
         })
     }
 
-    /// `results/{id}/v{n}/{customer}/{event}/{kind}-{sha256(message id)}.json`: one record per
+    /// `feedback/{id}/v{n}/{customer}/{event}/{kind}-{sha256(message id)}.json`: one record per
     /// message and kind, so a redelivered event finds its record and writes nothing.
     pub fn key(&self) -> Option<StorageKey> {
         let tags = self.tags()?;
         Some(Self::key_for(&tags, self.kind, &self.message_id))
+    }
+
+    /// The kind a record's key name says (`{kind}-{hash}`): lists count events from keys alone.
+    pub fn kind_of_name(name: &str) -> Option<FeedbackKind> {
+        let (kind, _) = name.split_once('-')?;
+        FeedbackKind::ALL.into_iter().find(|k| k.as_str() == kind)
     }
 
     pub fn key_for(tags: &SendTags, kind: FeedbackKind, message_id: &str) -> StorageKey {
@@ -106,9 +112,11 @@ mod tests {
             at: "2026-01-01T00:00:00Z".parse().unwrap(),
         };
         let key = record.key().unwrap().to_string();
-        assert!(key.starts_with("results/CHG-1/v2/acme/approved/bounce-"), "{key}");
+        assert!(key.starts_with("feedback/CHG-1/v2/acme/approved/bounce-"), "{key}");
         assert!(!key.contains("jane") && !key.contains("0100018f"), "{key}");
         assert_eq!(StorageKey::parse(&key).unwrap(), record.key().unwrap());
+        let StorageKey::Feedback { name, .. } = record.key().unwrap() else { unreachable!() };
+        assert_eq!(FeedbackRecord::kind_of_name(name.as_str()), Some(FeedbackKind::Bounce), "the key says its kind");
     }
 
     #[test]

@@ -80,6 +80,32 @@ pub fn summarize(deliveries: &[DeliveryResult], feedback: &[FeedbackRecord]) -> 
     by_customer.into_values().collect()
 }
 
+/// Events counted from the keys of an object's feedback records (one key per message and kind),
+/// per customer and kind: a list, no reads.
+pub type KeyCounts = BTreeMap<(CustomerCode, FeedbackKind), usize>;
+
+/// [`summarize`] with the event counts taken from `counts` (every record's key) and the addresses
+/// from `records` (those read: the bounces and complaints). A customer with events but no results
+/// shows them too.
+pub fn summarize_counted(
+    deliveries: &[DeliveryResult],
+    counts: &KeyCounts,
+    records: &[FeedbackRecord],
+) -> Vec<CustomerFeedback> {
+    let mut by_customer: BTreeMap<CustomerCode, CustomerFeedback> =
+        summarize(deliveries, records).into_iter().map(|s| (s.customer.clone(), s)).collect();
+    for ((customer, kind), n) in counts {
+        let s = by_customer.entry(customer.clone()).or_insert_with(|| CustomerFeedback::new(customer.clone()));
+        match kind {
+            FeedbackKind::Delivery => s.delivered = *n,
+            FeedbackKind::Bounce => s.bounced = *n,
+            FeedbackKind::Complaint => s.complained = *n,
+            FeedbackKind::Reject => s.rejected = *n,
+        }
+    }
+    by_customer.into_values().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ async fn sent_change(rig: &Rig, id: &str, n: usize) -> (ccm_core::Object, Vec<Se
 
 async fn feedback_records(rig: &Rig, id: &ccm_core::ObjectId) -> Vec<FeedbackRecord> {
     let mut out = Vec::new();
-    for key in rig.result_keys(id).await {
+    for key in rig.feedback_keys(id).await {
         if let Ok(key @ StorageKey::Feedback { .. }) = StorageKey::parse(&key) {
             let doc = rig.store.get(&key).await.unwrap().unwrap();
             out.push(serde_json::from_slice(&doc.body).unwrap());

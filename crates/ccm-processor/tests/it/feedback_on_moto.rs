@@ -68,7 +68,7 @@ async fn an_ses_event_published_to_sns_reaches_the_subscribed_queue_and_is_recor
     let response = ccm_processor::handle_batch(&rig.processor, &batch).await;
     assert!(response.batch_item_failures.is_empty());
     let recorded: Vec<String> = rig
-        .result_keys(o.id())
+        .feedback_keys(o.id())
         .await
         .into_iter()
         .filter(|k| matches!(StorageKey::parse(k), Ok(StorageKey::Feedback { .. })))

@@ -1,13 +1,14 @@
 //! `ccm ses deliverability`: per customer, the notifications sent in the last `--days` days (the
 //! processor's results) and the bounces and complaints SES reported for them (the recorded delivery
-//! feedback, `results/…` in the bucket), as rates against SES's review and pause thresholds, with
+//! feedback, `feedback/…` in the bucket), as rates against SES's review and pause thresholds, with
 //! the account's sending status (GetAccount). Exits 1 when a customer is at risk (a rate at or
 //! above a review threshold) or its account cannot send, so a scheduled run can alert.
 //!
-//! Reads every result record of the bucket once (keys carry no date): seconds for thousands of
-//! objects, longer for a bucket with years of history.
+//! Events are counted from the listing alone (a record's key names its customer and kind, its
+//! LastModified is when it was recorded); only the delivery results are read (one per object,
+//! version, customer and event): seconds for thousands of objects.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -46,48 +47,52 @@ pub struct DeliverabilityArgs {
 #[derive(Debug, Default)]
 pub struct Tally {
     sends: BTreeMap<CustomerCode, usize>,
-    /// Distinct message ids per (customer, kind).
-    events: BTreeMap<(CustomerCode, FeedbackKind), BTreeSet<String>>,
+    /// Recorded events (one record per message and kind) per (customer, kind).
+    events: BTreeMap<(CustomerCode, FeedbackKind), usize>,
 }
 
 impl Tally {
     fn count(&self, customer: &CustomerCode, kind: FeedbackKind) -> usize {
-        self.events.get(&(customer.clone(), kind)).map_or(0, BTreeSet::len)
+        self.events.get(&(customer.clone(), kind)).copied().unwrap_or(0)
     }
 }
 
-/// Reads every delivery result and feedback record under `results/` written since `since`.
+/// Counts the feedback records under `feedback/` and reads the delivery results under `results/`
+/// written since `since`.
 pub async fn tally(store: &dyn DocumentStore, since: DateTime<Utc>) -> anyhow::Result<Tally> {
+    let mut out = Tally::default();
+    for listed in list_all(store, StorageKey::FEEDBACK_PREFIX).await.context("listing feedback/")? {
+        if listed.last_modified < since {
+            continue;
+        }
+        if let Ok(StorageKey::Feedback { customer, name, .. }) = StorageKey::parse(&listed.key)
+            && let Some(kind) = FeedbackRecord::kind_of_name(name.as_str())
+        {
+            let n = out.events.entry((customer, kind)).or_default();
+            *n = n.saturating_add(1);
+        }
+    }
     let listed = list_all(store, "results/").await.context("listing results/")?;
     let keys: Vec<StorageKey> = listed
         .into_iter()
+        .filter(|l| l.last_modified >= since)
         .filter_map(|l| StorageKey::parse(&l.key).ok())
-        .filter(|k| matches!(k, StorageKey::Result { .. } | StorageKey::Feedback { .. }))
+        .filter(|k| matches!(k, StorageKey::Result { .. }))
         .collect();
     let reads: Vec<_> = futures::stream::iter(keys)
         .map(|key| async move { (store.get(&key).await, key) })
         .buffer_unordered(16)
         .collect()
         .await;
-    let mut out = Tally::default();
     for (read, key) in reads {
         let Some(doc) = read.with_context(|| format!("reading {key}"))? else { continue };
-        match key {
-            StorageKey::Feedback { .. } => match serde_json::from_slice::<FeedbackRecord>(&doc.body) {
-                Ok(r) if r.at >= since => {
-                    out.events.entry((r.customer, r.kind)).or_default().insert(r.message_id);
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(key = %key, error = %e, "skipping a feedback record that does not parse"),
-            },
-            _ => match serde_json::from_slice::<DeliveryResult>(&doc.body) {
-                Ok(r) if r.at >= since => {
-                    let n = out.sends.entry(r.customer).or_default();
-                    *n = n.saturating_add(r.sent).saturating_add(r.already_sent);
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(key = %key, error = %e, "skipping a delivery result that does not parse"),
-            },
+        match serde_json::from_slice::<DeliveryResult>(&doc.body) {
+            Ok(r) if r.at >= since => {
+                let n = out.sends.entry(r.customer).or_default();
+                *n = n.saturating_add(r.sent).saturating_add(r.already_sent);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(key = %key, error = %e, "skipping a delivery result that does not parse"),
         }
     }
     Ok(out)

@@ -105,6 +105,12 @@ impl Rig {
         listed.into_iter().map(|l| l.key).collect()
     }
 
+    /// The keys under `feedback/{id}/` (SES's delivery feedback).
+    pub async fn feedback_keys(&self, id: &ObjectId) -> Vec<String> {
+        let listed = ccm_core::ports::list_all(&*self.store, &StorageKey::feedback_prefix(id)).await.unwrap();
+        listed.into_iter().map(|l| l.key).collect()
+    }
+
     pub async fn trigger_exists(&self, customer: &str, id: &ObjectId) -> bool {
         self.store.head(&StorageKey::Trigger(code(customer), id.clone())).await.unwrap().is_some()
     }
