@@ -60,7 +60,7 @@ impl Default for SesOptions {
             fallback_send_rate: 1.0,
             max_in_flight: 8,
             contacts_page_size: 1000,
-            first_contacts_page_size: 100,
+            first_contacts_page_size: 16,
             throttle_retries: 3,
             throttle_backoff: Duration::from_millis(250),
             topic_default_ttl: Duration::from_secs(60),
