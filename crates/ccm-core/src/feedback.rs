@@ -10,5 +10,5 @@ mod summary;
 mod tags;
 
 pub use record::{FeedbackKind, FeedbackRecord};
-pub use summary::{CustomerFeedback, KeyCounts, summarize, summarize_counted};
+pub use summary::{CustomerFeedback, KeyCounts, count_key, summarize};
 pub use tags::{SendTags, TAG_CUSTOMER, TAG_EVENT, TAG_OBJECT, TAG_VERSION, TagError, is_tag_value};

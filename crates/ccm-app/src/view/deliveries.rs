@@ -4,7 +4,7 @@
 //! addresses masked (`j***@example.com`): they learn that a colleague's mailbox bounces without the
 //! portal becoming a directory of addresses. Internal staff see them in full, to fix them.
 
-use ccm_core::feedback::{FeedbackKind, FeedbackRecord, KeyCounts, summarize_counted};
+use ccm_core::feedback::{FeedbackKind, FeedbackRecord, KeyCounts, count_key, summarize};
 use ccm_core::ports::{DocumentStore, StoreError, list_all};
 use ccm_core::{CustomerCode, EmailAddress, ObjectId, StorageKey};
 use futures::StreamExt;
@@ -48,20 +48,14 @@ impl Feedback {
         let mut feedback = Self::default();
         let mut to_read = Vec::new();
         for item in list_all(store, &StorageKey::feedback_prefix(id)).await? {
-            let key = StorageKey::parse(&item.key).ok();
-            let Some((customer, kind)) = key.as_ref().and_then(|key| match key {
-                StorageKey::Feedback { customer, name, .. } => {
-                    Some((customer.clone(), FeedbackRecord::kind_of_name(name.as_str())?))
-                }
-                _ => None,
-            }) else {
+            let Some((kind, key)) =
+                StorageKey::parse(&item.key).ok().and_then(|key| Some((count_key(&mut feedback.counts, &key)?, key)))
+            else {
                 tracing::warn!(key = %item.key, "skipping a key under feedback/ that is not a feedback record");
                 continue;
             };
-            let n = feedback.counts.entry((customer, kind)).or_default();
-            *n = n.saturating_add(1);
             if matches!(kind, FeedbackKind::Bounce | FeedbackKind::Complaint) && to_read.len() < MAX_ADDRESS_RECORDS {
-                to_read.extend(key);
+                to_read.push(key);
             }
         }
         let reads = futures::stream::iter(to_read)
@@ -90,7 +84,7 @@ pub fn deliveries(results: &Results, feedback: &Feedback, caller: &Caller) -> Ve
     let shown = |list: Vec<EmailAddress>| -> Vec<String> {
         list.into_iter().map(|a| if scoped { a.masked() } else { a.as_str().to_owned() }).collect()
     };
-    summarize_counted(&results.deliveries, &feedback.counts, &feedback.records)
+    summarize(&results.deliveries, &feedback.counts, &feedback.records)
         .into_iter()
         .filter(|s| caller.may_use_customer(&s.customer))
         .map(|s| CustomerDeliveries {

@@ -21,15 +21,11 @@ use serde::Deserialize;
 /// Largest snapshot read back (decompressed), a guard against a corrupt or hostile object.
 const MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
 
-/// The format written today (the first, JSON records with their search text, is still read).
-pub(super) const FORMAT: u32 = 2;
-
 /// Every record of the index, each with the positions of its distinct words in one word list: a
 /// word shared by many objects is stored once, and a cold start interns each word once instead of
 /// splitting and hashing every object's text (ADR 0008, docs/performance.md).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
-    pub format: u32,
     /// Every change with a sequence number up to this one is in the snapshot.
     pub high_water: i64,
     pub words: Vec<String>,
@@ -53,7 +49,7 @@ impl Snapshot {
             .into_iter()
             .map(|(entry, words)| SnapshotRecord { seq: seq_of(&entry), entry, words })
             .collect();
-        Self { format: FORMAT, high_water, words: compact.words, records }
+        Self { high_water, words: compact.words, records }
     }
 
     /// A snapshot of whole records (their search text split into words here).
@@ -82,7 +78,7 @@ impl Snapshot {
                 SnapshotRecord { seq, entry, words: ids }
             })
             .collect();
-        Self { format: FORMAT, high_water, words, records }
+        Self { high_water, words, records }
     }
 
     /// The entries for [`MemoryIndex::load_compact`](ccm_embedded::MemoryIndex::load_compact), and
@@ -257,7 +253,7 @@ pub fn parse(raw: &[u8]) -> Result<Snapshot, String> {
             }
             records.extend(batch);
         }
-        return Ok(Snapshot { format: FORMAT, high_water: reader.high_water, words: reader.words, records });
+        return Ok(Snapshot { high_water: reader.high_water, words: reader.words, records });
     }
     let first: FirstFormat = serde_json::from_slice(raw).map_err(|e| e.to_string())?;
     Ok(Snapshot::of_records(first.high_water, first.records.into_iter().map(|r| (r.seq, r.record))))

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::record::{FeedbackKind, FeedbackRecord};
+use crate::StorageKey;
 use crate::ids::{CustomerCode, EmailAddress};
 use crate::model::DeliveryResult;
 
@@ -36,66 +37,35 @@ impl CustomerFeedback {
     }
 }
 
-/// The deliveries and events of one object, per customer (in customer order). A customer with
-/// results but no events yet shows zero events; events count distinct messages per kind.
-pub fn summarize(deliveries: &[DeliveryResult], feedback: &[FeedbackRecord]) -> Vec<CustomerFeedback> {
-    let mut by_customer: BTreeMap<CustomerCode, CustomerFeedback> = BTreeMap::new();
-    let entry = |map: &mut BTreeMap<CustomerCode, CustomerFeedback>, c: &CustomerCode| {
-        map.entry(c.clone()).or_insert_with(|| CustomerFeedback::new(c.clone()));
-    };
-    for d in deliveries {
-        entry(&mut by_customer, &d.customer);
-        if let Some(s) = by_customer.get_mut(&d.customer) {
-            s.sent = s.sent.saturating_add(d.sent).saturating_add(d.already_sent);
-        }
-    }
-    let mut messages: BTreeMap<(CustomerCode, FeedbackKind), BTreeSet<&str>> = BTreeMap::new();
-    let mut addresses: BTreeMap<(CustomerCode, FeedbackKind), BTreeSet<String>> = BTreeMap::new();
-    for f in feedback {
-        entry(&mut by_customer, &f.customer);
-        messages.entry((f.customer.clone(), f.kind)).or_default().insert(f.message_id.as_str());
-        let Some(s) = by_customer.get_mut(&f.customer) else { continue };
-        let list = match f.kind {
-            FeedbackKind::Bounce => &mut s.bounced_addresses,
-            FeedbackKind::Complaint => &mut s.complained_addresses,
-            FeedbackKind::Delivery | FeedbackKind::Reject => continue,
-        };
-        let seen = addresses.entry((f.customer.clone(), f.kind)).or_default();
-        for r in &f.recipients {
-            if seen.insert(r.normalized()) {
-                list.push(r.clone());
-            }
-        }
-    }
-    for ((customer, kind), ids) in messages {
-        let Some(s) = by_customer.get_mut(&customer) else { continue };
-        let n = ids.len();
-        match kind {
-            FeedbackKind::Delivery => s.delivered = n,
-            FeedbackKind::Bounce => s.bounced = n,
-            FeedbackKind::Complaint => s.complained = n,
-            FeedbackKind::Reject => s.rejected = n,
-        }
-    }
-    by_customer.into_values().collect()
-}
-
-/// Events counted from the keys of an object's feedback records (one key per message and kind),
-/// per customer and kind: a list, no reads.
+/// Events counted from the keys of an object's feedback records (one key per message and kind, so
+/// a redelivered event is not counted twice), per customer and kind: a listing, no reads.
 pub type KeyCounts = BTreeMap<(CustomerCode, FeedbackKind), usize>;
 
-/// [`summarize`] with the event counts taken from `counts` (every record's key) and the addresses
-/// from `records` (those read: the bounces and complaints). A customer with events but no results
-/// shows them too.
-pub fn summarize_counted(
+/// Counts `key` into `counts` when it is a feedback record's key; its kind, if so.
+pub fn count_key(counts: &mut KeyCounts, key: &StorageKey) -> Option<FeedbackKind> {
+    let StorageKey::Feedback { customer, name, .. } = key else { return None };
+    let kind = FeedbackRecord::kind_of_name(name.as_str())?;
+    let n = counts.entry((customer.clone(), kind)).or_default();
+    *n = n.saturating_add(1);
+    Some(kind)
+}
+
+/// The deliveries and events of one object, per customer (in customer order): sends from the
+/// processor's results, event counts from `counts` (every record's key), the bounced and complaining
+/// addresses from `records` (those read). A customer with results but no events shows zero events,
+/// one with events but no results shows them too.
+pub fn summarize(
     deliveries: &[DeliveryResult],
     counts: &KeyCounts,
     records: &[FeedbackRecord],
 ) -> Vec<CustomerFeedback> {
-    let mut by_customer: BTreeMap<CustomerCode, CustomerFeedback> =
-        summarize(deliveries, records).into_iter().map(|s| (s.customer.clone(), s)).collect();
+    let mut by_customer: BTreeMap<CustomerCode, CustomerFeedback> = BTreeMap::new();
+    for d in deliveries {
+        let s = of(&mut by_customer, &d.customer);
+        s.sent = s.sent.saturating_add(d.sent).saturating_add(d.already_sent);
+    }
     for ((customer, kind), n) in counts {
-        let s = by_customer.entry(customer.clone()).or_insert_with(|| CustomerFeedback::new(customer.clone()));
+        let s = of(&mut by_customer, customer);
         match kind {
             FeedbackKind::Delivery => s.delivered = *n,
             FeedbackKind::Bounce => s.bounced = *n,
@@ -103,7 +73,25 @@ pub fn summarize_counted(
             FeedbackKind::Reject => s.rejected = *n,
         }
     }
+    let mut seen: BTreeSet<(CustomerCode, FeedbackKind, String)> = BTreeSet::new();
+    for f in records {
+        let s = of(&mut by_customer, &f.customer);
+        let list = match f.kind {
+            FeedbackKind::Bounce => &mut s.bounced_addresses,
+            FeedbackKind::Complaint => &mut s.complained_addresses,
+            FeedbackKind::Delivery | FeedbackKind::Reject => continue,
+        };
+        for r in &f.recipients {
+            if seen.insert((f.customer.clone(), f.kind, r.normalized())) {
+                list.push(r.clone());
+            }
+        }
+    }
     by_customer.into_values().collect()
+}
+
+fn of<'a>(map: &'a mut BTreeMap<CustomerCode, CustomerFeedback>, c: &CustomerCode) -> &'a mut CustomerFeedback {
+    map.entry(c.clone()).or_insert_with(|| CustomerFeedback::new(c.clone()))
 }
 
 #[cfg(test)]
@@ -143,17 +131,24 @@ mod tests {
 
     #[test]
     fn each_customer_counts_its_sends_and_distinct_messages_per_kind() {
-        let summary = summarize(
-            &[delivery("acme", 3, 0), delivery("globex", 1, 1)],
-            &[
-                event("acme", FeedbackKind::Delivery, "m1", "a@x.com"),
-                event("acme", FeedbackKind::Delivery, "m2", "b@x.com"),
-                event("acme", FeedbackKind::Bounce, "m3", "Bounce@X.com"),
-                event("acme", FeedbackKind::Bounce, "m4", "bounce@x.com"),
-                event("acme", FeedbackKind::Complaint, "m2", "b@x.com"),
-                event("globex", FeedbackKind::Reject, "m9", "c@y.com"),
-            ],
-        );
+        let records = [
+            event("acme", FeedbackKind::Delivery, "m1", "a@x.com"),
+            event("acme", FeedbackKind::Delivery, "m2", "b@x.com"),
+            event("acme", FeedbackKind::Bounce, "m3", "Bounce@X.com"),
+            event("acme", FeedbackKind::Bounce, "m4", "bounce@x.com"),
+            event("acme", FeedbackKind::Complaint, "m2", "b@x.com"),
+            event("globex", FeedbackKind::Reject, "m9", "c@y.com"),
+            // The same event again (a redelivery): the same key, not counted twice.
+            event("acme", FeedbackKind::Delivery, "m1", "a@x.com"),
+        ];
+        let mut keys: Vec<StorageKey> = records.iter().map(|r| r.key().unwrap()).collect();
+        keys.sort_by_key(|k| k.to_string());
+        keys.dedup();
+        let mut counts = KeyCounts::new();
+        for key in &keys {
+            count_key(&mut counts, key);
+        }
+        let summary = summarize(&[delivery("acme", 3, 0), delivery("globex", 1, 1)], &counts, &records);
         assert_eq!(summary.len(), 2);
         let acme = &summary[0];
         assert_eq!((acme.sent, acme.delivered, acme.bounced, acme.complained, acme.rejected), (3, 2, 2, 1, 0));

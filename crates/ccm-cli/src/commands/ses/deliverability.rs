@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use ccm_admin::deliverability::{Rate, Standing};
-use ccm_core::feedback::{FeedbackKind, FeedbackRecord};
+use ccm_core::feedback::{FeedbackKind, KeyCounts, count_key};
 use ccm_core::model::DeliveryResult;
 use ccm_core::ports::{DocumentStore, list_all};
 use ccm_core::{CustomerCode, StorageKey};
@@ -48,7 +48,7 @@ pub struct DeliverabilityArgs {
 pub struct Tally {
     sends: BTreeMap<CustomerCode, usize>,
     /// Recorded events (one record per message and kind) per (customer, kind).
-    events: BTreeMap<(CustomerCode, FeedbackKind), usize>,
+    events: KeyCounts,
 }
 
 impl Tally {
@@ -65,11 +65,8 @@ pub async fn tally(store: &dyn DocumentStore, since: DateTime<Utc>) -> anyhow::R
         if listed.last_modified < since {
             continue;
         }
-        if let Ok(StorageKey::Feedback { customer, name, .. }) = StorageKey::parse(&listed.key)
-            && let Some(kind) = FeedbackRecord::kind_of_name(name.as_str())
-        {
-            let n = out.events.entry((customer, kind)).or_default();
-            *n = n.saturating_add(1);
+        if let Ok(key) = StorageKey::parse(&listed.key) {
+            count_key(&mut out.events, &key);
         }
     }
     let listed = list_all(store, "results/").await.context("listing results/")?;
