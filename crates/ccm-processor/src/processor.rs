@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ccm_core::config::AppConfig;
+use ccm_core::config::{AppConfig, CustomerConfig};
 use ccm_core::model::{DeliveryResult, PROCESSOR_USER};
 use ccm_core::ports::{
     Calendar, Clock, ContactDirectory, ContactError, DeliveryKey, DeliveryLedger, DocumentStore, ETag, MailError,
@@ -17,12 +17,14 @@ use ccm_core::ports::{
 };
 use ccm_core::render::NotificationContext;
 use ccm_core::routing::{self, Route};
+use ccm_core::zone_book::ZoneBook;
 use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicName};
 use futures::StreamExt;
 
 use crate::copies::Copies;
 use crate::error::ProcessError;
 use crate::meeting::{Actor, Mode, with_current_meeting};
+use crate::stream::Recipients;
 
 /// The ports and settings the processor works with.
 #[derive(Clone)]
@@ -92,7 +94,12 @@ impl Processor {
             .customer(customer)
             .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
         let trigger = StorageKey::Trigger(customer.clone(), id.clone());
-        let Some(meta) = self.store.head(&trigger).await.map_err(store_err)? else {
+        // The trigger and the archived object are read together, while the customer's directory
+        // gets ready (on AWS: its role assumed, its list found): no round trip waits for another.
+        let archive = StorageKey::Archive(id.clone());
+        let (meta, doc, ()) =
+            futures::join!(self.store.head(&trigger), self.store.get(&archive), self.contacts.prepare(customer));
+        let Some(meta) = meta.map_err(store_err)? else {
             tracing::info!("trigger already processed");
             return Ok(Outcome::AlreadyProcessed);
         };
@@ -101,7 +108,7 @@ impl Processor {
             tracing::Span::current().record("request", request.as_str());
         }
         let seen = meta.etag;
-        let Some(doc) = self.store.get(&StorageKey::Archive(id.clone())).await.map_err(store_err)? else {
+        let Some(doc) = doc.map_err(store_err)? else {
             self.meeting_of_deleted(customer, id).await?;
             self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend("the object is no longer archived".into()));
@@ -116,15 +123,23 @@ impl Processor {
             self.finish(&trigger, &seen).await?;
             return Ok(Outcome::NothingToSend(format!("nothing is sent for status {}", object.life().status)));
         };
-        // What this customer was last told of the object's times: an approval again after a move is
-        // a reschedule notice, an approval request says the window moved (crate::announced).
-        let announced = self.last_announced(customer, &object, route.event).await?;
+        // Three things before the first mail, read side by side (on AWS each is a round trip or
+        // more): what this customer was last told of the object's times (an approval again after a
+        // move is a reschedule notice, an approval request says the window moved: crate::announced),
+        // the meeting (a cancellation is made before any mail, a new meeting's join link goes into
+        // it; one that could not be made yet does not hold the mail back), and the first page of
+        // the audience (a reschedule goes to the same topic: ccm_core::reschedule). Nothing is sent
+        // before all three are done.
+        let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
+        let (announced, meeting, mailing) = futures::join!(
+            self.last_announced(customer, &object, route.event),
+            self.meeting_step(&object, Actor::Trigger(customer), Mode::Follow),
+            self.mailing(customer, customer_config, &topic),
+        );
+        let (announced, meeting, mailing) = (announced?, meeting?, mailing?);
         let route = ccm_core::reschedule::decide(route, &object, announced.as_ref());
-        // The meeting first: a cancellation is made before any mail, a new meeting's join link goes
-        // into the mail. A meeting that could not be made yet does not hold the mail back.
-        let meeting = self.meeting_step(&object, Actor::Trigger(customer), Mode::Follow).await?;
         let shown = with_current_meeting(&object, &meeting.history);
-        let summary = self.notify(customer, customer_config, &shown, &route, announced.as_ref()).await?;
+        let summary = self.deliver(mailing, customer_config, &shown, &route, announced.as_ref()).await?;
         self.record(customer, &object, &summary).await?;
         if let Some(step) = self.step_to_mail(&object, &meeting.history) {
             self.mail_invitations(customer, &object, step).await?;
@@ -175,24 +190,50 @@ impl Processor {
         }
     }
 
+    /// Sends `route`'s notice of `object` to `customer`'s subscribers of its topic, once each.
     pub(crate) async fn notify(
         &self,
         customer: &CustomerCode,
-        customer_config: &ccm_core::config::CustomerConfig,
+        customer_config: &CustomerConfig,
         object: &Object,
         route: &Route,
         previous: Option<&Object>,
     ) -> Result<Summary, ProcessError> {
         let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
-        let mut summary =
-            Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
-        // Streamed page by page (crate::stream): the first mail leaves once the first page is read.
-        // The readers' zone book is read meanwhile (crate::zone_book).
+        let mailing = self.mailing(customer, customer_config, &topic).await?;
+        self.deliver(mailing, customer_config, object, route, previous).await
+    }
+
+    /// What a notice needs before its first send: the audience's first page (streamed page by page
+    /// after it: crate::stream), and meanwhile the readers' zone book (crate::zone_book).
+    pub(crate) async fn mailing<'a>(
+        &'a self,
+        customer: &'a CustomerCode,
+        customer_config: &CustomerConfig,
+        topic: &'a TopicName,
+    ) -> Result<Mailing<'a>, ProcessError> {
         let (recipients, book) = futures::join!(
-            self.recipients(customer, &topic, &customer_config.restricted_recipients),
+            self.recipients(customer, topic, &customer_config.restricted_recipients),
             self.zone_book(customer)
         );
-        let mut recipients = recipients?;
+        Ok(Mailing { customer, topic, recipients: recipients?, book })
+    }
+
+    /// Sends the notice to every recipient of `mailing`, once each. The first message goes alone,
+    /// the rest `send_concurrency` at a time after it: the first mail of every customer's fan-out
+    /// does not wait behind the second to eighth of the others' (one process serving many customers
+    /// at once), and the rate limit keeps the rest at the account's pace anyway.
+    pub(crate) async fn deliver(
+        &self,
+        mailing: Mailing<'_>,
+        customer_config: &CustomerConfig,
+        object: &Object,
+        route: &Route,
+        previous: Option<&Object>,
+    ) -> Result<Summary, ProcessError> {
+        let Mailing { customer, topic, mut recipients, book } = mailing;
+        let mut summary =
+            Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
         if recipients.is_empty() {
             let listed = recipients.finish();
             (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
@@ -223,9 +264,9 @@ impl Processor {
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
-        let results: Vec<SendResult> = recipients
-            .stream()
-            .map(|subscriber| {
+        let mut results = Vec::new();
+        {
+            let sends = recipients.stream().map(|subscriber| {
                 let rendered = copies.for_zone(crate::zone_book::reader_zone(&subscriber, &book));
                 let to = subscriber.address;
                 // A completion notice carries the recipient's own survey link.
@@ -252,10 +293,13 @@ impl Processor {
                     recipient_hash: DeliveryKey::recipient_hash(&to),
                 };
                 async move { self.send_once(customer, key, email).await }
-            })
-            .buffer_unordered(self.settings.send_concurrency.max(1))
-            .collect()
-            .await;
+            });
+            let mut sends = std::pin::pin!(sends);
+            if let Some(first) = sends.next().await {
+                results.push(first.await);
+            }
+            results.extend(sends.buffer_unordered(self.settings.send_concurrency.max(1)).collect::<Vec<_>>().await);
+        }
         let listed = recipients.finish();
         tracing::debug!(copies = copies.rendered(), "rendered once per reader zone");
         (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
@@ -355,6 +399,14 @@ impl Processor {
             Err(e) => Err(store_err(e)),
         }
     }
+}
+
+/// A notice's audience, its first page read: [`Processor::mailing`], then [`Processor::deliver`].
+pub(crate) struct Mailing<'a> {
+    customer: &'a CustomerCode,
+    topic: &'a TopicName,
+    recipients: Recipients<'a>,
+    book: ZoneBook,
 }
 
 pub(crate) enum SendResult {

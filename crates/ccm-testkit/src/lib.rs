@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod fakes;
 pub mod graph_stub;
+pub mod hooked_store;
 pub mod index_contract;
 pub mod index_range_contract;
 pub mod lambda_runtime;
@@ -18,4 +19,5 @@ pub mod perf_doc;
 pub mod store_contract;
 pub mod synthetic;
 
+pub use hooked_store::HookedStore;
 pub use memory_store::MemoryStore;

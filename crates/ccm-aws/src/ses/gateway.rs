@@ -406,6 +406,20 @@ impl ContactDirectory for SesGateway {
         self.resolve_list_name(client, state).await
     }
 
+    /// The customer's list name and send quota, fetched now and kept: on a first use, the role is
+    /// assumed by the first of them. Both are cached on success only, so a failure here is met again
+    /// (and reported) by the listing or the send that needs them.
+    async fn prepare(&self, customer: &CustomerCode) {
+        let Some((client, state)) = self.customer(customer) else { return };
+        let (list, limiter) = tokio::join!(self.resolve_list_name(client, state), self.limiter(client, state));
+        if let Err(e) = list {
+            tracing::debug!(customer = %customer, error = %e, "contact list not found ahead of the listing");
+        }
+        if let Err(e) = limiter {
+            tracing::debug!(customer = %customer, error = %e, "send quota not read ahead of the first send");
+        }
+    }
+
     #[tracing::instrument(skip_all, fields(customer = %customer, topic = %topic))]
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         let (client, state) = self.customer(customer).ok_or_else(|| not_configured(customer))?;

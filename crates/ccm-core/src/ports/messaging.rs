@@ -96,6 +96,13 @@ pub trait ContactDirectory: Send + Sync {
             self.subscribers(customer, topic).map_ok(|all| all.into_iter().map(Subscriber::from).collect()),
         ))
     }
+    /// Gets ready to list `customer`'s subscribers soon, so that the first page waits for less: a
+    /// directory in another account (SES) assumes its role and finds its list here. Called while the
+    /// caller reads other things; a failure is left for the listing itself to report. The default
+    /// does nothing.
+    async fn prepare(&self, customer: &CustomerCode) {
+        let _ = customer;
+    }
 }
 
 /// The identity of one send: (object, version, event, customer, recipient hash).

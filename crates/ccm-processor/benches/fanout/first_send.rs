@@ -37,7 +37,8 @@ impl Strategy {
 }
 
 /// The SES gateway seen as a directory without pages: `subscriber_pages` is the port's default, one
-/// page holding `subscribers()`, the gateway's listing of every page before returning.
+/// page holding `subscribers()`, the gateway's listing of every page before returning. Everything else
+/// is the gateway's, so the two strategies differ in the listing alone.
 pub struct ReadAllFirst(pub Arc<dyn ContactDirectory>);
 
 #[async_trait]
@@ -47,6 +48,9 @@ impl ContactDirectory for ReadAllFirst {
     }
     async fn subscribers(&self, customer: &CustomerCode, topic: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         self.0.subscribers(customer, topic).await
+    }
+    async fn prepare(&self, customer: &CustomerCode) {
+        self.0.prepare(customer).await
     }
 }
 

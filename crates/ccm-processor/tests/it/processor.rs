@@ -2,6 +2,7 @@
 //! and the object's meeting (Graph against a stand-in, and ICS invitations: `meetings/`).
 
 mod completion_surveys;
+mod first_mail;
 mod reminders;
 mod streaming;
 mod zone_book;
