@@ -44,7 +44,8 @@ pub struct Processor {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Sends in flight at once for one trigger (the mailer also rate-limits per customer).
+    /// Sends in flight at once for one trigger, after its first, which goes alone (the mailer also
+    /// rate-limits per customer).
     pub send_concurrency: usize,
     /// Principals whose writes are the processor's own (event-loop prevention): substrings of the
     /// S3 event's `userIdentity.principalId`.
