@@ -408,7 +408,8 @@ impl ContactDirectory for SesGateway {
 
     /// The customer's list name and send quota, fetched now and kept: on a first use, the role is
     /// assumed by the first of them. Both are cached on success only, so a failure here is met again
-    /// (and reported) by the listing or the send that needs them.
+    /// (and reported) by the listing or the send that needs them. A customer with both in config
+    /// (`contact_list_name`, `max_send_rate`) needs no call here; its role is assumed by the first page.
     async fn prepare(&self, customer: &CustomerCode) {
         let Some((client, state)) = self.customer(customer) else { return };
         let (list, limiter) = tokio::join!(self.resolve_list_name(client, state), self.limiter(client, state));
