@@ -327,19 +327,9 @@ async fn run(p: &Params, setup: &Store, stub: &Stub, data: &std::path::Path) -> 
 }
 
 /// `store` with every call answered after a seeded random latency in `(low, high)`.
-fn with_latency(store: Arc<dyn DocumentStore>, (low, high): (Duration, Duration), seed: u64) -> Arc<dyn DocumentStore> {
-    let state = Arc::new(std::sync::atomic::AtomicU64::new(seed | 1));
-    let span = high.saturating_sub(low).as_micros() as u64;
-    Arc::new(ccm_testkit::HookedStore::new(store, move |_, _| {
-        // xorshift64*, as the stub's jitter.
-        let mut x = state.load(std::sync::atomic::Ordering::Relaxed);
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        state.store(x, std::sync::atomic::Ordering::Relaxed);
-        let jitter = if span == 0 { 0 } else { x.wrapping_mul(0x2545_F491_4F6C_DD1D) % (span + 1) };
-        Box::pin(tokio::time::sleep(low + Duration::from_micros(jitter)))
-    }))
+fn with_latency(store: Arc<dyn DocumentStore>, latency: (Duration, Duration), seed: u64) -> Arc<dyn DocumentStore> {
+    let jitter = stub::Jitter::new(latency, seed);
+    Arc::new(ccm_testkit::HookedStore::new(store, move |_, _| Box::pin(tokio::time::sleep(jitter.next()))))
 }
 
 /// Peak resident memory of this process in MiB (`VmHWM`; Linux only).

@@ -68,7 +68,7 @@ struct Inner {
     config: StubConfig,
     logs: Mutex<HashMap<String, AccountLog>>,
     buckets: Mutex<HashMap<String, Bucket>>,
-    rng: Mutex<u64>,
+    latency: Jitter,
     keys_issued: Mutex<u64>,
 }
 
@@ -84,7 +84,7 @@ impl Stub {
     /// admission times are not held up by the processor's tasks.
     pub fn start(config: StubConfig) -> Stub {
         let inner = Arc::new(Inner {
-            rng: Mutex::new(config.seed | 1),
+            latency: Jitter::new(config.latency, config.seed),
             config,
             logs: Mutex::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
@@ -134,21 +134,34 @@ fn router(state: Arc<Inner>) -> Router {
         .with_state(state)
 }
 
-impl Inner {
-    async fn latency(&self) {
-        let (low, high) = self.config.latency;
-        let span = high.saturating_sub(low).as_micros() as u64;
-        let jitter = if span == 0 { 0 } else { self.next_random() % (span + 1) };
-        tokio::time::sleep(low + Duration::from_micros(jitter)).await;
+/// A seeded random delay between two bounds (uniform): the stub's answers, the S3-like store's calls.
+pub struct Jitter {
+    low: Duration,
+    span_us: u64,
+    state: Mutex<u64>,
+}
+
+impl Jitter {
+    pub fn new((low, high): (Duration, Duration), seed: u64) -> Self {
+        Self { low, span_us: high.saturating_sub(low).as_micros() as u64, state: Mutex::new(seed | 1) }
     }
 
-    /// xorshift64*: reproducible jitter for a given seed (the order of requests still varies).
-    fn next_random(&self) -> u64 {
-        let mut s = self.rng.lock().expect("stub rng");
+    /// The next delay: xorshift64*, reproducible for a given seed (the order of requests still varies).
+    pub fn next(&self) -> Duration {
+        if self.span_us == 0 {
+            return self.low;
+        }
+        let mut s = self.state.lock().expect("jitter state");
         *s ^= *s >> 12;
         *s ^= *s << 25;
         *s ^= *s >> 27;
-        s.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.low + Duration::from_micros(s.wrapping_mul(0x2545_F491_4F6C_DD1D) % (self.span_us + 1))
+    }
+}
+
+impl Inner {
+    async fn latency(&self) {
+        tokio::time::sleep(self.latency.next()).await;
     }
 
     fn log(&self, account: &str, f: impl FnOnce(&mut AccountLog)) {
