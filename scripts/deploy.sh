@@ -11,7 +11,8 @@
 #
 # Settings (environment): STACK (default ccm), ARCH (arm64 | x86-64, default arm64), CCM_CONFIG
 # (default config.json), CCM_SES_CONFIG (default SESConfig.json), CUSTOMER_ROLE_EXTERNAL_ID
-# (required by deploy), SAML_IDP_METADATA_FILE, PARAMETERS (more "Key=Value" overrides for sam
+# (required by deploy), SAML_IDP_METADATA_FILE, SESSION_KEY (the first session key, when none exists
+# yet; otherwise random), PARAMETERS (more "Key=Value" overrides for sam
 # deploy, e.g. "SyncImageUri=… SyncVpcId=vpc-… SyncSubnetIds=subnet-a,subnet-b AlarmEmail=ops@…").
 # The region is config.json's aws_region unless AWS_REGION is set. The AWS CLI and SAM CLI use the
 # usual credentials (AWS_PROFILE, …); AWS_ENDPOINT_URL points the CLI steps at an emulator (the
@@ -69,7 +70,7 @@ parameter_exists() {
 
 put_secret() { # name value-or-file:// [--overwrite]
   aws ssm put-parameter --region "$(region)" --name "$1" --type SecureString --key-id "$DATA_KEY" \
-    --value "$2" ${3:+"$3"} >/dev/null
+    --value="$2" ${3:+"$3"} >/dev/null # "=": a random value may start with '-'
 }
 
 random_key() {
@@ -114,10 +115,14 @@ cmd_ensure_secrets() {
   previous="$(stack_output SessionKeyPreviousParameter)"
   metadata="$(stack_output SamlIdpMetadataParameter)"
   if parameter_exists "$key"; then
-    say "$key exists (rotate with docs/deploy.md, 'Rotating keys')"
+    say "$key exists (rotate with docs/deploy.md, 'Secrets and rotating keys')${SESSION_KEY:+; SESSION_KEY ignored}"
   else
-    local value
-    value="$(random_key)"
+    local value="${SESSION_KEY:-}"
+    if [[ -n "$value" ]]; then
+      ((${#value} >= 32)) || fail "SESSION_KEY has ${#value} characters; it needs at least 32"
+    else
+      value="$(random_key)"
+    fi
     put_secret "$key" "$value"
     # The previous key starts equal to the current one; rotation moves the current one here.
     parameter_exists "$previous" || put_secret "$previous" "$value"
@@ -194,5 +199,5 @@ case "${1:-}" in
   upload-config) cmd_upload_config ;;
   upload-portal) cmd_upload_portal ;;
   ensure-secrets) cmd_ensure_secrets ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

@@ -372,8 +372,10 @@ def check_deploy_steps(stack: Stack, session: boto3.Session, endpoint: str, conf
     smoke_config = os.path.join(REPO, ".tmp", "infra", "config.json")
     with open(smoke_config, "w", encoding="utf-8") as f:
         json.dump(config, f)
+    # A session key that starts with '-' (as token_urlsafe's may): the CLI must not take it for an option.
+    session_key = "-" + "k" * 47
     env = dict(os.environ, STACK=STACK, AWS_REGION=REGION, AWS_ENDPOINT_URL=endpoint, CCM_CONFIG=smoke_config,
-               SAML_IDP_METADATA_FILE=metadata)
+               SAML_IDP_METADATA_FILE=metadata, SESSION_KEY=session_key)
     for step in ["ensure-secrets", "upload-config"]:
         run = subprocess.run([os.path.join(REPO, "scripts", "deploy.sh"), step], env=env, capture_output=True, text=True)
         check(run.returncode == 0, f"deploy.sh {step} succeeds" + ("" if run.returncode == 0 else f": {run.stderr.strip()}"))
@@ -385,6 +387,8 @@ def check_deploy_steps(stack: Stack, session: boto3.Session, endpoint: str, conf
             p = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
             check(p["Type"] == "SecureString" and len(p["Value"]) >= 32 or output == "SamlIdpMetadataParameter",
                   f"{name} is a SecureString ({output})")
+            if output != "SamlIdpMetadataParameter":
+                check(p["Value"] == session_key, f"{name} holds SESSION_KEY, leading '-' and all")
         except Exception as e:  # noqa: BLE001 - any failure is the check failing
             check(False, f"{output} {name!r} exists: {e}")
     names = set(outputs.values())
