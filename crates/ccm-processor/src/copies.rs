@@ -1,36 +1,43 @@
-//! One rendering of a notice per reader zone: a fan-out renders the customer's copy once for each
+//! One rendering of a mail per reader zone: a fan-out renders the customer's copy once for each
 //! distinct zone among its recipients (the first when a recipient in that zone comes up), never once
-//! per recipient.
+//! per recipient. Notices ([`notice`]) and mailed meeting invitations use it alike.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use ccm_core::render::{self, NotificationContext, Rendered};
+use ccm_core::render::{self, NotificationContext, RenderError, Rendered};
 use chrono_tz::Tz;
 
 use crate::error::ProcessError;
 
-pub(crate) struct Copies<'a> {
-    context: NotificationContext<'a>,
-    survey_slot: Option<&'a str>,
+pub(crate) struct Copies<R> {
+    /// Renders the copy for a reader in the given zone.
+    render: R,
     /// The zone of recipients whose contact names none: the customer's, else the object's.
     default_zone: Tz,
     default_copy: Arc<Rendered>,
     by_zone: Mutex<HashMap<Tz, Arc<Rendered>>>,
 }
 
-impl<'a> Copies<'a> {
+/// A notice's copies: `context` (with its survey slot) in each reader's zone.
+pub(crate) fn notice<'a>(
+    context: NotificationContext<'a>,
+    survey_slot: Option<&'a str>,
+    default_zone: Tz,
+) -> Result<Copies<impl Fn(Tz) -> Result<Rendered, RenderError> + 'a>, ProcessError> {
+    Copies::new(
+        move |zone| {
+            render::render_with_survey(&NotificationContext { reader_zone: Some(zone), ..context }, survey_slot)
+        },
+        default_zone,
+    )
+}
+
+impl<R: Fn(Tz) -> Result<Rendered, RenderError>> Copies<R> {
     /// Renders the copy for `default_zone` now, so a template error fails the trigger before any send.
-    pub(crate) fn new(
-        mut context: NotificationContext<'a>,
-        survey_slot: Option<&'a str>,
-        default_zone: Tz,
-    ) -> Result<Self, ProcessError> {
-        context.reader_zone = Some(default_zone);
-        let default_copy = Arc::new(
-            render::render_with_survey(&context, survey_slot).map_err(|e| ProcessError::permanent(e.to_string()))?,
-        );
-        Ok(Self { context, survey_slot, default_zone, default_copy, by_zone: Mutex::new(HashMap::new()) })
+    pub(crate) fn new(render: R, default_zone: Tz) -> Result<Self, ProcessError> {
+        let default_copy = Arc::new(render(default_zone).map_err(|e| ProcessError::permanent(e.to_string()))?);
+        Ok(Self { render, default_zone, default_copy, by_zone: Mutex::new(HashMap::new()) })
     }
 
     /// The copy for a reader in `zone` (`None`: the default zone), rendered the first time it is asked for.
@@ -43,8 +50,7 @@ impl<'a> Copies<'a> {
         if let Some(copy) = cache.get(&zone) {
             return copy.clone();
         }
-        let context = NotificationContext { reader_zone: Some(zone), ..self.context };
-        let copy = match render::render_with_survey(&context, self.survey_slot) {
+        let copy = match (self.render)(zone) {
             Ok(r) => Arc::new(r),
             Err(e) => {
                 // The default zone's copy rendered; this one cannot differ but in its times.
@@ -94,7 +100,7 @@ mod tests {
             reader_zone: None,
             previous: None,
         };
-        let copies = Copies::new(context, None, chrono_tz::America::New_York).unwrap();
+        let copies = notice(context, None, chrono_tz::America::New_York).unwrap();
         let default = copies.for_zone(None);
         assert!(Arc::ptr_eq(&default, &copies.for_zone(Some(chrono_tz::America::New_York))));
         let berlin = copies.for_zone(Some(chrono_tz::Europe::Berlin));

@@ -2,21 +2,23 @@
 //! meeting's latest step (`METHOD:REQUEST` to invite or reschedule, `METHOD:CANCEL` to cancel, one
 //! UID for the object, the step's `SEQUENCE`) to that customer's subscribers of the meeting topic,
 //! one message per recipient through that customer's SES, each naming only its own recipient as
-//! attendee. The object's first customer also mails the extra attendees the author typed. The
-//! delivery ledger makes each (step, customer, recipient) one send; the result is recorded as the
+//! attendee, its text showing the time in the reader's zone first. The object's first customer also
+//! mails the extra attendees the author typed. The delivery ledger makes each (step, customer, recipient) one send; the result is recorded as the
 //! event `meeting-s{n}`.
 
 use bytes::Bytes;
 use ccm_core::model::{MeetingChange, MeetingHistory, MeetingProvider, MeetingRecord, Object, parse_attendees};
-use ccm_core::ports::{ContactError, DeliveryKey, Invitations, OutgoingEmail};
+use ccm_core::ports::{DeliveryKey, Invitations, OutgoingEmail};
 use ccm_core::render::{self, IcsInvite, IcsMethod, InvitationContext};
 use ccm_core::{CustomerCode, EmailAddress};
 use futures::StreamExt;
 
-use crate::attendees::{allowed_extra, push_unique};
+use crate::attendees::allowed_extra;
+use crate::copies::Copies;
 use crate::error::ProcessError;
-use crate::processor::{Processor, SendResult, Summary};
+use crate::processor::{Processor, Summary};
 use crate::recipients::filter_restricted;
+use crate::zone_book::reader_zone;
 
 /// The extra attendees an object names (`attendees`, comma-separated).
 pub fn extra_attendees(object: &Object) -> Vec<EmailAddress> {
@@ -61,7 +63,9 @@ impl Processor {
             .filter(|s| s.provider == MeetingProvider::Ics && s.step > 0 && s.version == object.life().version)
     }
 
-    /// Mails `step`'s invitation to this customer's attendees (see the module doc).
+    /// Mails `step`'s invitation to this customer's attendees (see the module doc): the topic's
+    /// subscribers streamed page by page as for a notice (the first message alone, each reader's
+    /// zone first in the text), then the extra attendees the list did not hold.
     #[tracing::instrument(skip_all, fields(customer = %customer, object = %object.id(), step = step.step))]
     pub async fn mail_invitations(
         &self,
@@ -76,81 +80,74 @@ impl Processor {
         let topic = self.meeting_topic(object)?;
         let event = format!("meeting-s{}", step.step);
         let mut summary = Summary { event: event.clone(), topic: topic.to_string(), ..Summary::default() };
-        let subscribers = match self.contacts.subscribers(customer, &topic).await {
-            Ok(s) => s,
-            Err(ContactError::NoList) => Vec::new(),
-            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contacts: {e}"))),
-            Err(e) => return Err(ProcessError::permanent(format!("contacts: {e}"))),
-        };
-        summary.subscribers = subscribers.len();
-        let (subscribers, restricted) = filter_restricted(subscribers, &customer_config.restricted_recipients);
-        summary.restricted = restricted;
+        let (recipients, book) = futures::join!(
+            self.recipients_if_listed(customer, &topic, &customer_config.restricted_recipients),
+            self.zone_book(customer)
+        );
+        let mut recipients = recipients?;
         // The author's extra attendees belong to no customer: the first customer invites them.
         let mut extra = Vec::new();
         if object.customers().first() == Some(customer) {
             let (allowed, held) = allowed_extra(&self.config, object.customers(), &extra_attendees(object));
             let (allowed, held_here) = filter_restricted(allowed, &customer_config.restricted_recipients);
-            summary.restricted = summary.restricted.saturating_add(held).saturating_add(held_here);
-            let mut known = subscribers.clone();
-            push_unique(&mut known, allowed);
-            extra = known.split_off(subscribers.len());
+            summary.restricted = held.saturating_add(held_here);
+            extra = allowed;
         }
-        if subscribers.is_empty() && extra.is_empty() {
+        if recipients.is_empty() && extra.is_empty() {
+            let listed = recipients.finish();
+            (summary.subscribers, summary.restricted) = (listed.subscribers, summary.restricted + listed.restricted);
             return Ok(summary);
         }
-        let list_name = if subscribers.is_empty() {
-            None
-        } else {
-            match self.contacts.list_name(customer).await {
-                Ok(n) => Some(n),
-                Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contact list: {e}"))),
-                Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
-            }
-        };
+        let list_name = if recipients.is_empty() { None } else { Some(self.list_name(customer).await?) };
         let zone = step.timezone.parse().unwrap_or(chrono_tz::America::New_York);
-        let text = render::invitation(&InvitationContext {
+        let context = InvitationContext {
             object,
             change: step.change,
             subject: &step.subject,
             start: step.start,
             end: step.end,
             zone,
+            reader_zone: None,
             location: step.location.as_deref(),
             join_url: step.join_url.as_deref(),
             portal_base_url: &self.config.email_config.portal_base_url,
-        })
-        .map_err(|e| ProcessError::permanent(e.to_string()))?;
+        };
+        // Subscribers read it in their zone (the contact's, else the book's, else the customer's);
+        // the extra attendees, whose zone nobody knows, in the meeting's.
+        let copies = Copies::new(
+            |reader| render::invitation(&InvitationContext { reader_zone: Some(reader), ..context.clone() }),
+            customer_config.zone().unwrap_or(zone),
+        )?;
         let organizer = step.organizer.clone().unwrap_or_else(|| self.config.email_config.meeting_organizer.clone());
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
-        let recipients = subscribers.into_iter().map(|a| (a, true)).chain(extra.into_iter().map(|a| (a, false)));
-        let results: Vec<SendResult> = futures::stream::iter(recipients)
-            .map(|(to, subscriber)| {
-                let ics = ics_for(step, &text.text, &organizer, &to);
-                let email = OutgoingEmail {
-                    from: from.clone(),
-                    from_name: from_name.clone(),
-                    to: to.clone(),
-                    subject: text.subject.clone(),
-                    html: text.html.clone(),
-                    text: text.text.clone(),
-                    list_management: if subscriber { list_name.clone().map(|l| (l, topic.clone())) } else { None },
-                    ics: Some(Bytes::from(ics)),
-                    feedback: None,
-                };
-                let key = DeliveryKey {
-                    object: object.id().clone(),
-                    version: step.version,
-                    event: event.clone(),
-                    customer: customer.clone(),
-                    recipient_hash: DeliveryKey::recipient_hash(&to),
-                };
-                async move { self.send_once(customer, key, email).await }
-            })
-            .buffer_unordered(self.settings.send_concurrency.max(1))
-            .collect()
-            .await;
-        self.tally(&mut summary, results)?;
+        let sends = recipients.stream_with(extra).map(|(recipient, listed)| {
+            let text = copies.for_zone(if listed { reader_zone(&recipient, &book) } else { Some(zone) });
+            let to = recipient.address;
+            let ics = ics_for(step, &text.text, &organizer, &to);
+            let email = OutgoingEmail {
+                from: from.clone(),
+                from_name: from_name.clone(),
+                to: to.clone(),
+                subject: text.subject.clone(),
+                html: text.html.clone(),
+                text: text.text.clone(),
+                list_management: if listed { list_name.clone().map(|l| (l, topic.clone())) } else { None },
+                ics: Some(Bytes::from(ics)),
+                feedback: None,
+            };
+            let key = DeliveryKey {
+                object: object.id().clone(),
+                version: step.version,
+                event: event.clone(),
+                customer: customer.clone(),
+                recipient_hash: DeliveryKey::recipient_hash(&to),
+            };
+            async move { self.send_once(customer, key, email).await }
+        });
+        let results = self.send_all(sends).await;
+        let listed = recipients.finish();
+        self.settle(&mut summary, listed, results)?;
         self.record(customer, object, &summary).await?;
         tracing::info!(sent = summary.sent, already_sent = summary.already_sent, "meeting invitations mailed");
         Ok(summary)

@@ -144,6 +144,8 @@ impl Processor {
             start: plan.start,
             end: plan.end,
             zone: plan.zone,
+            // One body for every attendee: the meeting's zone (calendar clients show their own).
+            reader_zone: None,
             location: plan.location.as_deref(),
             // Graph adds the Teams link itself.
             join_url: None,

@@ -21,7 +21,6 @@ use ccm_core::zone_book::ZoneBook;
 use ccm_core::{CustomerCode, EmailAddress, Object, ObjectId, StorageKey, TopicName};
 use futures::StreamExt;
 
-use crate::copies::Copies;
 use crate::error::ProcessError;
 use crate::meeting::{Actor, Mode, with_current_meeting};
 use crate::stream::Recipients;
@@ -220,10 +219,8 @@ impl Processor {
         Ok(Mailing { customer, topic, recipients: recipients?, book })
     }
 
-    /// Sends the notice to every recipient of `mailing`, once each. The first message goes alone,
-    /// the rest `send_concurrency` at a time after it: the first mail of every customer's fan-out
-    /// does not wait behind the second to eighth of the others' (one process serving many customers
-    /// at once), and the rate limit keeps the rest at the account's pace anyway.
+    /// Sends the notice to every recipient of `mailing`, once each: the first message alone, the
+    /// rest `send_concurrency` at a time after it ([`send_all`](Self::send_all)).
     pub(crate) async fn deliver(
         &self,
         mailing: Mailing<'_>,
@@ -240,15 +237,11 @@ impl Processor {
             (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
             return Ok(summary);
         }
-        let list_name = match self.contacts.list_name(customer).await {
-            Ok(n) => n,
-            Err(ContactError::Unavailable(e)) => return Err(ProcessError::retryable(format!("contact list: {e}"))),
-            Err(e) => return Err(ProcessError::permanent(format!("contact list: {e}"))),
-        };
+        let list_name = self.list_name(customer).await?;
         let survey = self.survey_links(route.event, customer, customer_config, object).await?;
         // This customer's copy knows only this customer's name (never the other affected customers),
         // rendered once per reader zone (the contact's, else the book's, else the customer's, else the object's).
-        let copies = Copies::new(
+        let copies = crate::copies::notice(
             NotificationContext {
                 object,
                 event: route.event,
@@ -265,55 +258,47 @@ impl Processor {
         let from = self.config.email_config.sender_address.clone();
         let from_name = self.config.email_config.sender_name.clone();
         let version = object.life().version;
-        let mut results = Vec::new();
-        {
-            let sends = recipients.stream().map(|subscriber| {
-                let rendered = copies.for_zone(crate::zone_book::reader_zone(&subscriber, &book));
-                let to = subscriber.address;
-                // A completion notice carries the recipient's own survey link.
-                let copy = match &survey {
-                    Some(links) => links.copy_for(&rendered, &to),
-                    None => (*rendered).clone(),
-                };
-                let email = OutgoingEmail {
-                    from: from.clone(),
-                    from_name: from_name.clone(),
-                    to: to.clone(),
-                    subject: copy.subject,
-                    html: copy.html,
-                    text: copy.text,
-                    list_management: Some((list_name.clone(), topic.clone())),
-                    ics: None,
-                    feedback: None,
-                };
-                let key = DeliveryKey {
-                    object: object.id().clone(),
-                    version,
-                    event: route.event.as_str().to_owned(),
-                    customer: customer.clone(),
-                    recipient_hash: DeliveryKey::recipient_hash(&to),
-                };
-                async move { self.send_once(customer, key, email).await }
-            });
-            let mut sends = std::pin::pin!(sends);
-            if let Some(first) = sends.next().await {
-                results.push(first.await);
-            }
-            results.extend(sends.buffer_unordered(self.settings.send_concurrency.max(1)).collect::<Vec<_>>().await);
-        }
+        let sends = recipients.stream().map(|subscriber| {
+            let rendered = copies.for_zone(crate::zone_book::reader_zone(&subscriber, &book));
+            let to = subscriber.address;
+            // A completion notice carries the recipient's own survey link.
+            let copy = match &survey {
+                Some(links) => links.copy_for(&rendered, &to),
+                None => (*rendered).clone(),
+            };
+            let email = OutgoingEmail {
+                from: from.clone(),
+                from_name: from_name.clone(),
+                to: to.clone(),
+                subject: copy.subject,
+                html: copy.html,
+                text: copy.text,
+                list_management: Some((list_name.clone(), topic.clone())),
+                ics: None,
+                feedback: None,
+            };
+            let key = DeliveryKey {
+                object: object.id().clone(),
+                version,
+                event: route.event.as_str().to_owned(),
+                customer: customer.clone(),
+                recipient_hash: DeliveryKey::recipient_hash(&to),
+            };
+            async move { self.send_once(customer, key, email).await }
+        });
+        let results = self.send_all(sends).await;
         let listed = recipients.finish();
         tracing::debug!(copies = copies.rendered(), "rendered once per reader zone");
-        (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
-        let tallied = self.tally(&mut summary, results);
-        if let Some(e) = listed.failure {
-            // Some of the audience may have their mail: the redelivery sends the rest, the ledger skips them.
-            return Err(ProcessError::retryable(format!(
-                "contacts, after {} sends ({} already sent): {e}",
-                summary.sent, summary.already_sent
-            )));
-        }
-        tallied?;
+        self.settle(&mut summary, listed, results)?;
         Ok(summary)
+    }
+
+    /// The customer's contact list, named in each subscriber's unsubscribe headers.
+    pub(crate) async fn list_name(&self, customer: &CustomerCode) -> Result<String, ProcessError> {
+        self.contacts.list_name(customer).await.map_err(|e| match e {
+            ContactError::Unavailable(e) => ProcessError::retryable(format!("contact list: {e}")),
+            e => ProcessError::permanent(format!("contact list: {e}")),
+        })
     }
 
     /// Counts `results` into `summary`; an error if any send is worth retrying.

@@ -58,6 +58,12 @@ impl Audience {
         }
         out
     }
+
+    /// The addresses of `extra` (already allowed) not listed so far, each once; they count as
+    /// neither listed nor restricted.
+    pub fn unseen(&mut self, extra: Vec<EmailAddress>) -> Vec<EmailAddress> {
+        extra.into_iter().filter(|a| self.seen.insert(a.normalized())).collect()
+    }
 }
 
 #[cfg(test)]

@@ -12,11 +12,11 @@
 use std::sync::{Mutex, MutexGuard};
 
 use ccm_core::ports::{ContactError, Subscriber, SubscriberPages};
-use ccm_core::{CustomerCode, TopicName};
+use ccm_core::{CustomerCode, EmailAddress, TopicName};
 use futures::{Stream, StreamExt};
 
 use crate::error::ProcessError;
-use crate::processor::Processor;
+use crate::processor::{Processor, SendResult, Summary};
 use crate::recipients::Audience;
 
 /// One trigger's recipients: the first page with someone to mail, and the pages still to read.
@@ -49,12 +49,37 @@ impl Processor {
         topic: &'a TopicName,
         restricted: &[String],
     ) -> Result<Recipients<'a>, ProcessError> {
+        self.first_page(customer, topic, restricted, false).await
+    }
+
+    /// As [`recipients`](Self::recipients), but a customer without a contact list has nobody listed
+    /// instead of a failed trigger (a meeting invitation still reaches the author's extra attendees).
+    pub(crate) async fn recipients_if_listed<'a>(
+        &'a self,
+        customer: &'a CustomerCode,
+        topic: &'a TopicName,
+        restricted: &[String],
+    ) -> Result<Recipients<'a>, ProcessError> {
+        self.first_page(customer, topic, restricted, true).await
+    }
+
+    async fn first_page<'a>(
+        &'a self,
+        customer: &'a CustomerCode,
+        topic: &'a TopicName,
+        restricted: &[String],
+        no_list_is_nobody: bool,
+    ) -> Result<Recipients<'a>, ProcessError> {
         let mut rest = self.contacts.subscriber_pages(customer, topic);
         let mut audience = Audience::new(restricted);
         let mut first = Vec::new();
         while first.is_empty() {
             match rest.next().await {
                 Some(Ok(page)) => first = audience.admit(page),
+                Some(Err(ContactError::NoList)) if no_list_is_nobody => {
+                    rest = Box::pin(futures::stream::empty());
+                    break;
+                }
                 Some(Err(ContactError::Unavailable(e))) => {
                     return Err(ProcessError::retryable(format!("contacts: {e}")));
                 }
@@ -64,6 +89,64 @@ impl Processor {
         }
         Ok(Recipients { first, rest, audience: Mutex::new(audience), failure: Mutex::new(None) })
     }
+
+    /// Runs a fan-out's sends in stream order: the first alone, the rest `send_concurrency` at a
+    /// time after it, so the first mail of every customer's fan-out does not wait behind the second
+    /// to eighth of the others' (one process serving many customers at once); the rate limit keeps
+    /// the rest at the account's pace anyway.
+    pub(crate) async fn send_all<F>(&self, sends: impl Stream<Item = F>) -> Vec<SendResult>
+    where
+        F: Future<Output = SendResult>,
+    {
+        let mut sends = std::pin::pin!(sends);
+        let mut results = Vec::new();
+        if let Some(first) = sends.next().await {
+            results.push(first.await);
+        }
+        results.extend(sends.buffer_unordered(self.settings.send_concurrency.max(1)).collect::<Vec<_>>().await);
+        results
+    }
+
+    /// Counts a finished fan-out into `summary`: what was listed, then the sends. A list that could
+    /// not be read to its end fails the trigger as retryable, whatever the sends did: some of the
+    /// audience may have their mail, the redelivery sends the rest and the ledger skips the others.
+    pub(crate) fn settle(
+        &self,
+        summary: &mut Summary,
+        listed: Listed,
+        results: Vec<SendResult>,
+    ) -> Result<(), ProcessError> {
+        summary.subscribers = listed.subscribers;
+        summary.restricted = summary.restricted.saturating_add(listed.restricted);
+        let tallied = self.tally(summary, results);
+        if let Some(e) = listed.failure {
+            return Err(ProcessError::retryable(format!(
+                "contacts, after {} sends ({} already sent): {e}",
+                summary.sent, summary.already_sent
+            )));
+        }
+        tallied
+    }
+}
+
+/// The listed subscribers, the first page's then each later page's as it is read, each once.
+fn listed<'s>(
+    first: Vec<Subscriber>,
+    rest: &'s mut SubscriberPages<'_>,
+    audience: &'s Mutex<Audience>,
+    failure: &'s Mutex<Option<ContactError>>,
+) -> impl Stream<Item = Subscriber> + Send + 's {
+    let rest = rest.take_while(move |_| std::future::ready(lock(failure).is_none())).flat_map(move |page| {
+        let admitted = match page {
+            Ok(page) => lock(audience).admit(page),
+            Err(e) => {
+                *lock(failure) = Some(e);
+                Vec::new()
+            }
+        };
+        futures::stream::iter(admitted)
+    });
+    futures::stream::iter(first).chain(rest)
 }
 
 impl<'a> Recipients<'a> {
@@ -75,19 +158,19 @@ impl<'a> Recipients<'a> {
     /// Every recipient once, in list order: the first page's, then each later page's as it is read.
     /// A page that fails ends the stream; [`finish`](Self::finish) tells why.
     pub(crate) fn stream(&mut self) -> impl Stream<Item = Subscriber> + Send + '_ {
-        let (audience, failure) = (&self.audience, &self.failure);
-        let rest =
-            (&mut self.rest).take_while(move |_| std::future::ready(lock(failure).is_none())).flat_map(move |page| {
-                let admitted = match page {
-                    Ok(page) => lock(audience).admit(page),
-                    Err(e) => {
-                        *lock(failure) = Some(e);
-                        Vec::new()
-                    }
-                };
-                futures::stream::iter(admitted)
-            });
-        futures::stream::iter(std::mem::take(&mut self.first)).chain(rest)
+        listed(std::mem::take(&mut self.first), &mut self.rest, &self.audience, &self.failure)
+    }
+
+    /// [`stream`](Self::stream)'s subscribers (`true`: on the list), then those of `extra` the list
+    /// did not hold (`false`), each once. `extra` is compared with the list once it has been read.
+    pub(crate) fn stream_with(
+        &mut self,
+        extra: Vec<EmailAddress>,
+    ) -> impl Stream<Item = (Subscriber, bool)> + Send + '_ {
+        let audience = &self.audience;
+        let extra = futures::stream::once(async move { lock(audience).unseen(extra) })
+            .flat_map(|unseen| futures::stream::iter(unseen.into_iter().map(|a| (Subscriber::from(a), false))));
+        listed(std::mem::take(&mut self.first), &mut self.rest, audience, &self.failure).map(|s| (s, true)).chain(extra)
     }
 
     /// The counts, and the read failure if the list ended early.

@@ -192,9 +192,9 @@ pub fn format_local(t: DateTime<Utc>, zone: Tz) -> String {
 
 /// The zones a copy shows times in: the reader's first, then the object's when it is another one.
 #[derive(Debug, Clone, Copy)]
-struct Zones {
-    reader: Tz,
-    object: Tz,
+pub(super) struct Zones {
+    pub(super) reader: Tz,
+    pub(super) object: Tz,
 }
 
 impl Zones {
@@ -203,7 +203,7 @@ impl Zones {
     }
 
     /// "start – end" per zone (reader's first), naming each zone when there are two.
-    fn span_lines(self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
+    pub(super) fn span_lines(self, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<String> {
         let line = |zone: Tz| format!("{} – {}", format_local(start, zone), format_local(end, zone));
         if self.differ() {
             vec![

@@ -1,13 +1,14 @@
 //! The text of a meeting invitation: the Graph event's HTML body, and the mail (subject, HTML, text)
 //! an ICS invitation travels in, whose text is also the event's `DESCRIPTION`. One text serves every
-//! attendee of every customer, so it names no customer. User text is cleaned and escaped as in the
+//! attendee of every customer, so it names no customer; a mailed invitation is rendered once per
+//! reader zone (the time in the reader's zone first, then the meeting's). User text is cleaned and escaped as in the
 //! notifications (the original put unescaped fields into the Graph body).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::context::format_local;
+use super::context::Zones;
 use super::{RenderError, Rendered, clean_subject, environment};
 use crate::model::{MeetingChange, MeetingPlan, Object};
 use crate::schedule;
@@ -21,7 +22,10 @@ pub struct InvitationContext<'a> {
     pub subject: &'a str,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The meeting's zone.
     pub zone: Tz,
+    /// The reader's zone, shown first when it is another one (`None`: the meeting's only).
+    pub reader_zone: Option<Tz>,
     pub location: Option<&'a str>,
     pub join_url: Option<&'a str>,
     /// `email_config.portal_base_url`, without a trailing slash.
@@ -39,8 +43,8 @@ struct InvitationData {
     id: String,
     title: String,
     summary: String,
-    start_local: String,
-    end_local: String,
+    /// "start – end" in the reader's zone, then in the meeting's when that is another one.
+    when: Vec<String>,
     start_utc: String,
     end_utc: String,
     location: Option<String>,
@@ -76,8 +80,8 @@ impl InvitationData {
             type_label: MeetingPlan::kind_label(o.kind()),
             title: one_line(o.title()),
             summary: text::clean(o.summary(), TextKind::MultiLine).trim().to_owned(),
-            start_local: format_local(ctx.start, ctx.zone),
-            end_local: format_local(ctx.end, ctx.zone),
+            when: Zones { reader: ctx.reader_zone.unwrap_or(ctx.zone), object: ctx.zone }
+                .span_lines(ctx.start, ctx.end),
             start_utc: schedule::format_utc(ctx.start),
             end_utc: schedule::format_utc(ctx.end),
             location: ctx.location.map(one_line).filter(|l| !l.trim().is_empty()),
@@ -128,6 +132,7 @@ mod tests {
             start: "2026-06-10T14:00:00Z".parse().unwrap(),
             end: "2026-06-10T15:00:00Z".parse().unwrap(),
             zone: chrono_tz::America::New_York,
+            reader_zone: None,
             location: Some("Room <4>"),
             join_url: Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting?a=1&b=2"),
             portal_base_url: "https://ccm.example.com/",
@@ -157,5 +162,28 @@ mod tests {
         let r = invitation(&ctx(&o, MeetingChange::Rescheduled)).unwrap();
         assert!(r.subject.starts_with("📅 Updated invitation: "));
         assert!(r.text.contains("June 10, 2026 at 10:00 AM EDT"), "{}", r.text);
+    }
+
+    #[test]
+    fn a_reader_in_another_zone_reads_their_time_first_then_the_meetings() {
+        let o = change();
+        let berlin =
+            InvitationContext { reader_zone: Some(chrono_tz::Europe::Berlin), ..ctx(&o, MeetingChange::Scheduled) };
+        let r = invitation(&berlin).unwrap();
+        let theirs = "June 10, 2026 at 4:00 PM CEST – June 10, 2026 at 5:00 PM CEST (Europe/Berlin)";
+        let meetings = "June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 11:00 AM EDT (America/New_York)";
+        // (HTML escapes the zone's '/'.)
+        for body in [r.text.clone(), r.html.replace("&#x2f;", "/")] {
+            let (first, then) = (body.find(theirs), body.find(meetings));
+            assert!(first.is_some() && then.is_some() && first < then, "{body}");
+        }
+        let same = InvitationContext { reader_zone: Some(chrono_tz::America::New_York), ..berlin };
+        let r = invitation(&same).unwrap();
+        assert!(
+            r.text.contains("When:  June 10, 2026 at 10:00 AM EDT – June 10, 2026 at 11:00 AM EDT\n"),
+            "{}",
+            r.text
+        );
+        assert!(!r.text.contains("(America/New_York)"), "one zone is not named twice: {}", r.text);
     }
 }

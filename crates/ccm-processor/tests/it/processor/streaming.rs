@@ -26,9 +26,11 @@ struct Failure {
 }
 
 /// A contact list read in fixed pages. A gated page is not read until `sends` mails went out; a
-/// failing page answers with an error (and ends the listing, as a paginator does).
+/// failing page answers with an error (and ends the listing, as a paginator does). With `only`, the
+/// pages are that topic's and every other topic has nobody.
 struct PagedContacts {
     pages: Vec<Vec<EmailAddress>>,
+    only: Option<&'static str>,
     gate: Option<(usize, usize, watch::Receiver<usize>)>,
     failure: Mutex<Option<Failure>>,
     /// The pages read, in order, and how many mails had gone out when each was handed over.
@@ -39,7 +41,7 @@ struct PagedContacts {
 impl PagedContacts {
     fn new(pages: &[&[&str]], sent: watch::Receiver<usize>) -> Self {
         let pages = pages.iter().map(|p| p.iter().map(|a| EmailAddress::parse(a).unwrap()).collect()).collect();
-        Self { pages, gate: None, failure: Mutex::new(None), reads: Mutex::new(Vec::new()), sent }
+        Self { pages, only: None, gate: None, failure: Mutex::new(None), reads: Mutex::new(Vec::new()), sent }
     }
 
     fn reads(&self) -> Vec<(usize, usize)> {
@@ -74,7 +76,10 @@ impl ContactDirectory for PagedContacts {
     async fn subscribers(&self, _: &CustomerCode, _: &TopicName) -> Result<Vec<EmailAddress>, ContactError> {
         Ok(self.pages.concat())
     }
-    fn subscriber_pages<'a>(&'a self, _: &'a CustomerCode, _: &'a TopicName) -> SubscriberPages<'a> {
+    fn subscriber_pages<'a>(&'a self, _: &'a CustomerCode, topic: &'a TopicName) -> SubscriberPages<'a> {
+        if self.only.is_some_and(|only| only != topic.as_str()) {
+            return Box::pin(futures::stream::empty());
+        }
         Box::pin(futures::stream::unfold(Some(0), move |next| async move {
             let i = next.filter(|i| *i < self.pages.len())?;
             let page = self.page(i).await;
@@ -145,6 +150,42 @@ async fn the_first_mail_leaves_before_the_last_page_is_read() {
     assert!(reads[2].1 >= 1, "a mail had gone out before the last page was read: {reads:?}");
     assert!(rig.mailer.counts().values().all(|n| *n == 1));
     assert!(!rig.trigger_exists("acme", o.id()).await);
+}
+
+#[tokio::test]
+async fn meeting_invitations_stream_too_and_the_extra_attendees_come_last_each_once() {
+    let pages: &[&[&str]] =
+        &[&["a1@acme.example.com", "a2@acme.example.com"], &["b1@acme.example.com"], &["c1@acme.example.com"]];
+    let (mut rig, contacts) = paged_rig(pages, |c| {
+        c.only = Some("aws-calendar");
+        c.gate = Some((2, 1, c.sent.clone()));
+    })
+    .await;
+    rig.processor.calendar = Some(Arc::new(ccm_processor::IcsCalendar::default()));
+    // A1@ is an extra attendee and a subscriber (in another spelling): one invitation.
+    let o = super::meetings::change_with_meeting(
+        "CHG-P6",
+        "approved",
+        &["acme"],
+        3,
+        json!({"attendees": "A1@acme.example.com, guest@partner.example.com"}),
+    );
+    rig.archive_and_trigger(&o).await;
+    tokio::time::timeout(Duration::from_secs(30), rig.processor.process(&code("acme"), o.id()))
+        .await
+        .expect("the first invitation did not leave before the last page was read")
+        .unwrap();
+    let invited: Vec<String> =
+        rig.mailer.sent().iter().filter(|m| m.email.ics.is_some()).map(|m| m.email.to.as_str().to_owned()).collect();
+    assert_eq!(invited.len(), 5, "{invited:?}");
+    assert_eq!(invited.last().map(String::as_str), Some("guest@partner.example.com"), "the extra attendee comes last");
+    assert!(rig.mailer.counts().values().all(|n| *n == 1), "{:?}", rig.mailer.counts());
+    let reads = contacts.reads();
+    assert_eq!(reads.iter().map(|(page, _)| *page).collect::<Vec<_>>(), [0, 1, 2]);
+    assert!(reads[2].1 >= 1, "an invitation had gone out before the last page was read: {reads:?}");
+    let results = rig.results(o.id()).await;
+    let r = results.iter().find(|r| r.event == "meeting-s1").unwrap();
+    assert_eq!((r.subscribers, r.sent), (4, 5), "the extra attendee is sent to, not listed");
 }
 
 #[tokio::test]

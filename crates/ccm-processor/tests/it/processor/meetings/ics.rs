@@ -121,6 +121,34 @@ async fn a_reschedule_sends_the_same_uid_with_a_higher_sequence_and_a_cancellati
 }
 
 #[tokio::test]
+async fn each_invitation_shows_the_time_in_its_readers_zone_first_and_the_calendar_part_in_the_meetings() {
+    let rig = ics_rig().await;
+    rig.contacts.add_in_zone("acme", "berlin@acme.example.com", &["aws-calendar"], Some(chrono_tz::Europe::Berlin));
+    rig.contacts.add("acme", "plain@acme.example.com", &["aws-calendar"]);
+    let o = change_with_meeting("CHG-icz", "approved", &["acme"], 3, json!({}));
+    rig.archive_and_trigger(&o).await;
+    process_all(&rig, &o).await;
+    let to = |addr: &str| invitations(&rig).into_iter().find(|m| m.email.to.as_str() == addr).unwrap();
+    let berlin = to("berlin@acme.example.com");
+    let theirs = "June 10, 2026 at 3:00 PM CEST – June 10, 2026 at 3:45 PM CEST (Europe/Berlin)";
+    let meetings = "June 10, 2026 at 9:00 AM EDT – June 10, 2026 at 9:45 AM EDT (America/New_York)";
+    // (HTML escapes the zone's '/'.)
+    for body in [berlin.email.text.clone(), berlin.email.html.replace("&#x2f;", "/")] {
+        let (first, then) = (body.find(theirs), body.find(meetings));
+        assert!(first.is_some() && then.is_some() && first < then, "{body}");
+    }
+    let ics = ics_text(&berlin);
+    assert_eq!(line(&ics, "DTSTART;"), "DTSTART;TZID=America/New_York:20260610T090000", "the calendar converts");
+    assert!(ics.contains("(Europe/Berlin)"), "the description is the reader's text: {ics}");
+    // Neither the plain subscriber (acme has no configured zone) nor the guest has a zone: the meeting's.
+    for addr in ["plain@acme.example.com", "guest@partner.example.com"] {
+        let text = to(addr).email.text;
+        assert!(text.contains("When:  June 10, 2026 at 9:00 AM EDT – June 10, 2026 at 9:45 AM EDT\n"), "{text}");
+        assert!(!text.contains("Europe/Berlin"), "{text}");
+    }
+}
+
+#[tokio::test]
 async fn a_meeting_location_that_is_a_link_is_the_join_link() {
     let rig = ics_rig().await;
     rig.subscribers("acme", "aws-calendar", 1);
