@@ -22,17 +22,26 @@ impl Processor {
             .customer(customer)
             .ok_or_else(|| ProcessError::permanent(format!("unknown customer {customer}")))?;
         let trigger = due.trigger_key();
-        let Some(meta) = self.store.head(&trigger).await.map_err(store_err)? else {
+        // The trigger, an earlier result of the same reminder and the archived object are read
+        // together while the customer's directory gets ready, as for a status trigger.
+        let (result, archive) = (due.result_key(), StorageKey::Archive(due.object.clone()));
+        let (meta, result, doc, ()) = futures::join!(
+            self.store.head(&trigger),
+            self.store.head(&result),
+            self.store.get(&archive),
+            self.contacts.prepare(customer)
+        );
+        let Some(meta) = meta.map_err(store_err)? else {
             tracing::info!("reminder trigger already processed");
             return Ok(Outcome::AlreadyProcessed);
         };
         // Sent by an earlier trigger of the same reminder (a sweep that raced the processor): the
         // ledger would skip every recipient; this skips listing them.
-        if self.store.head(&due.result_key()).await.map_err(store_err)?.is_some() {
+        if result.map_err(store_err)?.is_some() {
             self.finish(&trigger, &meta.etag).await?;
             return Ok(Outcome::AlreadyProcessed);
         }
-        let Some(doc) = self.store.get(&StorageKey::Archive(due.object.clone())).await.map_err(store_err)? else {
+        let Some(doc) = doc.map_err(store_err)? else {
             self.finish(&trigger, &meta.etag).await?;
             return Ok(Outcome::NothingToSend("the object is no longer archived".into()));
         };

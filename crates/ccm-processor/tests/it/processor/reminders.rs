@@ -324,3 +324,36 @@ async fn a_dry_run_reports_what_is_due_and_writes_nothing() {
     assert_eq!(report.handed_off, 0);
     assert!(r.waiting().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_reminder_reads_its_trigger_its_result_and_the_object_side_by_side() {
+    let mut r = Reminders::new(json!({}), "2026-06-09T15:00:00Z").await;
+    r.rig.subscribers("acme", "aws-announce", 2);
+    r.rig.subscribers("globex", "aws-announce", 1);
+    let o = approved("CHG-R9", 2, json!({}));
+    r.archive(&o).await;
+    r.sweep.run(false).await.unwrap();
+    // Each of the three reads waits until all three were asked for: one after another, they never end.
+    let meets = Arc::new(tokio::sync::Barrier::new(3));
+    let archive = StorageKey::Archive(o.id().clone()).to_string();
+    r.rig.processor.store =
+        Arc::new(ccm_testkit::hooked_store::HookedStore::new(r.rig.store.clone(), move |op, key| {
+            use ccm_testkit::hooked_store::Op;
+            let gated = match op {
+                Op::Head => key.starts_with("customers/") || key.starts_with("results/"),
+                Op::Get => key == archive,
+                _ => false,
+            };
+            let meets = meets.clone();
+            Box::pin(async move {
+                if gated {
+                    meets.wait().await;
+                }
+            })
+        }));
+    let outcomes = tokio::time::timeout(std::time::Duration::from_secs(30), r.drain())
+        .await
+        .expect("the reminder read one thing after another");
+    assert!(outcomes.iter().all(|o| matches!(o, Outcome::Sent(s) if s.event == "reminder")), "{outcomes:?}");
+    assert_eq!(r.rig.mailer.sent().len(), 3);
+}
