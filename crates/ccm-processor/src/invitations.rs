@@ -11,6 +11,7 @@ use ccm_core::model::{MeetingChange, MeetingHistory, MeetingProvider, MeetingRec
 use ccm_core::ports::{DeliveryKey, Invitations, OutgoingEmail};
 use ccm_core::render::{self, IcsInvite, IcsMethod, InvitationContext};
 use ccm_core::{CustomerCode, EmailAddress};
+use chrono_tz::Tz;
 use futures::StreamExt;
 
 use crate::attendees::allowed_extra;
@@ -29,9 +30,23 @@ pub fn extra_attendees(object: &Object) -> Vec<EmailAddress> {
     parse_attendees(raw.unwrap_or_default()).0
 }
 
-/// The `.ics` of `step` for `attendee`.
-pub fn ics_for(step: &MeetingRecord, description: &str, organizer: &EmailAddress, attendee: &EmailAddress) -> String {
-    let zone = step.timezone.parse().unwrap_or(chrono_tz::America::New_York);
+/// The meeting's zone: the step's `timezone`, or the objects' default (America/New_York) for a
+/// record whose zone is no IANA name (ccm writes only valid ones; a hand-edited record is logged).
+fn step_zone(step: &MeetingRecord) -> Tz {
+    step.timezone.parse().unwrap_or_else(|_| {
+        tracing::warn!(object = %step.object, step = step.step, "meeting record zone is not an IANA name; using America/New_York");
+        chrono_tz::America::New_York
+    })
+}
+
+/// The `.ics` of `step` (in `zone`, [`step_zone`]) for `attendee`.
+fn ics_for(
+    step: &MeetingRecord,
+    zone: Tz,
+    description: &str,
+    organizer: &EmailAddress,
+    attendee: &EmailAddress,
+) -> String {
     render::render_ics(&IcsInvite {
         method: if step.change == MeetingChange::Cancelled { IcsMethod::Cancel } else { IcsMethod::Request },
         uid: &step.ical_uid,
@@ -99,7 +114,7 @@ impl Processor {
             return Ok(summary);
         }
         let list_name = if recipients.is_empty() { None } else { Some(self.list_name(customer).await?) };
-        let zone = step.timezone.parse().unwrap_or(chrono_tz::America::New_York);
+        let zone = step_zone(step);
         let context = InvitationContext {
             object,
             change: step.change,
@@ -124,7 +139,7 @@ impl Processor {
         let sends = recipients.stream_with(extra).map(|(recipient, listed)| {
             let text = copies.for_zone(if listed { reader_zone(&recipient, &book) } else { Some(zone) });
             let to = recipient.address;
-            let ics = ics_for(step, &text.text, &organizer, &to);
+            let ics = ics_for(step, zone, &text.text, &organizer, &to);
             let email = OutgoingEmail {
                 from: from.clone(),
                 from_name: from_name.clone(),
