@@ -46,6 +46,9 @@ pub struct ProcessorEnv {
     pub own_principals: Vec<String>,
     /// `CCM_SEND_CONCURRENCY`: sends in flight per trigger, 1 to 64 (default 8).
     pub send_concurrency: usize,
+    /// `CCM_TIME_MARGIN_SECONDS`: how long before the invocation's deadline a fan-out stops taking
+    /// new recipients and hands its message on, 5 to 600 (default 30).
+    pub time_margin: std::time::Duration,
 }
 
 /// Which survey provider the processor uses (`CCM_SURVEYS`).
@@ -135,7 +138,19 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 }
             },
         };
-        Ok(ProcessorEnv { own_principals, send_concurrency })
+        let time_margin = match self.get("CCM_TIME_MARGIN_SECONDS", None) {
+            None => 30,
+            Some(raw) => match raw.trim().parse::<u64>() {
+                Ok(n @ 5..=600) => n,
+                _ => {
+                    return Err(EnvError {
+                        var: "CCM_TIME_MARGIN_SECONDS",
+                        problem: format!("{raw:?} is not a whole number of seconds from 5 to 600"),
+                    });
+                }
+            },
+        };
+        Ok(ProcessorEnv { own_principals, send_concurrency, time_margin: std::time::Duration::from_secs(time_margin) })
     }
 
     pub fn surveys(&self) -> Result<SurveysEnv, EnvError> {
@@ -235,6 +250,10 @@ mod tests {
         for bad in ["0", "65", "-1", "eight", "1.5"] {
             assert_eq!(env(&[("CCM_SEND_CONCURRENCY", bad)]).processor().unwrap_err().var, "CCM_SEND_CONCURRENCY");
         }
+        for bad in ["4", "601", "-1", "thirty", "1.5"] {
+            let err = env(&[("CCM_TIME_MARGIN_SECONDS", bad)]).processor().unwrap_err();
+            assert_eq!(err.var, "CCM_TIME_MARGIN_SECONDS");
+        }
     }
 
     #[test]
@@ -253,5 +272,8 @@ mod tests {
             env(&[("CCM_OWN_PRINCIPALS", " AROA1:ccm , ,AROA2 "), ("CCM_SEND_CONCURRENCY", "16")]).processor().unwrap();
         assert_eq!(p.own_principals, ["AROA1:ccm", "AROA2"]);
         assert_eq!(p.send_concurrency, 16);
+        assert_eq!(p.time_margin, std::time::Duration::from_secs(30), "the default");
+        let p = env(&[("CCM_TIME_MARGIN_SECONDS", " 45 ")]).processor().unwrap();
+        assert_eq!(p.time_margin, std::time::Duration::from_secs(45));
     }
 }

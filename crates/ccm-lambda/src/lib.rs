@@ -4,6 +4,7 @@
 //! run (ccm-api, ccm-auth, ccm-processor) know nothing of Lambda or AWS.
 
 pub mod env;
+pub mod handoff;
 pub mod indexer;
 pub mod reminders;
 pub mod surveys;

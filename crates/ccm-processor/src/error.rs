@@ -6,13 +6,19 @@
 pub struct ProcessError {
     pub retryable: bool,
     pub message: String,
+    /// The invocation's time budget ran out mid-fan-out after some sends ([`crate::Budget`]): the
+    /// trigger carries on in a new message at once instead of waiting for a redelivery. Retryable.
+    pub out_of_time: bool,
 }
 
 impl ProcessError {
     pub fn retryable(message: impl Into<String>) -> Self {
-        Self { retryable: true, message: message.into() }
+        Self { retryable: true, message: message.into(), out_of_time: false }
     }
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self { retryable: false, message: message.into() }
+        Self { retryable: false, message: message.into(), out_of_time: false }
+    }
+    pub fn out_of_time(message: impl Into<String>) -> Self {
+        Self { retryable: true, message: message.into(), out_of_time: true }
     }
 }

@@ -160,9 +160,9 @@ impl Processor {
             };
             async move { self.send_once(customer, key, email).await }
         });
-        let results = self.send_all(sends).await;
+        let sends = self.send_all(sends).await;
         let listed = recipients.finish();
-        self.settle(&mut summary, listed, results)?;
+        self.settle(&mut summary, listed, sends)?;
         self.record(customer, object, &summary).await?;
         tracing::info!(sent = summary.sent, already_sent = summary.already_sent, "meeting invitations mailed");
         Ok(summary)

@@ -7,6 +7,7 @@
 mod announced;
 pub mod attendees;
 pub mod batch;
+mod budget;
 mod copies;
 pub mod error;
 pub mod events;
@@ -22,7 +23,8 @@ mod survey_step;
 pub mod sweep;
 mod zone_book;
 
-pub use batch::{SqsBatchResponse, SqsEvent, handle_batch};
+pub use batch::{Requeue, SqsBatchResponse, SqsEvent, SqsMessage, Verdict, handle_batch, handle_batch_within};
+pub use budget::Budget;
 pub use error::ProcessError;
 pub use events::{Parsed, TriggerRef, parse_body};
 pub use ics_calendar::IcsCalendar;

@@ -286,10 +286,10 @@ impl Processor {
             };
             async move { self.send_once(customer, key, email).await }
         });
-        let results = self.send_all(sends).await;
+        let sends = self.send_all(sends).await;
         let listed = recipients.finish();
         tracing::debug!(copies = copies.rendered(), "rendered once per reader zone");
-        self.settle(&mut summary, listed, results)?;
+        self.settle(&mut summary, listed, sends)?;
         Ok(summary)
     }
 

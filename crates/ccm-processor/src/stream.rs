@@ -9,7 +9,8 @@
 //! sender, a failed read of a later one is always retryable: part of the audience has its mail, the
 //! rest must not be dropped silently, and the redelivery finds the sent ones in the ledger.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ccm_core::ports::{ContactError, Subscriber, SubscriberPages};
 use ccm_core::{CustomerCode, EmailAddress, TopicName};
@@ -93,32 +94,51 @@ impl Processor {
     /// Runs a fan-out's sends in stream order: the first alone, the rest `send_concurrency` at a
     /// time after it, so the first mail of every customer's fan-out does not wait behind the second
     /// to eighth of the others' (one process serving many customers at once); the rate limit keeps
-    /// the rest at the account's pace anyway.
-    pub(crate) async fn send_all<F>(&self, sends: impl Stream<Item = F>) -> Vec<SendResult>
+    /// the rest at the account's pace anyway. Under a [`crate::Budget`], no send starts once it is
+    /// spent (those in flight finish); `cut` says so.
+    pub(crate) async fn send_all<F>(&self, sends: impl Stream<Item = F>) -> Sends
     where
         F: Future<Output = SendResult>,
     {
-        let mut sends = std::pin::pin!(sends);
+        // Checked before each recipient is taken, and latched: once spent, the stream has ended.
+        let cut = Arc::new(AtomicBool::new(false));
+        let mut sends = Box::pin(sends);
+        let latch = cut.clone();
+        let mut sends = futures::stream::poll_fn(move |cx| {
+            if latch.load(Ordering::Relaxed) || crate::budget::spent() {
+                latch.store(true, Ordering::Relaxed);
+                return std::task::Poll::Ready(None);
+            }
+            sends.as_mut().poll_next(cx)
+        });
         let mut results = Vec::new();
         if let Some(first) = sends.next().await {
             results.push(first.await);
         }
         results.extend(sends.buffer_unordered(self.settings.send_concurrency.max(1)).collect::<Vec<_>>().await);
-        results
+        Sends { results, cut: cut.load(Ordering::Relaxed) }
     }
 
     /// Counts a finished fan-out into `summary`: what was listed, then the sends. A list that could
     /// not be read to its end fails the trigger as retryable, whatever the sends did: some of the
     /// audience may have their mail, the redelivery sends the rest and the ledger skips the others.
-    pub(crate) fn settle(
-        &self,
-        summary: &mut Summary,
-        listed: Listed,
-        results: Vec<SendResult>,
-    ) -> Result<(), ProcessError> {
+    /// A fan-out cut by its time budget fails it as out of time when it sent something (it carries
+    /// on in a new message), else as retryable (so a trigger that never gets a send in cannot hand
+    /// itself on forever).
+    pub(crate) fn settle(&self, summary: &mut Summary, listed: Listed, sends: Sends) -> Result<(), ProcessError> {
         summary.subscribers = listed.subscribers;
         summary.restricted = summary.restricted.saturating_add(listed.restricted);
-        let tallied = self.tally(summary, results);
+        let tallied = self.tally(summary, sends.results);
+        if sends.cut {
+            let done = format!("{} sent, {} already sent", summary.sent, summary.already_sent);
+            return Err(if summary.sent > 0 {
+                ProcessError::out_of_time(format!(
+                    "time budget spent mid-fan-out ({done}); carries on in a new message"
+                ))
+            } else {
+                ProcessError::retryable(format!("time budget spent before a send ({done})"))
+            });
+        }
         if let Some(e) = listed.failure {
             return Err(ProcessError::retryable(format!(
                 "contacts, after {} sends ({} already sent): {e}",
@@ -127,6 +147,13 @@ impl Processor {
         }
         tallied
     }
+}
+
+/// What a fan-out's sends came to.
+pub(crate) struct Sends {
+    results: Vec<SendResult>,
+    /// Stopped by the time budget before every recipient was taken.
+    cut: bool,
 }
 
 /// The listed subscribers, the first page's then each later page's as it is read, each once.

@@ -21,8 +21,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     processor.surveys = ccm_lambda::surveys::processor_surveys(&env, &ssm, processor.store.clone(), &config).await?;
     processor.calendar = Some(wiring::calendar(&env, &ssm).await?);
     let processor = &processor;
+    let requeue = &ccm_lambda::handoff::SqsRequeue { sqs: aws_sdk_sqs::Client::new(&sdk) };
+    let margin = own.time_margin;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(ccm_processor::handle_batch(processor, &event.payload).await)
+        let budget = ccm_lambda::handoff::budget(event.context.deadline, std::time::SystemTime::now(), margin);
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(
+            ccm_processor::handle_batch_within(processor, &event.payload, budget, requeue).await,
+        )
     }))
     .await
 }

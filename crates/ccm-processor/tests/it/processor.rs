@@ -5,6 +5,7 @@ mod completion_surveys;
 mod first_mail;
 mod reminders;
 mod streaming;
+mod time_budget;
 mod zone_book;
 mod zones_and_reschedules;
 
