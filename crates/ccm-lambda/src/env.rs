@@ -102,6 +102,24 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         read(var).or_else(|| alias.and_then(read))
     }
 
+    /// `var` as a whole number in `range` (`default` when unset); `unit` names what it counts.
+    fn whole_number(
+        &self,
+        var: &'static str,
+        range: std::ops::RangeInclusive<u64>,
+        default: u64,
+        unit: &str,
+    ) -> Result<u64, EnvError> {
+        let Some(raw) = self.get(var, None) else { return Ok(default) };
+        match raw.trim().parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(EnvError {
+                var,
+                problem: format!("{raw:?} is not a whole number{unit} from {} to {}", range.start(), range.end()),
+            }),
+        }
+    }
+
     pub fn common(&self) -> Result<Common, EnvError> {
         let config = self.get("CCM_CONFIG", Some("CCM_CONFIG_FILE")).unwrap_or_else(|| "config.json".into());
         let ses = self.get("CCM_SES_CONFIG", Some("CCM_SES_CONFIG_FILE")).unwrap_or_else(|| "SESConfig.json".into());
@@ -126,31 +144,13 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             .get("CCM_OWN_PRINCIPALS", None)
             .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
-        let send_concurrency = match self.get("CCM_SEND_CONCURRENCY", None) {
-            None => 8,
-            Some(raw) => match raw.trim().parse::<usize>() {
-                Ok(n @ 1..=64) => n,
-                _ => {
-                    return Err(EnvError {
-                        var: "CCM_SEND_CONCURRENCY",
-                        problem: format!("{raw:?} is not a whole number from 1 to 64"),
-                    });
-                }
-            },
-        };
-        let time_margin = match self.get("CCM_TIME_MARGIN_SECONDS", None) {
-            None => 30,
-            Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(n @ 5..=600) => n,
-                _ => {
-                    return Err(EnvError {
-                        var: "CCM_TIME_MARGIN_SECONDS",
-                        problem: format!("{raw:?} is not a whole number of seconds from 5 to 600"),
-                    });
-                }
-            },
-        };
-        Ok(ProcessorEnv { own_principals, send_concurrency, time_margin: std::time::Duration::from_secs(time_margin) })
+        let send_concurrency = self.whole_number("CCM_SEND_CONCURRENCY", 1..=64, 8, "")?;
+        let time_margin = self.whole_number("CCM_TIME_MARGIN_SECONDS", 5..=600, 30, " of seconds")?;
+        Ok(ProcessorEnv {
+            own_principals,
+            send_concurrency: usize::try_from(send_concurrency).unwrap_or(64),
+            time_margin: std::time::Duration::from_secs(time_margin),
+        })
     }
 
     pub fn surveys(&self) -> Result<SurveysEnv, EnvError> {
