@@ -10,6 +10,7 @@ use bytes::Bytes;
 use ccm_core::model::{MeetingChange, MeetingHistory, MeetingProvider, MeetingRecord, Object, parse_attendees};
 use ccm_core::ports::{DeliveryKey, Invitations, OutgoingEmail};
 use ccm_core::render::{self, IcsInvite, IcsMethod, InvitationContext};
+use ccm_core::zone_book::ZoneBook;
 use ccm_core::{CustomerCode, EmailAddress};
 use chrono_tz::Tz;
 use futures::StreamExt;
@@ -81,12 +82,24 @@ impl Processor {
     /// Mails `step`'s invitation to this customer's attendees (see the module doc): the topic's
     /// subscribers streamed page by page as for a notice (the first message alone, each reader's
     /// zone first in the text), then the extra attendees the list did not hold.
-    #[tracing::instrument(skip_all, fields(customer = %customer, object = %object.id(), step = step.step))]
     pub async fn mail_invitations(
         &self,
         customer: &CustomerCode,
         object: &Object,
         step: &MeetingRecord,
+    ) -> Result<Summary, ProcessError> {
+        self.invite(customer, object, step, None).await
+    }
+
+    /// [`mail_invitations`](Self::mail_invitations) with the customer's zone book if the caller has
+    /// read it already (the notice of the same trigger), else read here beside the first page.
+    #[tracing::instrument(skip_all, fields(customer = %customer, object = %object.id(), step = step.step))]
+    pub(crate) async fn invite(
+        &self,
+        customer: &CustomerCode,
+        object: &Object,
+        step: &MeetingRecord,
+        book: Option<ZoneBook>,
     ) -> Result<Summary, ProcessError> {
         let customer_config = self
             .config
@@ -97,7 +110,12 @@ impl Processor {
         let mut summary = Summary { event: event.clone(), topic: topic.to_string(), ..Summary::default() };
         let (recipients, book) = futures::join!(
             self.recipients_if_listed(customer, &topic, &customer_config.restricted_recipients),
-            self.zone_book(customer)
+            async {
+                match book {
+                    Some(book) => book,
+                    None => self.zone_book(customer).await,
+                }
+            }
         );
         let mut recipients = recipients?;
         // The author's extra attendees belong to no customer: the first customer invites them.

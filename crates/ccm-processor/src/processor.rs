@@ -139,10 +139,11 @@ impl Processor {
         let (announced, meeting, mailing) = (announced?, meeting?, mailing?);
         let route = ccm_core::reschedule::decide(route, &object, announced.as_ref());
         let shown = with_current_meeting(&object, &meeting.history);
-        let summary = self.deliver(mailing, customer_config, &shown, &route, announced.as_ref()).await?;
+        let (summary, book) = self.deliver(mailing, customer_config, &shown, &route, announced.as_ref()).await?;
         self.record(customer, &object, &summary).await?;
         if let Some(step) = self.step_to_mail(&object, &meeting.history) {
-            self.mail_invitations(customer, &object, step).await?;
+            // The notice's zone book serves the invitations too: not read twice.
+            self.invite(customer, &object, step, Some(book)).await?;
         }
         if let Some(e) = meeting.deferred {
             return Err(e);
@@ -201,7 +202,7 @@ impl Processor {
     ) -> Result<Summary, ProcessError> {
         let topic = TopicName::parse(route.topic).map_err(|e| ProcessError::permanent(e.to_string()))?;
         let mailing = self.mailing(customer, customer_config, &topic).await?;
-        self.deliver(mailing, customer_config, object, route, previous).await
+        Ok(self.deliver(mailing, customer_config, object, route, previous).await?.0)
     }
 
     /// What a notice needs before its first send: the audience's first page (streamed page by page
@@ -220,7 +221,8 @@ impl Processor {
     }
 
     /// Sends the notice to every recipient of `mailing`, once each: the first message alone, the
-    /// rest `send_concurrency` at a time after it ([`send_all`](Self::send_all)).
+    /// rest `send_concurrency` at a time after it ([`send_all`](Self::send_all)). The zone book comes
+    /// back for the meeting invitations that may follow.
     pub(crate) async fn deliver(
         &self,
         mailing: Mailing<'_>,
@@ -228,14 +230,14 @@ impl Processor {
         object: &Object,
         route: &Route,
         previous: Option<&Object>,
-    ) -> Result<Summary, ProcessError> {
+    ) -> Result<(Summary, ZoneBook), ProcessError> {
         let Mailing { customer, topic, mut recipients, book } = mailing;
         let mut summary =
             Summary { event: route.event.as_str().into(), topic: route.topic.into(), ..Summary::default() };
         if recipients.is_empty() {
             let listed = recipients.finish();
             (summary.subscribers, summary.restricted) = (listed.subscribers, listed.restricted);
-            return Ok(summary);
+            return Ok((summary, book));
         }
         let list_name = self.list_name(customer).await?;
         let survey = self.survey_links(route.event, customer, customer_config, object).await?;
@@ -290,7 +292,7 @@ impl Processor {
         let listed = recipients.finish();
         tracing::debug!(copies = copies.rendered(), "rendered once per reader zone");
         self.settle(&mut summary, listed, sends)?;
-        Ok(summary)
+        Ok((summary, book))
     }
 
     /// The customer's contact list, named in each subscriber's unsubscribe headers.

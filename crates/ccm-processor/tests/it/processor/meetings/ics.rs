@@ -180,3 +180,32 @@ async fn without_a_calendar_nothing_is_scheduled() {
     process_all(&rig, &o).await;
     assert!(records(&rig, &o).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_notice_and_the_invitations_of_one_trigger_read_the_zone_book_once() {
+    use ccm_core::ports::{DocumentStore, PutOptions};
+    use ccm_testkit::hooked_store::{HookedStore, Op};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut rig = ics_rig().await;
+    rig.contacts.add("acme", "reader@acme.example.com", &["aws-announce", "aws-calendar"]);
+    let mut book = ccm_core::zone_book::ZoneBook::default();
+    book.set(&ccm_core::EmailAddress::parse("reader@acme.example.com").unwrap(), Some(chrono_tz::Europe::Berlin));
+    let key = ccm_core::StorageKey::ZoneBook(code("acme"));
+    rig.store.put(&key, bytes::Bytes::from(book.to_json()), PutOptions::default()).await.unwrap();
+    let gets = Arc::new(AtomicUsize::new(0));
+    let (counted, book_key) = (gets.clone(), key.to_string());
+    rig.processor.store = Arc::new(HookedStore::new(rig.store.clone(), move |op, key| {
+        if op == Op::Get && key == book_key {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+        Box::pin(async {})
+    }));
+    let o = change_with_meeting("CHG-icb", "approved", &["acme"], 3, json!({"attendees": ""}));
+    rig.archive_and_trigger(&o).await;
+    process_all(&rig, &o).await;
+    let invitation = invitations(&rig).into_iter().find(|m| m.email.to.as_str() == "reader@acme.example.com").unwrap();
+    assert!(invitation.email.text.contains("(Europe/Berlin)"), "the book's zone: {}", invitation.email.text);
+    assert_eq!(rig.mailer.sent().len(), 2, "the notice and the invitation");
+    assert_eq!(gets.load(Ordering::SeqCst), 1, "one GET of the book for both");
+}
